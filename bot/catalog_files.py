@@ -1,0 +1,614 @@
+"""The catalog's data files (format: data/README.md): read, validate and write them.
+
+Reading never stops at the first problem: every problem is collected with its file and entry,
+so `catalog check` can list them all, and an import with any problem changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import tomli_w
+
+from bot.core import codes
+from bot.core.durations import StayDuration, parse_duration
+from bot.core.geo import normalize
+from bot.core.model import (
+    Catalog,
+    Center,
+    Eligibility,
+    Hotline,
+    Localized,
+    Phone,
+    Place,
+    Provenance,
+    Region,
+    Stay,
+)
+
+GEOGRAPHY_FILE = "geography.toml"
+HOTLINES_FILE = "hotlines.toml"
+CENTERS_DIR = "centers"
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_PHONE = re.compile(r"^\+7\d{10}$")
+_HOTLINE_NUMBER = re.compile(r"^\d{3,4}$|^\+7\d{10}$|^8800\d{7}$")
+_URL = re.compile(r"^https?://\S+$")
+# Kazakhstan's bounding box, with a small margin: a point outside is a typo.
+_LAT_RANGE = (40.5, 55.5)
+_LON_RANGE = (46.4, 87.4)
+_AGE_RANGE = range(10, 100)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a data file."""
+
+    file: str
+    entry: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.entry}: {self.message}"
+
+
+class CatalogError(Exception):
+    """The data files have problems; `problems` lists every one."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the catalog files")
+        self.problems = problems
+
+
+class _Entry:
+    """Typed access to one TOML table that records what is wrong instead of raising."""
+
+    def __init__(self, table: dict[str, Any], file: str, entry: str, out: list[Problem]) -> None:
+        self.table, self.file, self.entry, self.out = table, file, entry, out
+        self.used: set[str] = set()
+
+    def problem(self, message: str) -> None:
+        self.out.append(Problem(self.file, self.entry, message))
+
+    def _get(self, key: str, kind: type[T] | tuple[type, ...], required: bool) -> Any:
+        self.used.add(key)
+        if key not in self.table:
+            if required:
+                self.problem(f"'{key}' is required")
+            return None
+        value = self.table[key]
+        # bool is an int in Python; an age of `true` is still wrong.
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, float)):
+            self.problem(f"'{key}' has the wrong type ({type(value).__name__})")
+            return None
+        return value
+
+    def text(self, key: str, required: bool = False) -> str:
+        value = self._get(key, str, required)
+        if required and value is not None and not value.strip():
+            self.problem(f"'{key}' is empty")
+        return (value or "").strip()
+
+    def localized(self, key: str, required: bool = False) -> Localized:
+        return Localized(kk=self.text(f"{key}_kk", required), ru=self.text(f"{key}_ru", required))
+
+    def integer(self, key: str) -> int | None:
+        value: int | None = self._get(key, int, False)
+        return value
+
+    def number(self, key: str) -> float | None:
+        value = self._get(key, (int, float), False)
+        return float(value) if value is not None else None
+
+    def flag(self, key: str) -> bool | None:
+        value: bool | None = self._get(key, bool, False)
+        return value
+
+    def day(self, key: str) -> date | None:
+        value = self._get(key, date, True)
+        if value is not None and value > date.today():
+            self.problem(f"'{key}' is in the future")
+        return value  # type: ignore[no-any-return]
+
+    def strings(self, key: str, allowed: Iterable[str] | None = None) -> tuple[str, ...]:
+        value = self._get(key, list, False) or []
+        result: list[str] = []
+        allowed_set = set(allowed) if allowed is not None else None
+        for item in value:
+            if not isinstance(item, str) or not item.strip():
+                self.problem(f"'{key}' must hold non-empty strings")
+            elif allowed_set is not None and item not in allowed_set:
+                self.problem(f"'{key}' has unknown code {item!r} (known: {', '.join(allowed)})")  # type: ignore[arg-type]
+            else:
+                result.append(item.strip())
+        if len(set(result)) != len(result):
+            self.problem(f"'{key}' lists a value twice")
+        return tuple(result)
+
+    def code(self, key: str, allowed: tuple[str, ...], default: str | None = None) -> str:
+        value = self.text(key, required=default is None) or default or ""
+        if value and value not in allowed:
+            self.problem(f"'{key}' must be one of {', '.join(allowed)}, got {value!r}")
+        return value
+
+    def finish(self) -> None:
+        for key in sorted(set(self.table) - self.used):
+            self.problem(f"unknown key '{key}'")
+
+
+def _check_point(entry: _Entry, lat: float | None, lon: float | None) -> None:
+    if (lat is None) != (lon is None):
+        entry.problem("'lat' and 'lon' come together")
+    elif (
+        lat is not None
+        and lon is not None
+        and not (_LAT_RANGE[0] <= lat <= _LAT_RANGE[1] and _LON_RANGE[0] <= lon <= _LON_RANGE[1])
+    ):
+        entry.problem(f"coordinates {lat}, {lon} are outside Kazakhstan")
+
+
+def _provenance(entry: _Entry) -> Provenance:
+    urls = entry.strings("source_urls")
+    if not urls:
+        entry.problem("'source_urls' needs at least one source")
+    for url in urls:
+        if not _URL.match(url):
+            entry.problem(f"source {url!r} is not an http(s) URL")
+    verified_at = entry.day("verified_at") or date.min
+    return Provenance(
+        source_urls=urls,
+        verified_at=verified_at,
+        verified_by=entry.text("verified_by", required=True),
+        confidence=entry.code("confidence", codes.CONFIDENCES, default="medium"),
+        notes=entry.text("notes"),
+    )
+
+
+def _duration(entry: _Entry, key: str) -> StayDuration | None:
+    raw = entry.text(key)
+    if not raw:
+        return None
+    try:
+        return parse_duration(raw)
+    except ValueError as exc:
+        entry.problem(f"'{key}': {exc}")
+        return None
+
+
+def _read_toml(path: Path, root: Path, problems: list[Problem]) -> dict[str, Any] | None:
+    name = str(path.relative_to(root))
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        problems.append(Problem(name, "-", "file is missing"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        problems.append(Problem(name, "-", f"not valid TOML: {exc}"))
+    return None
+
+
+def _tables(doc: dict[str, Any], key: str, file: str, problems: list[Problem]) -> list[Any]:
+    tables = doc.get(key, [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        problems.append(Problem(file, "-", f"'{key}' must be a list of [[{key}]] tables"))
+        return []
+    return tables
+
+
+def _check_top_keys(
+    doc: dict[str, Any], allowed: set[str], file: str, problems: list[Problem]
+) -> None:
+    for other in sorted(set(doc) - allowed):
+        problems.append(Problem(file, "-", f"unknown top-level key '{other}'"))
+
+
+def _read_geography(
+    doc: dict[str, Any], problems: list[Problem]
+) -> tuple[list[Region], list[Place]]:
+    _check_top_keys(doc, {"region", "place"}, GEOGRAPHY_FILE, problems)
+    regions: list[Region] = []
+    places: list[Place] = []
+    for i, table in enumerate(_tables(doc, "region", GEOGRAPHY_FILE, problems)):
+        entry = _Entry(table, GEOGRAPHY_FILE, f"region {table.get('id', f'#{i + 1}')}", problems)
+        region = Region(
+            id=entry.text("id", required=True),
+            kind=entry.code("kind", codes.REGION_KINDS),
+            name=entry.localized("name", required=True),
+            name_en=entry.text("name_en"),
+            aliases=entry.strings("aliases"),
+            admin_center=entry.text("admin_center", required=True),
+        )
+        entry.finish()
+        regions.append(region)
+    for i, table in enumerate(_tables(doc, "place", GEOGRAPHY_FILE, problems)):
+        entry = _Entry(table, GEOGRAPHY_FILE, f"place {table.get('id', f'#{i + 1}')}", problems)
+        place = Place(
+            id=entry.text("id", required=True),
+            region=entry.text("region", required=True),
+            name=entry.localized("name", required=True),
+            name_en=entry.text("name_en"),
+            aliases=entry.strings("aliases"),
+            lat=entry.number("lat"),
+            lon=entry.number("lon"),
+        )
+        _check_point(entry, place.lat, place.lon)
+        entry.finish()
+        places.append(place)
+    return regions, places
+
+
+def _read_hotlines(doc: dict[str, Any], problems: list[Problem]) -> list[Hotline]:
+    _check_top_keys(doc, {"hotline"}, HOTLINES_FILE, problems)
+    hotlines: list[Hotline] = []
+    for i, table in enumerate(_tables(doc, "hotline", HOTLINES_FILE, problems)):
+        entry = _Entry(table, HOTLINES_FILE, f"hotline {table.get('id', f'#{i + 1}')}", problems)
+        hotline = Hotline(
+            id=entry.text("id", required=True),
+            number=entry.text("number", required=True),
+            emergency=bool(entry.flag("emergency")),
+            name=entry.localized("name", required=True),
+            purpose=entry.localized("purpose", required=True),
+            hours=entry.text("hours"),
+            free=entry.flag("free"),
+            channels=entry.strings("channels", codes.CHANNELS),
+            needs=entry.strings("needs", codes.NEEDS),
+            provenance=_provenance(entry),
+        )
+        if hotline.number and not _HOTLINE_NUMBER.match(hotline.number):
+            entry.problem(f"number {hotline.number!r} is neither a short number nor +7XXXXXXXXXX")
+        entry.finish()
+        hotlines.append(hotline)
+    return hotlines
+
+
+def _read_phones(entry: _Entry) -> tuple[Phone, ...]:
+    raw = entry._get("phones", list, False) or []
+    phones: list[Phone] = []
+    for j, table in enumerate(raw):
+        if not isinstance(table, dict):
+            entry.problem("'phones' must be [[phones]] tables")
+            continue
+        sub = _Entry(table, entry.file, f"{entry.entry} phone #{j + 1}", entry.out)
+        phone = Phone(
+            number=sub.text("number", required=True),
+            kind=sub.code("kind", codes.PHONE_KINDS, default="voice"),
+            hours=sub.text("hours"),
+            languages=sub.strings("languages", codes.LANGUAGES),
+            source=sub.text("source", required=True),
+        )
+        if phone.number and not _PHONE.match(phone.number):
+            sub.problem(f"number {phone.number!r} is not in international form +7XXXXXXXXXX")
+        if phone.source and not _URL.match(phone.source):
+            sub.problem(f"source {phone.source!r} is not an http(s) URL")
+        sub.finish()
+        phones.append(phone)
+    return tuple(phones)
+
+
+def _check_center(entry: _Entry, center: Center) -> None:
+    rules = center.eligibility
+    for key in ("mother_age_min", "mother_age_max"):
+        value = getattr(rules, key)
+        if value is not None and value not in _AGE_RANGE:
+            entry.problem(f"'{key}' = {value} is not a plausible age")
+    if None not in (rules.mother_age_min, rules.mother_age_max) and (
+        rules.mother_age_min > rules.mother_age_max  # type: ignore[operator]
+    ):
+        entry.problem("'mother_age_min' is greater than 'mother_age_max'")
+    for key in ("child_age_min_months", "child_age_max_months"):
+        value = getattr(rules, key)
+        if value is not None and not 0 <= value <= 18 * 12:
+            entry.problem(f"'{key}' = {value} is not between 0 and 216 months")
+    if None not in (rules.child_age_min_months, rules.child_age_max_months) and (
+        rules.child_age_min_months > rules.child_age_max_months  # type: ignore[operator]
+    ):
+        entry.problem("'child_age_min_months' is greater than 'child_age_max_months'")
+    stay = center.stay
+    if stay.min and stay.max and stay.min > stay.max:
+        entry.problem("'stay_min' is longer than 'stay_max'")
+    if stay.max_exceptional and (not stay.max or stay.max_exceptional <= stay.max):
+        entry.problem("'stay_max_exceptional' needs a shorter 'stay_max'")
+    if center.shelter is False and (stay.max or "shelter" in center.needs):
+        entry.problem("a center without shelter has no 'shelter' need and no stay limits")
+    if not center.needs:
+        entry.problem("'needs' lists nothing the center offers")
+    if center.status != "active" and not center.status_reason:
+        entry.problem("a center that is not active needs 'status_reason_kk'/'status_reason_ru'")
+    if center.coverage == "city" and not center.place:
+        entry.problem("coverage 'city' needs a 'place'")
+    if center.coverage != "national" and not center.region:
+        entry.problem(f"coverage '{center.coverage}' needs a 'region'")
+    if center.website and not _URL.match(center.website):
+        entry.problem(f"website {center.website!r} is not an http(s) URL")
+    if center.lat is not None and not center.address_public:
+        entry.problem("coordinates of a building are given only when its address is public")
+    if center.address_public and not center.address:
+        entry.problem("'address_public' is true but there is no address")
+    _check_point(entry, center.lat, center.lon)
+
+
+def _read_center(doc: dict[str, Any], name: str, problems: list[Problem]) -> Center:
+    entry = _Entry(doc, name, f"center {doc.get('id', '?')}", problems)
+    center = Center(
+        id=entry.text("id", required=True),
+        name=entry.localized("name", required=True),
+        summary=entry.localized("summary", required=True),
+        org_type=entry.code("org_type", codes.ORG_TYPES),
+        status=entry.code("status", codes.STATUSES, default="active"),
+        status_reason=entry.localized("status_reason"),
+        coverage=entry.code("coverage", codes.COVERAGES),
+        place=entry.text("place") or None,
+        region=entry.text("region") or None,
+        needs=entry.strings("needs", codes.NEEDS),
+        shelter=entry.flag("shelter"),
+        stay=Stay(
+            min=_duration(entry, "stay_min"),
+            max=_duration(entry, "stay_max"),
+            max_exceptional=_duration(entry, "stay_max_exceptional"),
+        ),
+        eligibility=Eligibility(
+            mother_age_min=entry.integer("mother_age_min"),
+            mother_age_max=entry.integer("mother_age_max"),
+            child_age_min_months=entry.integer("child_age_min_months"),
+            child_age_max_months=entry.integer("child_age_max_months"),
+            accepts_pregnant=entry.flag("accepts_pregnant"),
+            exclusions=entry.strings("exclusions", codes.EXCLUSIONS),
+            requirements=entry.strings("requirements", codes.REQUIREMENTS),
+        ),
+        phones=_read_phones(entry),
+        website=entry.text("website"),
+        address=entry.localized("address"),
+        address_public=bool(entry.flag("address_public")),
+        lat=entry.number("lat"),
+        lon=entry.number("lon"),
+        provenance=_provenance(entry),
+    )
+    _check_center(entry, center)
+    entry.finish()
+    return center
+
+
+def _check_references(catalog: Catalog, problems: list[Problem]) -> None:
+    """Ids unique, references resolvable, every spelling pointing at one place only."""
+
+    def unique(kind: str, file: Callable[[str], str], ids: list[str]) -> None:
+        seen: set[str] = set()
+        for item_id in ids:
+            if not _ID.match(item_id):
+                problems.append(Problem(file(item_id), f"{kind} {item_id}", "id must be [a-z0-9-]"))
+            if item_id in seen:
+                problems.append(Problem(file(item_id), f"{kind} {item_id}", "id is used twice"))
+            seen.add(item_id)
+
+    unique("region", lambda _: GEOGRAPHY_FILE, [r.id for r in catalog.regions])
+    unique("place", lambda _: GEOGRAPHY_FILE, [p.id for p in catalog.places])
+    unique("hotline", lambda _: HOTLINES_FILE, [h.id for h in catalog.hotlines])
+    unique("center", lambda i: f"{CENTERS_DIR}/{i}.toml", [c.id for c in catalog.centers])
+    for region in catalog.regions:
+        if catalog.place(region.admin_center) is None:
+            problems.append(
+                Problem(
+                    GEOGRAPHY_FILE,
+                    f"region {region.id}",
+                    f"unknown admin_center {region.admin_center!r}",
+                )
+            )
+    for place in catalog.places:
+        if catalog.region(place.region) is None:
+            problems.append(
+                Problem(GEOGRAPHY_FILE, f"place {place.id}", f"unknown region {place.region!r}")
+            )
+    for center in catalog.centers:
+        file, entry = f"{CENTERS_DIR}/{center.id}.toml", f"center {center.id}"
+        center_place = catalog.place(center.place) if center.place else None
+        if center.place and center_place is None:
+            problems.append(Problem(file, entry, f"unknown place {center.place!r}"))
+        if center.region and catalog.region(center.region) is None:
+            problems.append(Problem(file, entry, f"unknown region {center.region!r}"))
+        if center_place is not None and center.region and center_place.region != center.region:
+            problems.append(
+                Problem(file, entry, f"place {center.place!r} is not in region {center.region!r}")
+            )
+
+    owners: dict[str, str] = {}
+    for kind, items in (("region", catalog.regions), ("place", catalog.places)):
+        for item in items:
+            spellings = {
+                normalize(s) for s in (item.name.kk, item.name.ru, item.name_en, *item.aliases)
+            }
+            for key in spellings - {""}:
+                owner = owners.setdefault(key, f"{kind} {item.id}")
+                other_place = (
+                    owner.startswith("place") and kind == "place" and owner != f"place {item.id}"
+                )
+                other_region = (
+                    owner.startswith("region") and kind == "region" and owner != f"region {item.id}"
+                )
+                if other_place or other_region:
+                    problems.append(
+                        Problem(
+                            GEOGRAPHY_FILE,
+                            f"{kind} {item.id}",
+                            f"spelling {key!r} also names {owner}",
+                        )
+                    )
+
+
+def read_catalog(root: Path) -> tuple[Catalog, list[Problem]]:
+    """Read every data file under `root`; the catalog is usable only when problems is empty."""
+    problems: list[Problem] = []
+    regions: list[Region] = []
+    places: list[Place] = []
+    hotlines: list[Hotline] = []
+    centers: list[Center] = []
+    if not root.is_dir():
+        return Catalog(), [Problem(str(root), "-", "not a directory")]
+    geography = _read_toml(root / GEOGRAPHY_FILE, root, problems)
+    if geography is not None:
+        regions, places = _read_geography(geography, problems)
+    hotline_doc = _read_toml(root / HOTLINES_FILE, root, problems)
+    if hotline_doc is not None:
+        hotlines = _read_hotlines(hotline_doc, problems)
+    center_files = sorted((root / CENTERS_DIR).glob("*.toml"))
+    if not center_files:
+        problems.append(Problem(CENTERS_DIR, "-", "no center files"))
+    for path in center_files:
+        doc = _read_toml(path, root, problems)
+        if doc is None:
+            continue
+        center = _read_center(doc, f"{CENTERS_DIR}/{path.name}", problems)
+        if center.id and center.id != path.stem:
+            problems.append(
+                Problem(
+                    f"{CENTERS_DIR}/{path.name}",
+                    f"center {center.id}",
+                    "id differs from the file name",
+                )
+            )
+        centers.append(center)
+    catalog = Catalog(tuple(regions), tuple(places), tuple(centers), tuple(hotlines))
+    _check_references(catalog, problems)
+    return catalog, problems
+
+
+def load_catalog(root: Path) -> Catalog:
+    """Read the data files, or raise `CatalogError` listing every problem."""
+    catalog, problems = read_catalog(root)
+    if problems:
+        raise CatalogError(problems)
+    return catalog
+
+
+# --- writing: the same format, one canonical layout, so export → import changes nothing ---
+
+
+def _put(table: dict[str, Any], key: str, value: Any) -> None:
+    """Write only what is known: empty text, empty lists and None stay out of the file."""
+    if value is None or value == "" or value == () or value == []:
+        return
+    table[key] = list(value) if isinstance(value, tuple) else value
+
+
+def _put_localized(table: dict[str, Any], key: str, value: Localized) -> None:
+    _put(table, f"{key}_kk", value.kk)
+    _put(table, f"{key}_ru", value.ru)
+
+
+def _put_provenance(table: dict[str, Any], provenance: Provenance) -> None:
+    _put(table, "confidence", provenance.confidence)
+    _put(table, "source_urls", provenance.source_urls)
+    _put(table, "verified_at", provenance.verified_at)
+    _put(table, "verified_by", provenance.verified_by)
+    _put(table, "notes", provenance.notes)
+
+
+def center_to_table(center: Center) -> dict[str, Any]:
+    """One center as its data file's table."""
+    table: dict[str, Any] = {}
+    _put(table, "id", center.id)
+    _put_localized(table, "name", center.name)
+    _put_localized(table, "summary", center.summary)
+    _put(table, "org_type", center.org_type)
+    _put(table, "status", center.status)
+    _put_localized(table, "status_reason", center.status_reason)
+    _put(table, "coverage", center.coverage)
+    _put(table, "place", center.place)
+    _put(table, "region", center.region)
+    _put(table, "needs", center.needs)
+    _put(table, "shelter", center.shelter)
+    for key, stay in (("stay_min", center.stay.min), ("stay_max", center.stay.max),
+                      ("stay_max_exceptional", center.stay.max_exceptional)):  # fmt: skip
+        _put(table, key, stay.iso if stay else None)
+    rules = center.eligibility
+    eligibility_keys = (
+        "mother_age_min", "mother_age_max", "child_age_min_months", "child_age_max_months",
+        "accepts_pregnant", "exclusions", "requirements",
+    )  # fmt: skip
+    for key in eligibility_keys:
+        _put(table, key, getattr(rules, key))
+    _put(table, "website", center.website)
+    _put_localized(table, "address", center.address)
+    if center.address_public:
+        table["address_public"] = True
+    _put(table, "lat", center.lat)
+    _put(table, "lon", center.lon)
+    _put_provenance(table, center.provenance)
+    phones = []
+    for phone in center.phones:
+        row: dict[str, Any] = {}
+        _put(row, "number", phone.number)
+        _put(row, "kind", phone.kind)
+        _put(row, "hours", phone.hours)
+        _put(row, "languages", phone.languages)
+        _put(row, "source", phone.source)
+        phones.append(row)
+    _put(table, "phones", phones)
+    return table
+
+
+def _geography_doc(catalog: Catalog) -> dict[str, Any]:
+    regions, places = [], []
+    for region in catalog.regions:
+        table: dict[str, Any] = {}
+        _put(table, "id", region.id)
+        _put(table, "kind", region.kind)
+        _put_localized(table, "name", region.name)
+        _put(table, "name_en", region.name_en)
+        _put(table, "aliases", region.aliases)
+        _put(table, "admin_center", region.admin_center)
+        regions.append(table)
+    for place in catalog.places:
+        table = {}
+        _put(table, "id", place.id)
+        _put(table, "region", place.region)
+        _put_localized(table, "name", place.name)
+        _put(table, "name_en", place.name_en)
+        _put(table, "aliases", place.aliases)
+        _put(table, "lat", place.lat)
+        _put(table, "lon", place.lon)
+        places.append(table)
+    return {"region": regions, "place": places}
+
+
+def _hotlines_doc(catalog: Catalog) -> dict[str, Any]:
+    rows = []
+    for hotline in catalog.hotlines:
+        table: dict[str, Any] = {}
+        _put(table, "id", hotline.id)
+        _put(table, "number", hotline.number)
+        table["emergency"] = hotline.emergency
+        _put_localized(table, "name", hotline.name)
+        _put_localized(table, "purpose", hotline.purpose)
+        _put(table, "hours", hotline.hours)
+        _put(table, "free", hotline.free)
+        _put(table, "channels", hotline.channels)
+        _put(table, "needs", hotline.needs)
+        _put_provenance(table, hotline.provenance)
+        rows.append(table)
+    return {"hotline": rows}
+
+
+def _dump(doc: dict[str, Any]) -> str:
+    return tomli_w.dumps(doc, multiline_strings=False, indent=2)
+
+
+def write_catalog(catalog: Catalog, root: Path) -> None:
+    """Write the catalog as data files under `root`; stale center files are removed."""
+    centers_dir = root / CENTERS_DIR
+    centers_dir.mkdir(parents=True, exist_ok=True)
+    (root / GEOGRAPHY_FILE).write_text(_dump(_geography_doc(catalog)), encoding="utf-8")
+    (root / HOTLINES_FILE).write_text(_dump(_hotlines_doc(catalog)), encoding="utf-8")
+    keep = {f"{c.id}.toml" for c in catalog.centers}
+    for stale in centers_dir.glob("*.toml"):
+        if stale.name not in keep:
+            stale.unlink()
+    for center in catalog.centers:
+        (centers_dir / f"{center.id}.toml").write_text(
+            _dump(center_to_table(center)), encoding="utf-8"
+        )

@@ -1,0 +1,277 @@
+"""`python -m bot …`: run the bot, check/import/export the catalog, try a match."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from bot.catalog_files import CatalogError, read_catalog, write_catalog
+from bot.config import ConfigError, Settings, load_settings
+from bot.core import codes
+from bot.core.geo import Location
+from bot.core.matching import MatchResult, Query, Reason, match_centers
+from bot.i18n import translator
+from bot.render import condition_text, location_name, plain, reason_text, summary_line
+from bot.services import DATA_DIR, open_seeded_database
+from bot.storage.catalog_repo import load_catalog, replace_catalog
+from bot.storage.migrations import SchemaTooNewError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad argument as one line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message}\n")
+
+
+def _age(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 99:
+        raise argparse.ArgumentTypeError(f"age must be a whole number of years, got {text!r}")
+    return int(text)
+
+
+def _months(text: str) -> int:
+    if not text.isdigit() or int(text) > 18 * 12:
+        raise argparse.ArgumentTypeError(f"child's age must be 0–216 months, got {text!r}")
+    return int(text)
+
+
+def _need(text: str) -> str:
+    if text not in codes.NEEDS:
+        raise argparse.ArgumentTypeError(f"unknown need {text!r}; known: {', '.join(codes.NEEDS)}")
+    return text
+
+
+def _coordinate(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a coordinate: {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m bot", description="Ana Komek: help for young mothers.")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="run the bot with long polling (the default)")
+
+    catalog = commands.add_parser("catalog", help="check, import or export the catalog files")
+    catalog_commands = catalog.add_subparsers(dest="action", required=True)
+    check = catalog_commands.add_parser("check", help="validate data files; exit 1 on problems")
+    check.add_argument("path", nargs="?", type=Path, default=DATA_DIR)
+    imp = catalog_commands.add_parser("import", help="replace the database catalog, all or nothing")
+    imp.add_argument("path", type=Path)
+    exp = catalog_commands.add_parser("export", help="write the database catalog as data files")
+    exp.add_argument("path", type=Path)
+
+    i18n = commands.add_parser("i18n", help="extract messages or check the translations")
+    i18n.add_argument("action", choices=("extract", "check"))
+
+    match = commands.add_parser("match", help="show which centers fit a mother")
+    match.add_argument("--age", type=_age, required=True)
+    child = match.add_mutually_exclusive_group(required=True)
+    child.add_argument("--pregnant", action="store_true")
+    child.add_argument("--child-months", type=_months)
+    match.add_argument("--city")
+    match.add_argument("--lat", type=_coordinate)
+    match.add_argument("--lon", type=_coordinate)
+    match.add_argument("--need", type=_need, action="append", required=True)
+    match.add_argument("--lang", choices=codes.LANGUAGES, default="ru")
+    match.add_argument("--json", action="store_true")
+    match.add_argument("--explain", action="store_true")
+    return parser
+
+
+def _settings() -> Settings:
+    return load_settings(require_token=False)
+
+
+async def _check(path: Path) -> int:
+    _, problems = read_catalog(path)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {path}", file=sys.stderr)
+        return 1
+    print(f"{path}: catalog is valid")
+    return 0
+
+
+async def _import(path: Path) -> int:
+    catalog, problems = read_catalog(path)
+    if problems:
+        for problem in problems:
+            print(problem)
+        print(f"nothing imported: {len(problems)} problem(s) in {path}", file=sys.stderr)
+        return 1
+    db = await open_seeded_database(_settings().database_path)
+    try:
+        await replace_catalog(db, catalog)
+    finally:
+        await db.close()
+    print(
+        f"imported {len(catalog.centers)} centers, {len(catalog.hotlines)} hotlines, "
+        f"{len(catalog.regions)} regions, {len(catalog.places)} places"
+    )
+    return 0
+
+
+async def _export(path: Path) -> int:
+    db = await open_seeded_database(_settings().database_path)
+    try:
+        catalog = await load_catalog(db)
+    finally:
+        await db.close()
+    write_catalog(catalog, path)
+    print(f"exported {len(catalog.centers)} centers to {path}")
+    return 0
+
+
+_EXPLAIN = {
+    "closed": "closed",
+    "temporarily_closed": "temporarily closed",
+    "mother_too_young": "mother younger than {min}",
+    "mother_too_old": "mother older than {max}",
+    "no_pregnant": "does not take pregnant women",
+    "child_too_old": "child older than {max_months} months",
+    "child_too_young": "child younger than {min_months} months",
+    "excludes": "does not accept: {code}",
+    "no_needed_service": "offers none of the needs asked for",
+    "farther_than_others": "farther away than the centers shown",
+}
+
+
+def _explain(reason: Reason) -> str:
+    return _EXPLAIN[reason.code].format(**reason.params)
+
+
+def _result_json(
+    result: MatchResult, args: argparse.Namespace, where: str, catalog: Any
+) -> dict[str, Any]:
+    t = translator(args.lang)
+    doc: dict[str, Any] = {
+        "where": where,
+        "tier": result.tier,
+        "local_count": result.local_count,
+        "summary": plain(summary_line(result, catalog, where, t)),
+        "results": [
+            {
+                "id": m.center.id,
+                "name": m.center.name.get(t.lang),
+                "city": location_name(catalog, m.center.place, m.center.region or "", t),
+                "region": m.center.region,
+                "tier": m.tier,
+                "distance_km": round(m.distance_km, 1) if m.distance_km is not None else None,
+                "needs_met": list(m.needs_met),
+                "reasons": [reason_text(r, catalog, t) for r in m.reasons],
+                "conditions": [condition_text(c, t) for c in m.conditions],
+                "verified_at": m.center.provenance.verified_at.isoformat(),
+            }
+            for m in result.matches
+        ],
+        "hotlines": [
+            {"number": h.number, "name": h.name.get(t.lang), "purpose": h.purpose.get(t.lang),
+             "emergency": h.emergency}
+            for h in result.hotlines
+        ],
+    }  # fmt: skip
+    if args.explain:
+        doc["excluded"] = [
+            {"id": e.center.id, "reasons": [_explain(r) for r in e.reasons]}
+            for e in result.excluded
+        ]
+    return doc
+
+
+async def _match(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if (args.lat is None) != (args.lon is None) or (args.city is None) == (args.lat is None):
+        parser.error("give either --city NAME or both --lat and --lon")
+    db = await open_seeded_database(_settings().database_path)
+    try:
+        catalog = await load_catalog(db)
+    finally:
+        await db.close()
+    from bot.core.geo import Gazetteer
+
+    gazetteer = Gazetteer(catalog)
+    location: Location | None
+    if args.city is not None:
+        location = gazetteer.resolve(args.city)
+        if location is None:
+            parser.error(f"unknown city or region {args.city!r}")
+    else:
+        location = gazetteer.nearest(args.lat, args.lon)
+        if location is None:
+            parser.error("the catalog has no places with coordinates")
+    assert location is not None
+    query = Query(
+        mother_age=args.age,
+        pregnant=args.pregnant,
+        child_months=args.child_months,
+        location=location,
+        needs=frozenset(args.need),
+    )
+    result = match_centers(catalog, query)
+    t = translator(args.lang)
+    where = location_name(catalog, location.place, location.region, t)
+    doc = _result_json(result, args, where, catalog)
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        return 0
+    print(doc["summary"])
+    for i, item in enumerate(doc["results"], 1):
+        print(f"\n{i}. {item['name']} [{item['tier']}] ({item['id']})")
+        for line in item["reasons"]:
+            print(f"   + {line}")
+        for line in item["conditions"]:
+            print(f"   ! {line}")
+    print()
+    for hotline in doc["hotlines"]:
+        print(f"{hotline['number']}: {hotline['purpose']}")
+    for item in doc.get("excluded", []):
+        print(f"- left out {item['id']}: {'; '.join(item['reasons'])}")
+    return 0
+
+
+def _i18n(action: str) -> int:
+    from bot import i18n_tools
+
+    if action == "extract":
+        i18n_tools.extract()
+        print("locales/messages.pot and the .po files are up to date with the code")
+        return 0
+    problems = i18n_tools.check()
+    for problem in problems:
+        print(problem)
+    return 1 if problems else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command in (None, "run"):
+            from bot.app import run
+
+            return run(load_settings())
+        if args.command == "i18n":
+            return _i18n(args.action)
+        if args.command == "catalog":
+            action = {"check": _check, "import": _import, "export": _export}[args.action]
+            return asyncio.run(action(args.path))
+        return asyncio.run(_match(args, parser))
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except SchemaTooNewError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except CatalogError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"error: the catalog files have {len(exc.problems)} problem(s)", file=sys.stderr)
+        return 1

@@ -1,0 +1,120 @@
+"""Settings from the environment and an optional `.env` file.
+
+Every bad value becomes one `ConfigError` line naming the variable, so `python -m bot`
+can print it and exit instead of showing a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+DEFAULT_API_URL = "https://api.telegram.org"
+DEFAULT_DATABASE_PATH = "var/ana_komek.sqlite3"
+LANGUAGES = ("kk", "ru")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message is meant for the operator."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot reads from its environment."""
+
+    token: str
+    admin_ids: frozenset[int] = frozenset()
+    database_path: Path = Path(DEFAULT_DATABASE_PATH)
+    api_url: str = DEFAULT_API_URL
+    default_language: str = "ru"
+    log_level: str = "INFO"
+    # An idle conversation ends (and its answers are dropped) after this many minutes.
+    conversation_timeout_minutes: int = 30
+    # Telegram lets a bot delete messages of a private chat for 48 hours; we keep ids no longer.
+    message_retention_hours: int = 48
+    # Opaque user hashes in logs are salted so they cannot be reversed by trying every id.
+    log_salt: str = field(default="", repr=False)
+
+    @property
+    def base_url(self) -> str:
+        """Bot API method URL prefix, as PTB expects it (`…/bot<token>`)."""
+        return f"{self.api_url}/bot{{token}}"
+
+    @property
+    def base_file_url(self) -> str:
+        """File download URL prefix (`…/file/bot<token>`)."""
+        return f"{self.api_url}/file/bot{{token}}"
+
+
+def _parse_admin_ids(raw: str) -> frozenset[int]:
+    ids: set[int] = set()
+    for part in raw.replace(" ", "").split(","):
+        if not part:
+            continue
+        if not part.lstrip("-").isdigit():
+            raise ConfigError(
+                f"ADMIN_IDS must be comma-separated Telegram user ids (numbers), got {part!r}"
+            )
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _parse_positive_int(name: str, raw: str) -> int:
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ConfigError(f"{name} must be a positive whole number, got {raw!r}")
+    return int(raw)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    env_file: Path | None = Path(".env"),
+    require_token: bool = True,
+) -> Settings:
+    """Read settings; the process environment wins over the `.env` file."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    def get(name: str, default: str = "") -> str:
+        return values.get(name, default).strip() or default
+
+    token = get("TELEGRAM_BOT_TOKEN")
+    if require_token and not token:
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN is not set. Ask @BotFather in Telegram for a token "
+            "(/newbot), then put TELEGRAM_BOT_TOKEN=<token> into the environment or into .env "
+            "(see .env.example)."
+        )
+    if token and (":" not in token or any(c.isspace() for c in token)):
+        raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a token from @BotFather")
+
+    api_url = get("TELEGRAM_API_URL", DEFAULT_API_URL).rstrip("/")
+    if not api_url.startswith(("http://", "https://")):
+        raise ConfigError(f"TELEGRAM_API_URL must start with http:// or https://, got {api_url!r}")
+
+    language = get("DEFAULT_LANGUAGE", "ru").lower()
+    if language not in LANGUAGES:
+        raise ConfigError(f"DEFAULT_LANGUAGE must be 'kk' or 'ru', got {language!r}")
+
+    log_level = get("LOG_LEVEL", "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
+
+    return Settings(
+        token=token,
+        admin_ids=_parse_admin_ids(get("ADMIN_IDS")),
+        database_path=Path(get("DATABASE_PATH", DEFAULT_DATABASE_PATH)),
+        api_url=api_url,
+        default_language=language,
+        log_level=log_level,
+        conversation_timeout_minutes=_parse_positive_int(
+            "CONVERSATION_TIMEOUT_MINUTES", get("CONVERSATION_TIMEOUT_MINUTES", "30")
+        ),
+        log_salt=get("LOG_SALT"),
+    )

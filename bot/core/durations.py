@@ -1,0 +1,35 @@
+"""Stay limits as ISO 8601 durations ("PT2H", "P10D", "P6M", "P1Y"), kept exactly as written."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+_PATTERN = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?)?$")
+# Calendar units as babel counts them, so that "P6M" is displayed as 6 months, not 5.
+_DAYS_PER_YEAR = 365
+_DAYS_PER_MONTH = 30
+
+
+@dataclass(frozen=True, order=True)
+class StayDuration:
+    """A stay limit; `hours` orders them, `iso` is what the data file says."""
+
+    hours: int
+    iso: str
+
+    @property
+    def timedelta(self) -> timedelta:
+        """The duration as a timedelta, for babel's `format_timedelta`."""
+        return timedelta(hours=self.hours)
+
+
+def parse_duration(text: str) -> StayDuration:
+    """Parse an ISO 8601 duration of years, months, weeks, days and hours."""
+    match = _PATTERN.match(text.strip())
+    if not match or text.strip() in ("P", "PT") or not any(match.groups()):
+        raise ValueError(f"not an ISO 8601 duration like P6M or PT2H: {text!r}")
+    years, months, weeks, days, hours = (int(g) if g else 0 for g in match.groups())
+    total_days = years * _DAYS_PER_YEAR + months * _DAYS_PER_MONTH + weeks * 7 + days
+    return StayDuration(hours=total_days * 24 + hours, iso=text.strip())

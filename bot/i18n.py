@@ -1,0 +1,86 @@
+"""Translations: gettext catalogs for kk and ru, compiled from locales/*.po once at start-up.
+
+The language is chosen per update (from the mother's choice) and passed around as a
+`Translator`; there is no module-global "current language".
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from babel.dates import format_date, format_timedelta
+from babel.lists import format_list
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.core.durations import StayDuration
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+LANGUAGES = ("kk", "ru")
+
+
+def N_(message: str) -> str:
+    """Mark a module-level string for extraction; translate it later with `Translator._`."""
+    return message
+
+
+class MissingCatalogError(RuntimeError):
+    """A language's .po file is missing: the bot would answer her in English."""
+
+
+def compile_catalog(lang: str, locales_dir: Path = LOCALES_DIR) -> gettext.GNUTranslations:
+    """Compile `locales/<lang>/LC_MESSAGES/messages.po` into a translations object in memory.
+
+    Fuzzy entries are left out, as msgfmt does: a guessed translation is not shown.
+    """
+    po_path = locales_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_path.is_file():
+        raise MissingCatalogError(f"no translations for {lang!r}: {po_path} is missing")
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Everything language-dependent for one language: messages, plurals, durations, lists."""
+
+    lang: str
+    translations: gettext.GNUTranslations
+
+    def _(self, message: str) -> str:
+        """Translate a message; fill placeholders afterwards with `.format()`."""
+        return self.translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """Translate with the language's CLDR plural forms (Russian has three)."""
+        return self.translations.ngettext(singular, plural, n)
+
+    def duration(self, value: StayDuration) -> str:
+        """ "6 ай" / "6 месяцев": threshold 2 keeps 12 and 18 months in months, not "1 year"."""
+        return str(format_timedelta(value.timedelta, threshold=2, locale=self.lang))
+
+    def join(self, items: list[str]) -> str:
+        """ "a, b and c" in the language's own style."""
+        return str(format_list(items, locale=self.lang)) if items else ""
+
+    def date(self, value: date) -> str:
+        """A date as people write it in this language."""
+        return str(format_date(value, format="long", locale=self.lang))
+
+
+@cache
+def translator(lang: str) -> Translator:
+    """The translator for `lang`, compiled once per process."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}")
+    return Translator(lang, compile_catalog(lang))

@@ -1,0 +1,129 @@
+"""What every handler needs: her language, the shared services, and one way to send.
+
+All messages go through `say`, which records the message id for /clear (a private chat
+only, kept at most 48 hours) and always uses HTML without link previews.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, cast
+
+from telegram import InlineKeyboardButton, Message, ReplyKeyboardRemove, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.ext import ContextTypes
+
+from bot.i18n import Translator, translator
+from bot.services import Services
+from bot.storage import state_repo
+
+Context = ContextTypes.DEFAULT_TYPE
+SERVICES_KEY = "services"
+# Keys of user_data. Only these are ever stored about her.
+LANG = "lang"
+ANSWERS = "answers"
+STEP = "step"
+PICKED = "picked"
+PENDING_AGE = "pending_age"
+SHOWN = "shown"
+TOUCHED = "t"
+CONVERSATION_KEYS = (ANSWERS, STEP, PICKED, PENDING_AGE, SHOWN)
+
+Markup = Any  # an inline or reply keyboard, or a keyboard removal
+
+
+def services(context: Context) -> Services:
+    """The process-wide services, put into bot_data at start-up."""
+    return cast(Services, context.bot_data[SERVICES_KEY])
+
+
+def user_data(context: Context) -> dict[str, Any]:
+    """Her stored data (a dict PTB persists); empty for a stranger."""
+    data = context.user_data
+    return data if data is not None else {}
+
+
+def language(context: Context) -> str | None:
+    """Her chosen language, if she has chosen one."""
+    lang = user_data(context).get(LANG)
+    return lang if lang in ("kk", "ru") else None
+
+
+def suggested_language(update: Update, context: Context) -> str:
+    """Her choice, else her Telegram app's language, else the bot's default."""
+    chosen = language(context)
+    if chosen:
+        return chosen
+    user = update.effective_user
+    code = (user.language_code or "") if user else ""
+    if code.startswith("kk"):
+        return "kk"
+    if code.startswith("ru"):
+        return "ru"
+    return services(context).settings.default_language
+
+
+def tr(update: Update, context: Context) -> Translator:
+    """The translator for this update's language."""
+    return translator(suggested_language(update, context))
+
+
+def answers(context: Context) -> dict[str, Any]:
+    """Her answers so far (created on first use)."""
+    data = user_data(context)
+    return cast(dict[str, Any], data.setdefault(ANSWERS, {}))
+
+
+def touch(context: Context) -> None:
+    """Note when she was last active, so idle data can be dropped on time."""
+    if context.user_data is not None:
+        context.user_data[TOUCHED] = int(time.time())
+
+
+def is_private(update: Update) -> bool:
+    """True in a one-to-one chat with the bot, the only place the bot talks to mothers."""
+    return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
+
+
+async def remember_messages(context: Context, chat_id: int, *message_ids: int) -> None:
+    """Keep message ids of a private chat so that /clear can delete them."""
+    db = await services(context).database()
+    await state_repo.record_messages(db, chat_id, message_ids)
+
+
+async def say(
+    update: Update,
+    context: Context,
+    text: str,
+    markup: Markup | None = None,
+    remember: bool = True,
+) -> Message:
+    """Send one message (HTML, no link previews: the app's defaults) and remember its id."""
+    chat = update.effective_chat
+    assert chat is not None
+    message = await context.bot.send_message(
+        chat_id=chat.id,
+        text=text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup,
+    )
+    if remember and is_private(update):
+        await remember_messages(context, chat.id, message.message_id)
+    return message
+
+
+def button(text: str, data: str) -> InlineKeyboardButton:
+    """An inline button; callback data is language-neutral and at most 64 bytes."""
+    if len(data.encode()) > 64:
+        raise ValueError(f"callback data longer than 64 bytes: {data!r}")
+    return InlineKeyboardButton(text, callback_data=data)
+
+
+def sos_row(t: Translator) -> list[InlineKeyboardButton]:
+    """The row that keeps the emergency numbers one tap away."""
+    return [button(t._("🆘 Emergency numbers"), "sos")]
+
+
+def remove_reply_keyboard() -> ReplyKeyboardRemove:
+    """Hide the location keyboard once she has answered."""
+    return ReplyKeyboardRemove()

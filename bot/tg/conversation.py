@@ -1,0 +1,625 @@
+"""The mother's conversation: language, her age, her child, her place, her needs, results.
+
+One callback per step, each returning the next state. Every question accepts a tap or a
+typed answer; anything else gets a short, kind re-ask with the buttons again. After any
+answer the conversation moves to the first question still unanswered, so "change an answer"
+and "change language" come back to the results without asking everything again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from telegram import (
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.error import BadRequest
+from telegram.ext import ConversationHandler
+
+from bot.core import codes
+from bot.core.answers import parse_age, parse_child
+from bot.i18n import Translator, translator
+from bot.render import NEED_LABELS, location_name
+from bot.tg import results
+from bot.tg.common import (
+    ANSWERS,
+    CONVERSATION_KEYS,
+    LANG,
+    PENDING_AGE,
+    PICKED,
+    SHOWN,
+    STEP,
+    Context,
+    answers,
+    button,
+    remove_reply_keyboard,
+    say,
+    services,
+    sos_row,
+    suggested_language,
+    tr,
+    user_data,
+)
+
+LANGUAGE, AGE, AGE_CONFIRM, CHILD, PLACE, NEEDS, RESULTS = range(7)
+END = ConversationHandler.END
+
+# Age buttons: a typed number works too. Ranges answer with their upper end, which never
+# promises a center that would turn her away for being too old.
+AGE_BUTTONS: tuple[tuple[str, int], ...] = (
+    ("≤14", 14), ("15", 15), ("16", 16), ("17", 17),
+    ("18", 18), ("19", 19), ("20", 20), ("21", 21),
+    ("22–25", 25), ("26–30", 30), ("31–35", 35), ("36+", 36),
+)  # fmt: skip
+# Child buttons answer with the upper end of each range, for the same reason.
+CHILD_BUTTONS: tuple[tuple[str, int], ...] = (
+    ("under_6", 5),
+    ("6_12", 12),
+    ("12_18", 18),
+    ("older", 24),
+)
+BIG_CITIES = ("almaty", "astana", "shymkent", "karaganda", "aktobe", "taraz", "pavlodar", "oskemen")
+
+
+def _child_label(key: str, t: Translator) -> str:
+    labels = {
+        "under_6": t._("Under 6 months"),
+        "6_12": t._("6–12 months"),
+        "12_18": t._("1–1.5 years"),
+        "older": t._("Older than 1.5 years"),
+    }
+    return labels[key]
+
+
+async def _edit_answered(update: Update, answer: str) -> None:
+    """Show her tapped answer under the question and take its buttons away."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    await query.answer()
+    text = getattr(query.message, "text_html", None) or ""
+    with contextlib.suppress(BadRequest):  # already edited by a double tap: nothing to change
+        await query.edit_message_text(f"{text}\n\n<b>→ {answer}</b>", reply_markup=None)
+
+
+# --- asking ---
+
+
+async def ask_language(update: Update, context: Context) -> int:
+    """Greet in both languages, hers first, and offer the two language buttons."""
+    first = suggested_language(update, context)
+    order = [first] + [lang for lang in codes.LANGUAGES if lang != first]
+    parts = []
+    for lang in order:
+        t = translator(lang)
+        parts.append(
+            t._("Hello! I am Ana Komek.")
+            + "\n"
+            + t._(
+                "I help young mothers and pregnant women find a place to live, support and "
+                "advice near them. It is free and you do not have to give your name."
+            )
+        )
+    parts.append("Тілді таңдаңыз / Выберите язык:")
+    labels = {"kk": "Қазақша", "ru": "Русский"}
+    keyboard = [
+        [button(labels[lang], f"lang:{lang}") for lang in order],
+        sos_row(translator(first)),
+    ]
+    user_data(context)[STEP] = "language"
+    await say(update, context, "\n\n".join(parts), InlineKeyboardMarkup(keyboard))
+    return LANGUAGE
+
+
+async def ask_age(update: Update, context: Context) -> int:
+    """Ask her age: buttons, or she types it."""
+    t = tr(update, context)
+    rows = [
+        [button(label, f"age:{value}") for label, value in AGE_BUTTONS[i : i + 4]]
+        for i in range(0, len(AGE_BUTTONS), 4)
+    ]
+    user_data(context)[STEP] = "age"
+    await say(
+        update,
+        context,
+        t._("How old are you? Tap a button or type your age."),
+        InlineKeyboardMarkup([*rows, sos_row(t)]),
+    )
+    return AGE
+
+
+async def ask_child(update: Update, context: Context) -> int:
+    """Ask whether she is pregnant or how old her child is."""
+    t = tr(update, context)
+    keyboard = [[button(t._("I am pregnant"), "child:pregnant")]]
+    keyboard += [[button(_child_label(key, t), f"child:{months}")] for key, months in CHILD_BUTTONS]
+    keyboard.append(sos_row(t))
+    user_data(context)[STEP] = "child"
+    await say(
+        update,
+        context,
+        t._(
+            "Are you pregnant, or how old is your child? Tap a button or type, "
+            "for example: 3 months, 1.5 years."
+        ),
+        InlineKeyboardMarkup(keyboard),
+    )
+    return CHILD
+
+
+def _city_keyboard(update: Update, context: Context, t: Translator) -> InlineKeyboardMarkup:
+    catalog = services(context).catalog
+    cities = [catalog.place(pid) for pid in BIG_CITIES]
+    buttons = [button(p.name.get(t.lang), f"place:{p.id}") for p in cities if p is not None]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([button(t._("Another region…"), "regions")])
+    rows.append(sos_row(t))
+    return InlineKeyboardMarkup(rows)
+
+
+async def ask_place(update: Update, context: Context) -> int:
+    """Ask where she is: city buttons, any region, her location, or a typed name."""
+    t = tr(update, context)
+    user_data(context)[STEP] = "place"
+    await say(
+        update,
+        context,
+        t._("Where are you now? Tap your city, choose a region, or type the name of the place."),
+        _city_keyboard(update, context, t),
+    )
+    location_keyboard = ReplyKeyboardMarkup(
+        [[KeyboardButton(t._("📍 Send my location"), request_location=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+    await say(
+        update,
+        context,
+        t._("Or send your location with the button below: I will find the nearest places."),
+        location_keyboard,
+    )
+    return PLACE
+
+
+def _needs_keyboard(picked: list[str], t: Translator) -> InlineKeyboardMarkup:
+    rows = [
+        [button(("✅ " if need in picked else "") + t._(NEED_LABELS[need]), f"need:{need}")]
+        for need in codes.NEEDS
+    ]
+    rows.append([button(t._("Done ➡️"), "needs:done")])
+    rows.append(sos_row(t))
+    return InlineKeyboardMarkup(rows)
+
+
+async def ask_needs(update: Update, context: Context) -> int:
+    """Ask what she needs; she can choose several."""
+    t = tr(update, context)
+    data = user_data(context)
+    data[PICKED] = list(answers(context).get("needs", []))
+    data[STEP] = "needs"
+    await say(
+        update,
+        context,
+        t._("What do you need? Choose one or more, then tap “Done”."),
+        _needs_keyboard(data[PICKED], t),
+    )
+    return NEEDS
+
+
+ASKERS = {
+    "language": ask_language,
+    "age": ask_age,
+    "child": ask_child,
+    "place": ask_place,
+    "needs": ask_needs,
+}
+
+
+def missing_step(given: dict[str, Any]) -> str | None:
+    """The first question she has not answered yet."""
+    if "age" not in given:
+        return "age"
+    if "pregnant" not in given:
+        return "child"
+    if "region" not in given:
+        return "place"
+    if not given.get("needs"):
+        return "needs"
+    return None
+
+
+async def ask_next(update: Update, context: Context) -> int:
+    """Ask the first unanswered question, or show the results when all are answered."""
+    if "lang" not in user_data(context):
+        return await ask_language(update, context)
+    step = missing_step(answers(context))
+    if step is None:
+        user_data(context)[SHOWN] = 0
+        return await results.show_results(update, context)
+    return await ASKERS[step](update, context)
+
+
+async def reask(update: Update, context: Context, hint: str) -> int:
+    """A short, kind line, then the current question again with its buttons."""
+    await say(update, context, hint)
+    step = user_data(context).get(STEP)
+    if step == "results":
+        return await results.show_footer(update, context)
+    if step == "age_confirm":
+        return await ask_age(update, context)
+    asker = ASKERS.get(str(step))
+    if asker is None:
+        return await ask_next(update, context)
+    return await asker(update, context)
+
+
+# --- entry points ---
+
+
+def _reset_answers(context: Context) -> None:
+    data = user_data(context)
+    for key in CONVERSATION_KEYS:
+        data.pop(key, None)
+
+
+async def start(update: Update, context: Context) -> int:
+    """Begin (or begin again): keep her language, forget the old answers."""
+    _reset_answers(context)
+    payload = context.args[0] if context.args else ""
+    if payload in codes.LANGUAGES:  # a link like t.me/bot?start=kk from a hotline
+        user_data(context)[LANG] = payload
+    if update.callback_query:
+        await update.callback_query.answer()
+    if "lang" not in user_data(context):
+        return await ask_language(update, context)
+    t = tr(update, context)
+    await say(
+        update,
+        context,
+        t._("Hello! I am Ana Komek.")
+        + "\n"
+        + t._(
+            "I will ask four short questions and show who can help you. "
+            "/language changes the language."
+        ),
+    )
+    return await ask_age(update, context)
+
+
+async def first_contact(update: Update, context: Context) -> int:
+    """Any message from someone not in a conversation starts one."""
+    if update.callback_query:
+        t = tr(update, context)
+        await update.callback_query.answer(t._("Let's begin again."))
+    return await start(update, context)
+
+
+async def choose_language_command(update: Update, context: Context) -> int | None:
+    """/language: offer the two languages; the conversation continues after the choice."""
+    data = user_data(context)
+    if update.callback_query:
+        await update.callback_query.answer()
+    lang = suggested_language(update, context)
+    labels = {"kk": "Қазақша", "ru": "Русский"}
+    keyboard = InlineKeyboardMarkup(
+        [[button(labels[code], f"lang:{code}") for code in codes.LANGUAGES]]
+    )
+    await say(
+        update, context, translator(lang)._("Choose a language:") + " / Тілді таңдаңыз:", keyboard
+    )
+    if STEP not in data:
+        data[STEP] = "language"
+        return LANGUAGE
+    return None
+
+
+async def language_chosen(update: Update, context: Context) -> int:
+    """Remember her language and go on with the conversation in it."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    lang = query.data.split(":", 1)[1]
+    if lang not in codes.LANGUAGES:
+        return await reask(update, context, tr(update, context)._("Please tap one of the buttons."))
+    user_data(context)[LANG] = lang
+    await _edit_answered(update, {"kk": "Қазақша", "ru": "Русский"}[lang])
+    return await ask_next(update, context)
+
+
+async def cancel(update: Update, context: Context) -> int:
+    """Stop the questions and drop her answers."""
+    t = tr(update, context)
+    _reset_answers(context)
+    await say(
+        update,
+        context,
+        t._("Stopped. Your answers are deleted. /start to begin again, /sos for the numbers."),
+        remove_reply_keyboard(),
+    )
+    return END
+
+
+# --- her age ---
+
+
+async def age_tapped(update: Update, context: Context) -> int:
+    """Take her age from a button."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    value = query.data.split(":", 1)[1]
+    if not value.isdigit():
+        return await reask(update, context, tr(update, context)._("Please tap one of the buttons."))
+    label = next((label for label, years in AGE_BUTTONS if str(years) == value), value)
+    await _edit_answered(update, label)
+    answers(context)["age"] = int(value)
+    return await ask_next(update, context)
+
+
+async def age_typed(update: Update, context: Context) -> int:
+    """Take her age from a typed number; ask back when it is unusual."""
+    t = tr(update, context)
+    message = update.effective_message
+    parsed = parse_age(message.text or "") if message is not None else None
+    if parsed is None:
+        return await reask(
+            update,
+            context,
+            t._("I did not understand. Please type your age as a number, for example 17."),
+        )
+    if not parsed.plausible:
+        user_data(context)[PENDING_AGE] = parsed.years
+        user_data(context)[STEP] = "age_confirm"
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    button(t._("Yes, that's right"), "age_ok"),
+                    button(t._("No, change it"), "age_redo"),
+                ],
+                sos_row(t),
+            ]
+        )
+        await say(
+            update,
+            context,
+            t._("You wrote {age}. Is that your age?").format(age=parsed.years),
+            keyboard,
+        )
+        return AGE_CONFIRM
+    answers(context)["age"] = parsed.years
+    return await ask_next(update, context)
+
+
+async def age_confirmed(update: Update, context: Context) -> int:
+    """She confirmed an unusual age."""
+    data = user_data(context)
+    years = data.pop(PENDING_AGE, None)
+    if years is None:
+        return await ask_age(update, context)
+    await _edit_answered(update, str(years))
+    answers(context)["age"] = int(years)
+    return await ask_next(update, context)
+
+
+async def age_rejected(update: Update, context: Context) -> int:
+    """She wants to type her age again."""
+    user_data(context).pop(PENDING_AGE, None)
+    await _edit_answered(update, tr(update, context)._("No, change it"))
+    return await ask_age(update, context)
+
+
+# --- her child ---
+
+
+async def child_tapped(update: Update, context: Context) -> int:
+    """Take pregnancy or the child's age from a button."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    t = tr(update, context)
+    value = query.data.split(":", 1)[1]
+    given = answers(context)
+    if value == "pregnant":
+        given.update(pregnant=True, child_months=None)
+        await _edit_answered(update, t._("I am pregnant"))
+    elif value.isdigit():
+        label = next((_child_label(k, t) for k, m in CHILD_BUTTONS if str(m) == value), value)
+        given.update(pregnant=False, child_months=int(value))
+        await _edit_answered(update, label)
+    else:
+        return await reask(update, context, t._("Please tap one of the buttons."))
+    return await ask_next(update, context)
+
+
+async def child_typed(update: Update, context: Context) -> int:
+    """Take pregnancy or the child's age from text: "3 ай", "1,5 года", "беременна"."""
+    t = tr(update, context)
+    message = update.effective_message
+    parsed = parse_child(message.text or "") if message is not None else None
+    if parsed is None:
+        return await reask(
+            update,
+            context,
+            t._("I did not understand. Write, for example: 3 months, 1.5 years, or “pregnant”."),
+        )
+    answers(context).update(pregnant=parsed.pregnant, child_months=parsed.months)
+    return await ask_next(update, context)
+
+
+# --- her place ---
+
+
+async def _place_found(update: Update, context: Context, region: str, place: str | None) -> int:
+    t = tr(update, context)
+    catalog = services(context).catalog
+    answers(context).update(region=region, place=place)
+    name = location_name(catalog, place, region, t)
+    await say(update, context, t._("📍 {place}").format(place=name), remove_reply_keyboard())
+    return await ask_next(update, context)
+
+
+async def place_tapped(update: Update, context: Context) -> int:
+    """Take a city from a button."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    place_id = query.data.split(":", 1)[1]
+    catalog = services(context).catalog
+    place = catalog.place(place_id)
+    if place is None:
+        return await reask(update, context, tr(update, context)._("Please tap one of the buttons."))
+    await _edit_answered(update, place.name.get(tr(update, context).lang))
+    return await _place_found(update, context, place.region, place.id)
+
+
+async def regions_listed(update: Update, context: Context) -> int:
+    """Show all 20 regions as buttons."""
+    t = tr(update, context)
+    if update.callback_query:
+        await update.callback_query.answer()
+    catalog = services(context).catalog
+    regions = sorted(catalog.regions, key=lambda r: r.name.get(t.lang))
+    buttons = [button(r.name.get(t.lang), f"region:{r.id}") for r in regions]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append(sos_row(t))
+    await say(update, context, t._("Choose your region:"), InlineKeyboardMarkup(rows))
+    return PLACE
+
+
+async def region_tapped(update: Update, context: Context) -> int:
+    """Take a region from a button."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    catalog = services(context).catalog
+    region = catalog.region(query.data.split(":", 1)[1])
+    if region is None:
+        return await reask(update, context, tr(update, context)._("Please tap one of the buttons."))
+    await _edit_answered(update, region.name.get(tr(update, context).lang))
+    location = services(context).gazetteer.region_location(region.id)
+    return await _place_found(update, context, location.region, location.place)
+
+
+async def place_typed(update: Update, context: Context) -> int:
+    """Take a typed place name, tolerant of other spellings and small typos."""
+    t = tr(update, context)
+    message = update.effective_message
+    text = (message.text or "") if message is not None else ""
+    location = services(context).gazetteer.resolve(text[:100])
+    if location is None:
+        return await reask(
+            update,
+            context,
+            t._("I could not find this place. Tap your city or region, or send your location."),
+        )
+    return await _place_found(update, context, location.region, location.place)
+
+
+async def location_shared(update: Update, context: Context) -> int:
+    """Find the nearest catalog place to her location; the coordinates are not kept."""
+    message = update.effective_message
+    assert message is not None and message.location is not None
+    nearest = services(context).gazetteer.nearest(
+        message.location.latitude, message.location.longitude
+    )
+    if nearest is None:
+        return await reask(
+            update, context, tr(update, context)._("Please tap your city or region.")
+        )
+    return await _place_found(update, context, nearest.region, nearest.place)
+
+
+# --- her needs ---
+
+
+async def need_toggled(update: Update, context: Context) -> int:
+    """Tick or untick one need."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    t = tr(update, context)
+    need = query.data.split(":", 1)[1]
+    data = user_data(context)
+    picked: list[str] = data.setdefault(PICKED, [])
+    if need not in codes.NEEDS:
+        await query.answer()
+        return NEEDS
+    if need in picked:
+        picked.remove(need)
+    else:
+        picked.append(need)
+    await query.answer()
+    with contextlib.suppress(BadRequest):  # the same keyboard again after a double tap
+        await query.edit_message_reply_markup(_needs_keyboard(picked, t))
+    return NEEDS
+
+
+async def needs_done(update: Update, context: Context) -> int:
+    """Save the chosen needs; at least one is needed."""
+    query = update.callback_query
+    assert query is not None
+    t = tr(update, context)
+    data = user_data(context)
+    picked = [n for n in codes.NEEDS if n in data.get(PICKED, [])]
+    if not picked:
+        await query.answer(t._("Choose at least one."), show_alert=True)
+        return NEEDS
+    await _edit_answered(update, t.join([t._(NEED_LABELS[n]) for n in picked]))
+    answers(context)["needs"] = picked
+    data.pop(PICKED, None)
+    return await ask_next(update, context)
+
+
+async def needs_typed(update: Update, context: Context) -> int:
+    """Typed text at the needs question: ask for the buttons."""
+    t = tr(update, context)
+    return await reask(update, context, t._("Please choose with the buttons, then tap “Done”."))
+
+
+# --- anything else ---
+
+
+async def not_understood(update: Update, context: Context) -> int:
+    """Stickers, photos, voice, files, unknown commands: a kind re-ask."""
+    t = tr(update, context)
+    return await reask(update, context, t._("Sorry, I can only read text and buttons here."))
+
+
+async def wrong_input(update: Update, context: Context) -> int:
+    """Text where only buttons work."""
+    t = tr(update, context)
+    return await reask(update, context, t._("Please tap one of the buttons."))
+
+
+async def stale_button(update: Update, context: Context) -> int:
+    """A button from an earlier message: explain, and show the current question again."""
+    t = tr(update, context)
+    query = update.callback_query
+    if query is not None:
+        await query.answer(t._("This button is from an earlier step."))
+    step = user_data(context).get(STEP)
+    if step == "results":
+        return await results.show_footer(update, context)
+    if step == "age_confirm":
+        return await ask_age(update, context)
+    asker = ASKERS.get(str(step))
+    return await (asker or ask_next)(update, context)
+
+
+async def timed_out(update: object, context: Context) -> None:
+    """A quiet conversation ends: her answers go, with one gentle line."""
+    data = context.user_data
+    lang = data.get(LANG) if data is not None else None
+    if data is not None:
+        for key in (ANSWERS, STEP, PICKED, PENDING_AGE, SHOWN):
+            data.pop(key, None)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        t = translator(
+            lang if lang in codes.LANGUAGES else services(context).settings.default_language
+        )
+        await say(
+            update,
+            context,
+            t._(
+                "We paused because it was quiet for a while; your answers are deleted. "
+                "Tap /start to begin again."
+            ),
+        )

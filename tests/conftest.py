@@ -1,0 +1,75 @@
+"""Shared fixtures: a real SQLite file, the real catalog, the real bot against a fake Bot API."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.services import DATA_DIR, Services
+from tests.fake_telegram import TelegramHarness, TelegramUser
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """A fresh database file for one test."""
+    return tmp_path / "var" / "bot.sqlite3"
+
+
+@dataclass
+class RunningBot:
+    """The bot under test, its fake Telegram, and ways to look inside."""
+
+    harness: TelegramHarness
+    settings: Settings
+    services: Services
+    app: Any
+    make_app: Callable[[], Any]
+
+    def user(self, user_id: int, name: str = "Mother", language_code: str | None = "ru") -> TelegramUser:
+        """A simulated mother in a private chat."""
+        return self.harness.user(user_id, name, language_code)
+
+    async def restart(self) -> None:
+        """Stop this process's bot and start a fresh one on the same database."""
+        self.app = self.make_app()
+        await self.harness.restart(self.app)
+        self.services = self.app.bot_data["services"]
+
+
+@pytest.fixture
+async def bot(db_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator[RunningBot]:
+    """The real Application, polling a fake Bot API on loopback, with a real SQLite file."""
+    caplog.set_level(logging.DEBUG)
+    async with TelegramHarness() as harness:
+        settings = Settings(
+            token=harness.token,
+            database_path=db_path,
+            api_url=harness.url,
+            default_language="ru",
+            log_salt="test-salt",
+        )
+
+        def make_app() -> Any:
+            return build_application(settings, Services(settings, DATA_DIR))
+
+        app = make_app()
+        await harness.start(app)
+        running = RunningBot(harness, settings, app.bot_data["services"], app, make_app)
+        yield running
+        assert harness.server.unknown_methods == []
+
+
+def with_settings(settings: Settings, **changes: Any) -> Settings:
+    """A copy of settings with some values changed."""
+    return replace(settings, **changes)
