@@ -10,7 +10,7 @@ import re
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -83,8 +83,12 @@ class _Entry:
                 self.problem(f"'{key}' is required")
             return None
         value = self.table[key]
-        # bool is an int in Python; an age of `true` is still wrong.
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, float)):
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        # bool is an int and datetime a date in Python; `true` is no age, a time no day.
+        wrong_subtype = (isinstance(value, bool) and bool not in kinds) or (
+            isinstance(value, datetime) and datetime not in kinds
+        )
+        if not isinstance(value, kinds) or wrong_subtype:
             self.problem(f"'{key}' has the wrong type ({type(value).__name__})")
             return None
         return value
@@ -416,28 +420,28 @@ def _check_references(catalog: Catalog, problems: list[Problem]) -> None:
                 Problem(file, entry, f"place {center.place!r} is not in region {center.region!r}")
             )
 
-    owners: dict[str, str] = {}
-    for kind, items in (("region", catalog.regions), ("place", catalog.places)):
-        for item in items:
-            spellings = {
-                normalize(s) for s in (item.name.kk, item.name.ru, item.name_en, *item.aliases)
-            }
-            for key in spellings - {""}:
-                owner = owners.setdefault(key, f"{kind} {item.id}")
-                other_place = (
-                    owner.startswith("place") and kind == "place" and owner != f"place {item.id}"
+    # A spelling must lead to one answer. A city of republican significance is a region and
+    # its own admin center, so both of them may carry the city's names.
+    first_target: dict[str, str] = {}
+    entries = [
+        (f"region {r.id}", f"place {r.admin_center}" if r.kind == "city" else f"region {r.id}",
+         (r.name.kk, r.name.ru, r.name_en, *r.aliases))
+        for r in catalog.regions
+    ] + [
+        (f"place {p.id}", f"place {p.id}", (p.name.kk, p.name.ru, p.name_en, *p.aliases))
+        for p in catalog.places
+    ]  # fmt: skip
+    for entry, target, names in entries:
+        for key in sorted(_spellings(*names)):
+            known = first_target.setdefault(key, target)
+            if known != target:
+                problems.append(
+                    Problem(GEOGRAPHY_FILE, entry, f"spelling {key!r} also names {known}")
                 )
-                other_region = (
-                    owner.startswith("region") and kind == "region" and owner != f"region {item.id}"
-                )
-                if other_place or other_region:
-                    problems.append(
-                        Problem(
-                            GEOGRAPHY_FILE,
-                            f"{kind} {item.id}",
-                            f"spelling {key!r} also names {owner}",
-                        )
-                    )
+
+
+def _spellings(*names: str) -> set[str]:
+    return {normalize(name) for name in names} - {""}
 
 
 def read_catalog(root: Path) -> tuple[Catalog, list[Problem]]:
@@ -455,7 +459,8 @@ def read_catalog(root: Path) -> tuple[Catalog, list[Problem]]:
     hotline_doc = _read_toml(root / HOTLINES_FILE, root, problems)
     if hotline_doc is not None:
         hotlines = _read_hotlines(hotline_doc, problems)
-    center_files = sorted((root / CENTERS_DIR).glob("*.toml"))
+    # Sorted by id, as the database returns them, so that file and database catalogs compare.
+    center_files = sorted((root / CENTERS_DIR).glob("*.toml"), key=lambda p: p.stem)
     if not center_files:
         problems.append(Problem(CENTERS_DIR, "-", "no center files"))
     for path in center_files:

@@ -66,8 +66,16 @@ class Translator:
         return self.translations.ngettext(singular, plural, n)
 
     def duration(self, value: StayDuration) -> str:
-        """ "6 ай" / "6 месяцев": threshold 2 keeps 12 and 18 months in months, not "1 year"."""
-        return str(format_timedelta(value.timedelta, threshold=2, locale=self.lang))
+        """Say "6 ай" / "6 месяцев" in the unit the catalog wrote: "P18M" stays 18 months.
+
+        babel's format_unit has no Kazakh duration patterns; format_timedelta does, and a
+        granularity with an unreachable threshold makes it use exactly that unit.
+        """
+        return str(
+            format_timedelta(
+                value.timedelta, granularity=value.unit, threshold=1e9, locale=self.lang
+            )
+        )
 
     def join(self, items: list[str]) -> str:
         """ "a, b and c" in the language's own style."""

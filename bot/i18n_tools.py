@@ -27,7 +27,12 @@ def extract_template() -> Catalog:
     for filename, lineno, message, comments, context in extract_from_dir(
         PACKAGE_DIR, method_map=[("**.py", "python")], keywords=DEFAULT_KEYWORDS
     ):
-        template.add(message, locations=[(f"bot/{filename}", lineno)], auto_comments=comments, context=context)
+        template.add(
+            message,
+            locations=[(f"bot/{filename}", lineno)],
+            auto_comments=comments,
+            context=context,
+        )
     return template
 
 
@@ -76,6 +81,15 @@ def _marks(text: str) -> tuple[list[str], list[str]]:
     return sorted(_PLACEHOLDER.findall(text)), sorted(_TAG.findall(text))
 
 
+def _forms(value: object) -> tuple[str, ...]:
+    """A message id or translation as its forms (one, or one per plural form)."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (tuple, list)):
+        return tuple(str(v or "") for v in value)
+    return ("",)
+
+
 def check(locales_dir: Path = LOCALES_DIR) -> list[I18nProblem]:
     """Every message of the code translated in every language, not fuzzy, same placeholders."""
     template = extract_template()
@@ -85,16 +99,16 @@ def check(locales_dir: Path = LOCALES_DIR) -> list[I18nProblem]:
         for message in template:
             if not message.id:
                 continue
-            msgid = message.id[0] if isinstance(message.id, tuple) else message.id
+            sources = _forms(message.id)
+            msgid = sources[0]
             found = catalog.get(message.id, message.context)
             if found is None:
                 problems.append(I18nProblem(lang, msgid, "missing from the .po file"))
                 continue
             if found.fuzzy:
                 problems.append(I18nProblem(lang, msgid, "marked fuzzy"))
-            strings = found.string if isinstance(found.string, tuple) else (found.string,)
-            sources = message.id if isinstance(message.id, tuple) else (message.id,)
-            expected_forms = catalog.num_plurals if isinstance(message.id, tuple) else 1
+            strings = _forms(found.string)
+            expected_forms = catalog.num_plurals if len(sources) > 1 else 1
             if len([s for s in strings if s]) < expected_forms:
                 problems.append(I18nProblem(lang, msgid, "not translated (all plural forms)"))
                 continue

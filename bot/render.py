@@ -44,7 +44,7 @@ NEED_SHORT: dict[str, str] = {
 REQUIREMENT_TEXT: dict[str, str] = {
     "police_complaint": N_("Takes women only with a written complaint to the police."),
     "commission_approval": N_("A commission decides who is admitted."),
-    "documents": N_("Bring your identity documents if you can."),
+    "documents": N_("Bring any documents you have."),
 }
 EXCLUSION_TEXT: dict[str, str] = {
     "hiv": N_("Does not accept women living with HIV."),
@@ -83,22 +83,28 @@ def location_name(catalog: Catalog, place_id: str | None, region_id: str, t: Tra
 def _age_line(reason: Reason, t: Translator) -> str:
     low, high = reason.params["min"], reason.params["max"]
     if low is not None and high is not None:
-        return t._("Accepts mothers aged {min} to {max}.").format(min=low, max=high)
+        return t.ngettext(
+            "Accepts mothers aged {min} to {max} year.",
+            "Accepts mothers aged {min} to {max} years.",
+            high,
+        ).format(min=low, max=high)
     if high is not None:
-        return t._("Accepts mothers up to {max} years old.").format(max=high)
-    return t._("Accepts mothers from {min} years old.").format(min=low)
+        return t.ngettext(
+            "Accepts mothers up to {max} year old.", "Accepts mothers up to {max} years old.", high
+        ).format(max=high)
+    return t.ngettext(
+        "Accepts mothers from {min} year old.", "Accepts mothers from {min} years old.", low
+    ).format(min=low)
 
 
 def _stay_line(reason: Reason, t: Translator) -> str:
     low, high, extra = reason.params["min"], reason.params["max"], reason.params["exceptional"]
     if low is not None:
-        line = t._("You can stay from {min} to {max}.").format(
-            min=t.duration(low), max=t.duration(high)
-        )
+        line = t._("Stay: from {min} to {max}.").format(min=t.duration(low), max=t.duration(high))
     else:
-        line = t._("You can stay up to {max}.").format(max=t.duration(high))
+        line = t._("Longest stay: {max}.").format(max=t.duration(high))
     if extra is not None:
-        line += " " + t._("In exceptional cases up to {max}.").format(max=t.duration(extra))
+        line += " " + t._("In exceptional cases: {max}.").format(max=t.duration(extra))
     return line
 
 
@@ -194,11 +200,7 @@ def center_card(match: Match, catalog: Catalog, t: Translator, index: int, total
     address = center.shown_address.get(t.lang)
     if address:
         lines.append(f"📍 {html.escape(address)}")
-    lines.append(
-        t._("<i>Information checked on {date}.</i>").format(
-            date=t.date(center.provenance.verified_at)
-        )
-    )
+    lines.append(t._("<i>Checked: {date}</i>").format(date=t.date(center.provenance.verified_at)))
     return "\n".join(lines)
 
 

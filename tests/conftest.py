@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
@@ -36,7 +35,9 @@ class RunningBot:
     app: Any
     make_app: Callable[[], Any]
 
-    def user(self, user_id: int, name: str = "Mother", language_code: str | None = "ru") -> TelegramUser:
+    def user(
+        self, user_id: int, name: str = "Mother", language_code: str | None = "ru"
+    ) -> TelegramUser:
         """A simulated mother in a private chat."""
         return self.harness.user(user_id, name, language_code)
 
@@ -48,9 +49,8 @@ class RunningBot:
 
 
 @pytest.fixture
-async def bot(db_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator[RunningBot]:
+async def bot(db_path: Path) -> AsyncIterator[RunningBot]:
     """The real Application, polling a fake Bot API on loopback, with a real SQLite file."""
-    caplog.set_level(logging.DEBUG)
     async with TelegramHarness() as harness:
         settings = Settings(
             token=harness.token,

@@ -65,9 +65,14 @@ def parse_child(text: str) -> ChildAnswer | None:
         return ChildAnswer(pregnant=False, months=0)
     if _NEGATIVE.search(folded):
         return None
-    if _HALF.search(folded) and not _NUMBER.search(folded):
-        # "полтора года", "бір жарым жас": one and a half years.
-        return ChildAnswer(pregnant=False, months=18)
+    half = _HALF.search(folded)
+    if half and not _NUMBER.search(folded):
+        # "полтора года", "бір жарым ай": one and a half of the unit that follows.
+        for word in folded[half.end() :].split():
+            unit = _unit(word)
+            if unit is not None:
+                return ChildAnswer(pregnant=False, months=int(1.5 * unit + 1e-9))
+        return None
     folded = _NUMBER_AND_HALF.sub(r"\1.5", folded)  # "1 жарым жас" is 1.5 years
     months = 0.0
     found = False

@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Literal, cast
+
+DurationUnit = Literal["year", "month", "week", "day", "hour"]
 
 _PATTERN = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?)?$")
 # Calendar units as babel counts them, so that "P6M" is displayed as 6 months, not 5.
+_UNITS = ("year", "month", "week", "day", "hour")
 _DAYS_PER_YEAR = 365
 _DAYS_PER_MONTH = 30
 
@@ -23,6 +27,19 @@ class StayDuration:
     def timedelta(self) -> timedelta:
         """The duration as a timedelta, for babel's `format_timedelta`."""
         return timedelta(hours=self.hours)
+
+    @property
+    def unit(self) -> DurationUnit:
+        """The unit to say it in, as written: "P18M" is 18 months, never "1 year"."""
+        match = _PATTERN.match(self.iso)
+        assert match is not None
+        units = [u for u, g in zip(_UNITS, match.groups(), strict=True) if g]
+        if len(units) == 1:
+            return cast(DurationUnit, units[0])
+        # Mixed units ("P1Y6M", "P1DT12H") are said in the smallest one that is exact.
+        if "hour" in units:
+            return "hour"
+        return "day" if {"week", "day"} & set(units) else "month"
 
 
 def parse_duration(text: str) -> StayDuration:

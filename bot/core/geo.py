@@ -18,9 +18,14 @@ _FOLD = str.maketrans(
     }
 )  # fmt: skip
 # Words that only say "city": dropped, so "г. Алматы" and "Алматы қаласы" find Almaty.
-_CITY_WORDS = {"г", "гор", "город", "городе", "каласы", "к", "city", "shahary", "qalasy"}
+_CITY_WORDS = {
+    w.translate(_FOLD) for w in ("г", "гор", "город", "городе", "қаласы", "қ", "city", "qalasy")
+}
 # Words that say "region": kept as one token, so "Алматы облысы" is not the city of Almaty.
-_REGION_WORDS = {"обл", "область", "области", "облысы", "облыс", "region", "oblast", "oblysy"}
+_REGION_WORDS = {
+    w.translate(_FOLD)
+    for w in ("обл", "область", "области", "облысы", "облыс", "region", "oblast", "oblysy")
+}
 _NON_WORD = re.compile(r"[^\w]+")
 FUZZY_CUTOFF = 0.8
 EARTH_RADIUS_KM = 6371.0

@@ -124,13 +124,14 @@ def _distance(center: Center, catalog: Catalog, location: Location) -> float | N
         return None
     lat, lon = center.lat, center.lon
     if lat is None or lon is None:
-        place = catalog.place(center.place) if center.place else None
-        if place is None and center.region:
-            region = catalog.region(center.region)
-            place = catalog.place(region.admin_center) if region else None
-        if place is None or place.lat is None or place.lon is None:
+        # Its place, else (a village with unknown coordinates) its region's admin center.
+        region = catalog.region(center.region) if center.region else None
+        candidates = [center.place, region.admin_center if region else None]
+        places = [catalog.place(pid) for pid in candidates if pid]
+        point = next((p for p in places if p and p.lat is not None and p.lon is not None), None)
+        if point is None or point.lat is None or point.lon is None:
             return None
-        lat, lon = place.lat, place.lon
+        lat, lon = point.lat, point.lon
     return distance_km(location.lat, location.lon, lat, lon)
 
 

@@ -8,6 +8,7 @@ and "change language" come back to the results without asking everything again.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import Any
 
@@ -26,7 +27,6 @@ from bot.i18n import Translator, translator
 from bot.render import NEED_LABELS, location_name
 from bot.tg import results
 from bot.tg.common import (
-    ANSWERS,
     CONVERSATION_KEYS,
     LANG,
     PENDING_AGE,
@@ -62,6 +62,8 @@ CHILD_BUTTONS: tuple[tuple[str, int], ...] = (
     ("12_18", 18),
     ("older", 24),
 )
+# Shown before she has a language, so it is in both, untranslated.
+CHOOSE_LANGUAGE = "Тілді таңдаңыз / Выберите язык:"
 BIG_CITIES = ("almaty", "astana", "shymkent", "karaganda", "aktobe", "taraz", "pavlodar", "oskemen")
 
 
@@ -104,7 +106,7 @@ async def ask_language(update: Update, context: Context) -> int:
                 "advice near them. It is free and you do not have to give your name."
             )
         )
-    parts.append("Тілді таңдаңыз / Выберите язык:")
+    parts.append(CHOOSE_LANGUAGE)
     labels = {"kk": "Қазақша", "ru": "Русский"}
     keyboard = [
         [button(labels[lang], f"lang:{lang}") for lang in order],
@@ -303,14 +305,11 @@ async def choose_language_command(update: Update, context: Context) -> int | Non
     data = user_data(context)
     if update.callback_query:
         await update.callback_query.answer()
-    lang = suggested_language(update, context)
     labels = {"kk": "Қазақша", "ru": "Русский"}
     keyboard = InlineKeyboardMarkup(
         [[button(labels[code], f"lang:{code}") for code in codes.LANGUAGES]]
     )
-    await say(
-        update, context, translator(lang)._("Choose a language:") + " / Тілді таңдаңыз:", keyboard
-    )
+    await say(update, context, CHOOSE_LANGUAGE, keyboard)
     if STEP not in data:
         data[STEP] = "language"
         return LANGUAGE
@@ -604,13 +603,20 @@ async def stale_button(update: Update, context: Context) -> int:
     return await (asker or ask_next)(update, context)
 
 
+async def _flush_after(application: Any) -> None:
+    await asyncio.sleep(0)  # let PTB finish ending the conversation first
+    await application.update_persistence()
+
+
 async def timed_out(update: object, context: Context) -> None:
     """A quiet conversation ends: her answers go, with one gentle line."""
     data = context.user_data
     lang = data.get(LANG) if data is not None else None
     if data is not None:
-        for key in (ANSWERS, STEP, PICKED, PENDING_AGE, SHOWN):
+        for key in CONVERSATION_KEYS:
             data.pop(key, None)
+    if isinstance(update, Update) and update.effective_user is not None:
+        context.application.mark_data_for_update_persistence(user_ids=update.effective_user.id)
     if isinstance(update, Update) and update.effective_chat is not None:
         t = translator(
             lang if lang in codes.LANGUAGES else services(context).settings.default_language
@@ -623,3 +629,6 @@ async def timed_out(update: object, context: Context) -> None:
                 "Tap /start to begin again."
             ),
         )
+    # PTB ends the conversation right after this callback returns, outside any update, so the
+    # per-update flush never sees it: flush in a task that runs just after (write-through).
+    context.application.create_task(_flush_after(context.application))

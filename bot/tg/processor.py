@@ -9,13 +9,17 @@ at most the update in flight.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, BaseUpdateProcessor
 
+from bot import privacy_log
+
 MAX_CONCURRENT_UPDATES = 64
+_LOGGER = logging.getLogger(__name__)
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
@@ -38,6 +42,12 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = self._key(update)
+        if _LOGGER.isEnabledFor(logging.DEBUG):
+            _LOGGER.debug(
+                "Processing a %s update from %s",
+                privacy_log.update_kind(update),
+                privacy_log.user_hash(update, self._salt()),
+            )
         if key is None:
             await coroutine
             return
@@ -54,6 +64,10 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
             if not self._waiting[key]:
                 del self._waiting[key]
                 del self._locks[key]
+
+    def _salt(self) -> str:
+        services = self.application.bot_data.get("services") if self.application else None
+        return services.settings.log_salt if services is not None else ""
 
     async def initialize(self) -> None:
         return None

@@ -117,17 +117,24 @@ def privacy_text(t: Translator, retention_hours: int, idle_minutes: int) -> str:
         [
             t._("About your privacy"),
             "",
-            t._(
+            t.ngettext(
                 "I keep only your answers to my questions and your language, and only while we "
-                "talk: after {minutes} minutes of silence the answers are deleted."
+                "talk: after {minutes} minute of silence the answers are deleted.",
+                "I keep only your answers to my questions and your language, and only while we "
+                "talk: after {minutes} minutes of silence the answers are deleted.",
+                idle_minutes,
             ).format(minutes=idle_minutes),
-            t._(
+            t.ngettext(
                 "To be able to clear this chat for you, I keep the numbers of our messages (not "
-                "their text) for {hours} hours."
+                "their text) for {hours} hour.",
+                "To be able to clear this chat for you, I keep the numbers of our messages (not "
+                "their text) for {hours} hours.",
+                retention_hours,
             ).format(hours=retention_hours),
             t._(
-                "I do not keep your name, your phone number or what you write. Nobody at the "
-                "centers sees our chat; statistics only count searches per region, without you."
+                "I do not keep your name, your phone number or the text of your messages. Nobody "
+                "at the centers sees our chat; statistics only count searches per region, "
+                "without you."
             ),
             t._(
                 "/clear deletes this whole chat and everything I stored. /forget deletes what I "

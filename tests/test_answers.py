@@ -1,0 +1,87 @@
+"""Free-text answers in Kazakh and Russian: her age, her child's age, or pregnancy."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.answers import AgeAnswer, ChildAnswer, parse_age, parse_child
+
+
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [
+        ("3 ай", 3),
+        ("3 месяца", 3),
+        ("6 мес", 6),
+        ("1,5 года", 18),
+        ("1.5 года", 18),
+        ("1 жас", 12),
+        ("5 жыл", 60),
+        ("2 апта", 0),
+        ("7 недель", 1),
+        ("10 дней", 0),
+        ("полтора года", 18),
+        ("бір жарым жас", 18),
+        ("1 жарым жас", 18),
+        ("2 года 3 месяца", 27),
+        ("2 жас 3 ай", 27),
+        ("1 год и 2 месяца", 14),
+        ("ребенку 3 месяца", 3),
+        ("Ребёнку 2 года", 24),
+        ("216 ай", 216),
+    ],
+)
+def test_child_age_in_months(text: str, months: int) -> None:
+    assert parse_child(text) == ChildAnswer(pregnant=False, months=months)
+
+
+@pytest.mark.parametrize("text", ["жүктімін", "беременна", "Я беременна", "жду ребёнка"])
+def test_pregnancy(text: str) -> None:
+    assert parse_child(text) == ChildAnswer(pregnant=True, months=None)
+
+
+@pytest.mark.parametrize("text", ["новорожденный", "жаңа туған"])
+def test_newborn_is_zero_months(text: str) -> None:
+    assert parse_child(text) == ChildAnswer(pregnant=False, months=0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "abc",
+        "-5",
+        "- 5 месяцев",
+        "200",
+        "3",  # a number without a unit is re-asked, not guessed
+        "217 ай",  # older than 18 years
+        "20 лет",
+        "",
+    ],
+)
+def test_child_answers_that_are_asked_again(text: str) -> None:
+    assert parse_child(text) is None
+
+
+@pytest.mark.parametrize("text", ["полтора месяца", "бір жарым ай"])
+def test_one_and_a_half_months_is_one_month(text: str) -> None:
+    assert parse_child(text) == ChildAnswer(pregnant=False, months=1)
+
+
+@pytest.mark.parametrize(
+    ("text", "years"),
+    [("17", 17), ("мне 17", 17), ("17 лет", 17), ("10", 10), ("60", 60), (" 25 жаста ", 25)],
+)
+def test_plausible_ages(text: str, years: int) -> None:
+    assert parse_age(text) == AgeAnswer(years=years, plausible=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "years"), [("8", 8), ("9", 9), ("61", 61), ("70", 70), ("99", 99)]
+)
+def test_possible_but_unusual_ages_are_confirmed_first(text: str, years: int) -> None:
+    assert parse_age(text) == AgeAnswer(years=years, plausible=False)
+
+
+@pytest.mark.parametrize("text", ["-5", "200", "100", "0", "abc", "", "17.5", "семнадцать"])
+def test_impossible_ages(text: str) -> None:
+    assert parse_age(text) is None

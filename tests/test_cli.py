@@ -1,0 +1,283 @@
+"""`python -m bot …` as an admin runs it: a subprocess with its own database file."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tomli_w
+
+from bot.catalog_files import read_catalog
+from bot.services import DATA_DIR
+from bot.storage.migrations import LATEST_VERSION
+
+REPO = Path(__file__).resolve().parent.parent
+ALMATY_SHELTER = ["--age", "17", "--child-months", "2", "--city", "Алматы", "--need", "shelter"]
+
+
+def run(*args: str, db: Path, cwd: Path = REPO, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the CLI with a clean environment: no token, the database under tmp_path."""
+    environ = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "LANG": "C.UTF-8",
+        "PYTHONIOENCODING": "utf-8",
+        "PYTHONPATH": str(REPO),
+        "DATABASE_PATH": str(db),
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        check=False,
+    )
+
+
+def match_json(*args: str, db: Path) -> dict[str, Any]:
+    done = run("match", *args, "--json", db=db)
+    assert done.returncode == 0, done.stderr
+    doc: dict[str, Any] = json.loads(done.stdout)
+    return doc
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "var" / "cli.sqlite3"
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "data"
+    shutil.copytree(DATA_DIR, root)
+    return root
+
+
+def edit_center(root: Path, center_id: str, **changes: Any) -> None:
+    path = root / "centers" / f"{center_id}.toml"
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    doc.update(changes)
+    path.write_text(tomli_w.dumps(doc), encoding="utf-8")
+
+
+# --- catalog check ---
+
+
+def test_check_real_data_is_clean(db: Path) -> None:
+    done = run("catalog", "check", "data", db=db)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "catalog is valid" in done.stdout
+    assert not db.exists()  # checking files does not touch the database
+
+
+def test_check_lists_every_problem_and_exits_1(db: Path, data_copy: Path) -> None:
+    edit_center(data_copy, "ana-uyi-almaty", mother_age_min=35)
+    edit_center(data_copy, "astana-umit", needs=["shelter", "flying"])
+    edit_center(data_copy, "almaty-revansh", place="atlantis")
+    _, problems = read_catalog(data_copy)
+    assert len(problems) == 3
+
+    done = run("catalog", "check", str(data_copy), db=db)
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [str(p) for p in problems]
+    for name in ("ana-uyi-almaty", "astana-umit", "almaty-revansh"):
+        assert f"centers/{name}.toml: center {name}: " in done.stdout
+    assert "3 problem(s)" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+# --- import and export ---
+
+
+def test_import_of_a_broken_directory_changes_nothing(
+    db: Path, data_copy: Path, tmp_path: Path
+) -> None:
+    # Start from a catalog that differs from data/, so that any write would show.
+    smaller = tmp_path / "smaller"
+    shutil.copytree(DATA_DIR, smaller)
+    (smaller / "centers" / "almaty-revansh.toml").unlink()
+    edit_center(smaller, "astana-umit", name_ru="Центр «Үміт» (проверка)")
+    assert run("catalog", "import", str(smaller), db=db).returncode == 0
+    before = tmp_path / "before"
+    assert run("catalog", "export", str(before), db=db).returncode == 0
+
+    edit_center(data_copy, "astana-umit", mother_age_min=60)  # one broken file among 41
+    done = run("catalog", "import", str(data_copy), db=db)
+    assert done.returncode == 1
+    assert "nothing imported" in done.stderr
+    assert "centers/astana-umit.toml: center astana-umit:" in done.stdout
+
+    after = tmp_path / "after"
+    assert run("catalog", "export", str(after), db=db).returncode == 0
+    assert tree(after) == tree(before)
+    assert not (after / "centers" / "almaty-revansh.toml").exists()
+
+
+def test_export_import_export_round_trip(db: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    done = run("catalog", "export", str(first), db=db)  # seeds the new database from data/
+    assert done.returncode == 0, done.stderr
+    assert "exported 41 centers" in done.stdout
+
+    other_db = tmp_path / "other.sqlite3"
+    done = run("catalog", "import", str(first), db=other_db)
+    assert done.returncode == 0, done.stderr
+    assert "imported 41 centers, 5 hotlines, 20 regions" in done.stdout
+    assert run("catalog", "export", str(second), db=other_db).returncode == 0
+
+    assert tree(first) == tree(second)
+    exported, problems = read_catalog(first)
+    assert problems == []
+    assert exported == read_catalog(DATA_DIR)[0]
+
+
+# --- match ---
+
+
+def test_match_json_for_a_17_year_old_in_almaty(db: Path) -> None:
+    doc = match_json(*ALMATY_SHELTER, "--lang", "ru", db=db)
+    assert doc["tier"] == "city"
+    assert doc["where"] == "Алматы"
+    assert doc["local_count"] >= 2
+    ids = [item["id"] for item in doc["results"]]
+    assert {"ana-uyi-almaty", "almaty-ubezhishche"} <= set(ids)
+    for item in doc["results"]:
+        assert {"id", "name", "city", "reasons"} <= set(item)
+        assert item["name"] and item["city"] == "Алматы"
+        assert item["reasons"] and all(isinstance(r, str) and r for r in item["reasons"])
+        assert item["tier"] == "city"
+    numbers = [h["number"] for h in doc["hotlines"]]
+    assert numbers[:2] == ["112", "102"]
+    assert {"111", "150"} <= set(numbers)
+    assert "excluded" not in doc
+
+
+def test_match_explain_says_why_centers_were_left_out(db: Path) -> None:
+    done = run(
+        "match",
+        "--age",
+        "32",
+        "--child-months",
+        "2",
+        "--city",
+        "Алматы",
+        "--need",
+        "shelter",
+        "--json",
+        "--explain",
+        db=db,
+    )
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    ids = [item["id"] for item in doc["results"]]
+    assert "ana-uyi-almaty" not in ids
+    excluded = {item["id"]: item["reasons"] for item in doc["excluded"]}
+    assert excluded["ana-uyi-almaty"] == ["mother older than 30"]
+    assert excluded["almaty-ubezhishche"] == ["mother older than 30"]
+    assert excluded["kostanay-dagdarys-damytu"] == ["temporarily closed"]
+    assert not set(ids) & set(excluded)
+
+
+def test_match_in_kazakh_uses_kazakh_names(db: Path) -> None:
+    catalog, _ = read_catalog(DATA_DIR)
+    doc = match_json(*ALMATY_SHELTER, "--lang", "kk", db=db)
+    assert doc["where"] == "Алматы"
+    for item in doc["results"]:
+        center = catalog.center(item["id"])
+        assert center is not None
+        assert item["name"] == (center.name.kk or center.name.ru)
+    names = {item["id"]: item["name"] for item in doc["results"]}
+    assert names["ana-uyi-almaty"] != "ОФ «Ана үйі» («Дом мамы»)"  # not the Russian name
+
+
+def test_match_by_coordinates_near_temirtau(db: Path) -> None:
+    doc = match_json(
+        "--age", "25", "--child-months", "6", "--lat", "50.06", "--lon", "72.96",
+        "--need", "shelter", db=db,
+    )  # fmt: skip
+    assert doc["where"] == "Темиртау"
+    assert doc["results"][0]["tier"] == "city"
+    assert doc["results"][0]["id"].startswith("temirtau-")
+
+
+def test_match_text_output(db: Path) -> None:
+    done = run("match", *ALMATY_SHELTER, db=db)
+    assert done.returncode == 0, done.stderr
+    assert "(ana-uyi-almaty)" in done.stdout
+    assert "112" in done.stdout
+    assert "<b>" not in done.stdout  # Telegram HTML is stripped for the terminal
+
+
+@pytest.mark.parametrize(
+    ("args", "mentions"),
+    [
+        (["--age", "abc", "--child-months", "2", "--city", "Алматы", "--need", "shelter"], "--age"),
+        (["--age", "17", "--child-months", "2", "--city", "Nowhereville", "--need", "shelter"],
+         "Nowhereville"),
+        (["--age", "17", "--child-months", "2", "--city", "Алматы", "--need", "flying"], "flying"),
+        (["--age", "17", "--child-months", "2", "--city", "Алматы"], "--need"),
+        (["--age", "17", "--child-months", "999", "--city", "Алматы", "--need", "shelter"], "999"),
+        (["--age", "17", "--pregnant", "--child-months", "2", "--city", "Алматы",
+          "--need", "shelter"], "--child-months"),
+        (["--age", "17", "--pregnant", "--lat", "50.0", "--need", "shelter"], "--lon"),
+        (["--age", "17", "--pregnant", "--need", "shelter"], "--city"),
+    ],
+)  # fmt: skip
+def test_bad_match_arguments_are_one_line_and_exit_2(
+    db: Path, args: list[str], mentions: str
+) -> None:
+    done = run("match", *args, db=db)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: ")
+    assert mentions in lines[0]
+
+
+def test_database_from_a_newer_version_is_one_clear_line(db: Path) -> None:
+    assert run("catalog", "export", str(db.parent / "export"), db=db).returncode == 0
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO schema_version (version) VALUES (?)", (LATEST_VERSION + 1,))
+    conn.close()
+    done = run("match", *ALMATY_SHELTER, db=db)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert f"schema version {LATEST_VERSION + 1}" in lines[0]
+    assert "Traceback" not in done.stderr
+
+
+# --- running the bot ---
+
+
+def test_bot_without_token_points_to_botfather(tmp_path: Path, db: Path) -> None:
+    workdir = tmp_path / "elsewhere"
+    workdir.mkdir()
+    assert not (workdir / ".env").exists()
+    done = run(db=db, cwd=workdir, TELEGRAM_BOT_TOKEN="")
+    assert done.returncode != 0
+    output = done.stdout + done.stderr
+    assert "@BotFather" in output
+    assert "TELEGRAM_BOT_TOKEN" in output
+    assert "Traceback" not in output
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not db.exists()  # nothing was opened
