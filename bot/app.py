@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import warnings
 from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -24,6 +25,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 from bot import privacy_log
 from bot.config import Settings
@@ -47,6 +49,9 @@ from bot.tg.processor import PerUserUpdateProcessor
 
 _LOGGER = logging.getLogger(__name__)
 CONVERSATION_NAME = "mother"
+# One conversation per user, not per message, is what we want: buttons of older messages are
+# handled by the current step (and explained when stale), so PTB's reminder is noise.
+warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
 Handler = BaseHandler[Update, Context, Any]
 PURGE_INTERVAL_SECONDS = 60
 

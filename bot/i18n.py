@@ -10,9 +10,10 @@ import gettext
 import io
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_date, format_timedelta
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
@@ -57,6 +58,11 @@ class Translator:
     lang: str
     translations: gettext.GNUTranslations
 
+    @cached_property
+    def locale(self) -> Locale:
+        """babel's locale data, parsed once (babel would parse it on every call)."""
+        return Locale.parse(self.lang)
+
     def _(self, message: str) -> str:
         """Translate a message; fill placeholders afterwards with `.format()`."""
         return self.translations.gettext(message)
@@ -73,17 +79,17 @@ class Translator:
         """
         return str(
             format_timedelta(
-                value.timedelta, granularity=value.unit, threshold=1e9, locale=self.lang
+                value.timedelta, granularity=value.unit, threshold=1e9, locale=self.locale
             )
         )
 
     def join(self, items: list[str]) -> str:
         """ "a, b and c" in the language's own style."""
-        return str(format_list(items, locale=self.lang)) if items else ""
+        return str(format_list(items, locale=self.locale)) if items else ""
 
     def date(self, value: date) -> str:
         """A date as people write it in this language."""
-        return str(format_date(value, format="long", locale=self.lang))
+        return str(format_date(value, format="long", locale=self.locale))
 
 
 @cache

@@ -208,11 +208,10 @@ def hotline_line(hotline: Hotline, t: Translator) -> str:
     """ "<b>112</b> — what it is for", with hours when known."""
     line = f"<b>{html.escape(hotline.number)}</b> — {html.escape(hotline.purpose.get(t.lang))}"
     if hotline.hours == "24/7":
-        line += (
-            " " + t._("(around the clock, free)")
-            if hotline.free
-            else " " + t._("(around the clock)")
-        )
+        note = t._("(around the clock, free)") if hotline.free else t._("(around the clock)")
+        line += f" {note}"
+    elif hotline.free:
+        line += " " + t._("(free)")
     return line
 
 

@@ -112,6 +112,20 @@ async def say(
     return message
 
 
+async def send_pin(
+    update: Update, context: Context, lat: float, lon: float, title: str, address: str
+) -> Message:
+    """A map pin of a public address, remembered for /clear like every message."""
+    chat = update.effective_chat
+    assert chat is not None
+    message = await context.bot.send_venue(
+        chat_id=chat.id, latitude=lat, longitude=lon, title=title, address=address
+    )
+    if is_private(update):
+        await remember_messages(context, chat.id, message.message_id)
+    return message
+
+
 def button(text: str, data: str) -> InlineKeyboardButton:
     """An inline button; callback data is language-neutral and at most 64 bytes."""
     if len(data.encode()) > 64:

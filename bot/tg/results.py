@@ -21,6 +21,7 @@ from bot.tg.common import (
     answers,
     button,
     say,
+    send_pin,
     services,
     sos_row,
     tr,
@@ -109,6 +110,13 @@ async def _send_page(update: Update, context: Context, result: MatchResult) -> N
     page = result.matches[shown : shown + PAGE_SIZE]
     for index, match in enumerate(page, start=shown + 1):
         await say(update, context, center_card(match, catalog, t, index, len(result.matches)))
+        center = match.center
+        address = center.shown_address.get(t.lang)
+        # A pin only where the center publishes its address: shelters often keep it secret.
+        if address and center.lat is not None and center.lon is not None:
+            await send_pin(
+                update, context, center.lat, center.lon, center.name.get(t.lang), address
+            )
     user_data(context)[SHOWN] = shown + len(page)
 
 

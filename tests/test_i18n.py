@@ -1,0 +1,108 @@
+"""Both languages are complete and correct, and the check that says so can fail."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po, write_po
+
+from bot import i18n_tools
+from bot.core.durations import parse_duration
+from bot.i18n import LANGUAGES, LOCALES_DIR, compile_catalog, translator
+
+
+def test_every_message_has_a_kk_and_a_ru_translation_with_the_same_placeholders() -> None:
+    problems = i18n_tools.check()
+    assert problems == [], "\n".join(map(str, problems))
+
+
+def test_the_committed_template_matches_the_code() -> None:
+    with (LOCALES_DIR / "messages.pot").open("rb") as handle:
+        committed = {m.id for m in read_po(handle) if m.id}
+    extracted = {m.id for m in i18n_tools.extract_template() if m.id}
+    assert committed == extracted, "run: python -m bot i18n extract"
+
+
+def test_translations_differ_from_english_and_between_languages() -> None:
+    kk, ru = translator("kk"), translator("ru")
+    same = 0
+    template = [m for m in i18n_tools.extract_template() if m.id and isinstance(m.id, str)]
+    for message in template:
+        assert isinstance(message.id, str)
+        if kk._(message.id) == ru._(message.id):
+            same += 1  # a few are language-neutral ("📍 {place}")
+    assert same <= 3
+    assert ru._("Find help") != "Find help"
+    assert kk._("Find help") != "Find help"
+
+
+@pytest.mark.parametrize(
+    ("n", "word"),
+    [(1, "место"), (2, "места"), (4, "места"), (5, "мест"), (11, "мест"), (21, "место")],
+)
+def test_russian_uses_its_three_plural_forms(n: int, word: str) -> None:
+    text = (
+        translator("ru")
+        .ngettext(
+            "{count} place in {where} can help you.", "{count} places in {where} can help you.", n
+        )
+        .format(count=n, where="Алматы")
+    )
+    assert f"{n} {word}" in text
+
+
+@pytest.mark.parametrize(
+    ("iso", "kk", "ru"),
+    [("P6M", "6 ай", "6 месяцев"), ("P18M", "18 ай", "18 месяцев"), ("PT2H", "2 сағат", "2 часа"),
+     ("P1M", "1 ай", "1 месяц"), ("P3Y", "3 жыл", "3 года"), ("P9M", "9 ай", "9 месяцев")],
+)  # fmt: skip
+def test_stays_are_said_in_the_unit_the_catalog_wrote(iso: str, kk: str, ru: str) -> None:
+    duration = parse_duration(iso)
+    assert translator("kk").duration(duration) == kk
+    assert translator("ru").duration(duration) == ru
+
+
+def _copy_locales(tmp_path: Path) -> Path:
+    target = tmp_path / "locales"
+    shutil.copytree(LOCALES_DIR, target)
+    return target
+
+
+def _edit_ru(locales: Path, msgid: str, new: str | None, fuzzy: bool = False) -> None:
+    path = i18n_tools.po_path("ru", locales)
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale="ru")
+    message = catalog.get(msgid)
+    assert message is not None
+    if new is not None:
+        message.string = new
+    if fuzzy:
+        message.flags.add("fuzzy")
+    with path.open("wb") as handle:
+        write_po(handle, catalog)
+
+
+def test_the_check_catches_a_changed_placeholder(tmp_path: Path) -> None:
+    locales = _copy_locales(tmp_path)
+    _edit_ru(locales, "In your city, {place}.", "В вашем городе: {city}.")
+    problems = i18n_tools.check(locales)
+    assert [(p.lang, p.msgid) for p in problems] == [("ru", "In your city, {place}.")]
+
+
+def test_the_check_catches_a_missing_translation_and_fuzzy_is_not_shown(tmp_path: Path) -> None:
+    locales = _copy_locales(tmp_path)
+    _edit_ru(locales, "Find help", None, fuzzy=True)
+    _edit_ru(locales, "Done.", "")
+    problems = {(p.msgid, p.message) for p in i18n_tools.check(locales)}
+    assert ("Find help", "marked fuzzy") in problems
+    assert ("Done.", "not translated (all plural forms)") in problems
+    # A fuzzy translation is a guess: the compiled catalog leaves it out.
+    assert compile_catalog("ru", locales).gettext("Find help") == "Find help"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_compiled_catalogs_load_once(lang: str) -> None:
+    assert translator(lang) is translator(lang)
+    assert translator(lang).lang == lang
