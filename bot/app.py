@@ -33,8 +33,8 @@ from bot.i18n import N_, translator
 from bot.services import Services
 from bot.storage import state_repo
 from bot.storage.persistence import SqlitePersistence
+from bot.tg import admin, results, safety
 from bot.tg import conversation as conv
-from bot.tg import results, safety
 from bot.tg.common import (
     CONVERSATION_KEYS,
     SERVICES_KEY,
@@ -210,6 +210,22 @@ def register_handlers(
         CommandHandler("privacy", safety.privacy_command, filters=private),
     ):
         application.add_handler(handler, group=-1)
+    # -1 too: the admins' catalog tools, which exist only for ADMIN_IDS.
+    if settings.admin_ids:
+        admin_only = private & filters.User(user_id=settings.admin_ids)
+        for name, callback in (
+            ("admin", admin.admin_help),
+            ("export", admin.export),
+            ("center", admin.show_center),
+            ("verify", admin.verify_center),
+            ("close", admin.close_center),
+            ("reopen", admin.reopen_center),
+            ("stats", admin.stats),
+        ):
+            application.add_handler(CommandHandler(name, callback, filters=admin_only), group=-1)
+        application.add_handler(
+            MessageHandler(filters.Document.ALL & admin_only, admin.upload), group=-1
+        )
     # 0: the conversation itself.
     application.add_handler(_conversation(settings), group=0)
     application.add_error_handler(on_error)
@@ -246,6 +262,8 @@ async def purge_expired(context: Context) -> None:
             application.mark_data_for_update_persistence(user_ids=user_id)
     await application.update_persistence()
     counts = await state_repo.purge_expired(await services.database(), idle, retention)
+    if await services.reload_if_changed():
+        _LOGGER.info("The catalog changed on disk; reloaded it")
     if any(counts.values()):
         _LOGGER.info("Purged expired rows: %s", counts)
 

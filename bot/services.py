@@ -14,7 +14,12 @@ from bot.catalog_files import load_catalog as load_catalog_files
 from bot.config import Settings
 from bot.core.geo import Gazetteer
 from bot.core.model import Catalog
-from bot.storage.catalog_repo import catalog_is_empty, load_catalog, replace_catalog
+from bot.storage.catalog_repo import (
+    catalog_is_empty,
+    catalog_revision,
+    load_catalog,
+    replace_catalog,
+)
 from bot.storage.db import Database, open_database
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -44,6 +49,7 @@ class Services:
         self._lock = asyncio.Lock()
         self.catalog = Catalog()
         self.gazetteer = Gazetteer(self.catalog)
+        self.catalog_revision = -1
 
     async def database(self) -> Database:
         """The open database, opened (and seeded, and the catalog loaded) on first use."""
@@ -54,12 +60,21 @@ class Services:
             return self._db
 
     async def _load(self, db: Database) -> None:
+        self.catalog_revision = await catalog_revision(db)
         self.catalog = await load_catalog(db)
         self.gazetteer = Gazetteer(self.catalog)
 
     async def reload_catalog(self) -> None:
         """Read the catalog again after an import."""
         await self._load(await self.database())
+
+    async def reload_if_changed(self) -> bool:
+        """Reload when another process (the CLI) has imported a new catalog."""
+        db = await self.database()
+        if await catalog_revision(db) == self.catalog_revision:
+            return False
+        await self._load(db)
+        return True
 
     async def close(self) -> None:
         """Close the database; safe to call twice."""

@@ -17,6 +17,7 @@ from tests.fake_telegram import TelegramHarness, TelegramUser
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 REPO = Path(__file__).resolve().parent.parent
+ADMIN_ID = 9000
 
 
 @pytest.fixture
@@ -58,6 +59,7 @@ async def bot(db_path: Path) -> AsyncIterator[RunningBot]:
             api_url=harness.url,
             default_language="ru",
             log_salt="test-salt",
+            admin_ids=frozenset({ADMIN_ID}),
         )
 
         def make_app() -> Any:

@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 import stat
 from collections.abc import AsyncIterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -355,7 +356,12 @@ async def test_search_counts_add_up_per_day_region_and_need(db: Database) -> Non
         "SELECT need, searches, nothing_local FROM search_stats ORDER BY need"
     ) as cursor:
         rows = [tuple(row) for row in await cursor.fetchall()]
-    assert rows == [("legal", 1, 1), ("shelter", 2, 1)]
+    assert rows == [("*", 2, 1), ("legal", 1, 1), ("shelter", 2, 1)]
+    counts = await state_repo.search_counts(db, date.today())
+    assert (counts.total, counts.nothing_local) == (2, 1)
+    assert counts.by_region == {"kyzylorda": 2}
+    assert counts.by_need == {"legal": 1, "shelter": 2}
+    assert (await state_repo.search_counts(db, date.today() + timedelta(days=1))).total == 0
     # No user and no time of day are kept.
     async with db.conn.execute("PRAGMA table_info(search_stats)") as cursor:
         columns = {row["name"] for row in await cursor.fetchall()}

@@ -7,6 +7,7 @@ there; the database is its durable copy, changed only by imports.
 from __future__ import annotations
 
 import json
+import time
 from datetime import date
 from typing import Any
 
@@ -79,6 +80,10 @@ async def _insert_center(conn: aiosqlite.Connection, center: Center) -> None:
 async def replace_catalog(db: Database, catalog: Catalog) -> None:
     """Swap the stored catalog for `catalog` atomically: on any error nothing changes."""
     async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE catalog_meta SET revision = revision + 1, changed_at = ? WHERE id = 1",
+            (time.time(),),
+        )
         for table in _CATALOG_TABLES:
             await conn.execute(f"DELETE FROM {table}")
         await conn.executemany(
@@ -114,6 +119,13 @@ async def replace_catalog(db: Database, catalog: Catalog) -> None:
                 for i, h in enumerate(catalog.hotlines)
             ],
         )  # fmt: skip
+
+
+async def catalog_revision(db: Database) -> int:
+    """How many times the catalog has been replaced; changes when anyone imports."""
+    async with db.conn.execute("SELECT revision FROM catalog_meta WHERE id = 1") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 async def catalog_is_empty(db: Database) -> bool:

@@ -145,7 +145,18 @@ CREATE TABLE search_stats (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_CATALOG, _BOT_STATE)
+# A revision number bumped by every catalog change, so a running bot notices an import made
+# by the CLI (another process) and reloads its in-memory copy.
+_CATALOG_REVISION = """
+CREATE TABLE catalog_meta (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    revision INTEGER NOT NULL,
+    changed_at REAL NOT NULL
+);
+INSERT INTO catalog_meta (id, revision, changed_at) VALUES (1, 0, 0)
+"""
+
+MIGRATIONS: tuple[str, ...] = (_CATALOG, _BOT_STATE, _CATALOG_REVISION)
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -9,10 +9,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from bot.storage.db import Database
+
+# The need code under which a whole search is counted once.
+ALL_NEEDS = "*"
 
 
 def now() -> float:
@@ -154,12 +158,43 @@ async def purge_expired(
 async def count_search(
     db: Database, region_id: str, needs: Iterable[str], nothing_local: bool, day: date | None = None
 ) -> None:
-    """Add one search to the daily counts: region and need only, no user, no time of day."""
+    """Add one search to the daily counts: region and need only, no user, no time of day.
+
+    One row per need, and one under ALL_NEEDS for the search itself, so that searches per
+    region can be counted even when a search asked for several needs.
+    """
     today = (day or date.today()).isoformat()
     async with db.transaction() as conn:
         await conn.executemany(
             "INSERT INTO search_stats (day, region_id, need, searches, nothing_local)"
             " VALUES (?, ?, ?, 1, ?) ON CONFLICT(day, region_id, need) DO UPDATE SET"
             " searches = searches + 1, nothing_local = nothing_local + excluded.nothing_local",
-            [(today, region_id, need, int(nothing_local)) for need in needs],
+            [(today, region_id, need, int(nothing_local)) for need in (ALL_NEEDS, *needs)],
         )
+
+
+@dataclass(frozen=True)
+class SearchCounts:
+    """Searches since a day: in total, per region and per need; how many found nothing near."""
+
+    total: int
+    nothing_local: int
+    by_region: dict[str, int]
+    by_need: dict[str, int]
+
+
+async def search_counts(db: Database, since: date) -> SearchCounts:
+    """The daily counts added up from `since` on."""
+    async with db.conn.execute(
+        "SELECT region_id, need, SUM(searches) AS searches, SUM(nothing_local) AS nothing_near"
+        " FROM search_stats WHERE day >= ? GROUP BY region_id, need",
+        (since.isoformat(),),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    by_region = {r["region_id"]: r["searches"] for r in rows if r["need"] == ALL_NEEDS}
+    by_need: dict[str, int] = {}
+    for row in rows:
+        if row["need"] != ALL_NEEDS:
+            by_need[row["need"]] = by_need.get(row["need"], 0) + row["searches"]
+    nothing = sum(r["nothing_near"] for r in rows if r["need"] == ALL_NEEDS)
+    return SearchCounts(sum(by_region.values()), nothing, by_region, by_need)

@@ -1,0 +1,194 @@
+"""Admins keep the catalog true from Telegram: export, upload, verify, close, reopen, stats."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sys
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import tomli_w
+
+from bot.catalog_edits import export_zip
+from bot.catalog_files import center_to_table, read_catalog
+from bot.storage.catalog_repo import load_catalog
+from tests.conftest import ADMIN_ID, REPO, RunningBot
+from tests.journey import answer_all, choose_language, tr
+
+
+def _new_center(center_id: str = "taraz-test-center") -> bytes:
+    table = {
+        "id": center_id,
+        "name_kk": "Тараз сынақ орталығы",
+        "name_ru": "Таразский тестовый центр",
+        "summary_kk": "Заң кеңесі.",
+        "summary_ru": "Юридические консультации.",
+        "org_type": "non_state",
+        "coverage": "city",
+        "place": "taraz",
+        "region": "zhambyl",
+        "needs": ["legal"],
+        "source_urls": ["https://example.org/source"],
+        "verified_at": date(2026, 11, 1),
+        "verified_by": "admin test",
+    }
+    return tomli_w.dumps(table).encode()
+
+
+async def _search_taraz(bot: RunningBot, user_id: int) -> str:
+    mother = bot.user(user_id, language_code="ru")
+    await choose_language(mother, "ru")
+    taraz = bot.services.catalog.place("taraz")
+    assert taraz is not None
+    mark = await answer_all(
+        mother, "ru", age="20", child="I am pregnant", city=taraz.name.get("ru"), needs=["legal"]
+    )
+    return "\n".join(m.plain_text for m in mother.since(mark))
+
+
+async def test_admin_commands_do_not_exist_for_mothers(bot: RunningBot) -> None:
+    mother = bot.user(5001, language_code="ru")
+    await choose_language(mother, "ru")
+    for command in ("/stats", "/export", "/admin", "/close almaty-rodnik закрыто"):
+        mark = mother.mark()
+        await mother.send(command)
+        assert mother.since(mark)[0].plain_text == tr("ru")._(
+            "Sorry, I can only read text and buttons here."
+        )
+    assert bot.services.catalog.center("almaty-rodnik").status == "active"  # type: ignore[union-attr]
+    assert not [c for c in bot.harness.server.calls if c.method == "sendDocument"]
+
+
+async def test_export_sends_the_catalog_as_data_files(bot: RunningBot, tmp_path: Path) -> None:
+    admin = bot.user(ADMIN_ID, language_code="ru")
+    await admin.send("/export")
+    document = admin.last_bot_message()
+    assert document.kind == "document" and document.media is not None
+    file_id = document.media["document"]["file_id"]
+    content = bot.harness.server.files[file_id].content
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        archive.extractall(tmp_path)
+    exported, problems = read_catalog(tmp_path / "data")
+    assert problems == []
+    assert exported == bot.services.catalog
+
+
+async def test_uploading_one_center_adds_it_for_mothers(bot: RunningBot) -> None:
+    assert "Таразский тестовый центр" not in await _search_taraz(bot, 5002)
+    admin = bot.user(ADMIN_ID, language_code="ru")
+    await admin.send_document("taraz-test-center.toml", _new_center(), "application/toml")
+    assert admin.last_bot_message().plain_text.startswith(
+        tr("ru")._("Imported: {centers} centers, {hotlines} lines, {places} places.").split("{")[0]
+    )
+    stored = await load_catalog(await bot.services.database())
+    assert stored.center("taraz-test-center") is not None
+    assert "Таразский тестовый центр" in await _search_taraz(bot, 5003)
+
+
+async def test_a_broken_upload_changes_nothing_and_says_why(bot: RunningBot) -> None:
+    admin = bot.user(ADMIN_ID, language_code="kk")
+    before = bot.services.catalog
+    broken = _new_center().replace(b'"legal"', b'"flying"')
+    assert broken != _new_center()
+    await admin.send_document("taraz-test-center.toml", broken, "application/toml")
+    reply = admin.last_bot_message().plain_text
+    assert reply.startswith(tr("kk")._("Nothing changed. Problems in the file:"))
+    assert "flying" in reply and "centers/taraz-test-center.toml" in reply
+    assert bot.services.catalog == before
+    assert await load_catalog(await bot.services.database()) == before
+    # A zip with a broken file is refused whole, too.
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(export_zip(before))) as source,
+        zipfile.ZipFile(buffer, "w") as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.endswith("almaty-rodnik.toml"):
+                data = data.replace(b"status = ", b"statuss = ")
+            target.writestr(item, data)
+    await admin.send_document("catalog.zip", buffer.getvalue(), "application/zip")
+    assert "almaty-rodnik" in admin.last_bot_message().plain_text
+    assert await load_catalog(await bot.services.database()) == before
+    await admin.send_document("photo.jpg", b"\xff\xd8", "image/jpeg")
+    assert admin.last_bot_message().plain_text == tr("kk")._("Nothing changed: {reason}.").format(
+        reason=tr("kk")._("send a .zip of the data folder or one center's .toml file")
+    )
+
+
+async def test_close_reopen_and_verify(bot: RunningBot) -> None:
+    admin = bot.user(ADMIN_ID, language_code="ru")
+    name = bot.services.catalog.center("almaty-zhan-saya").name.get("ru")  # type: ignore[union-attr]
+    mother = bot.user(5004, language_code="ru")
+
+    async def zhan_saya_shown() -> bool:
+        await mother.send("/start")
+        if "Қазақша" in mother.last_bot_message().buttons:
+            await mother.tap("Русский")
+        almaty = bot.services.catalog.place("almaty").name.get("ru")  # type: ignore[union-attr]
+        mark = await answer_all(
+            mother, "ru", age="26–30", child="Older than 1.5 years", city=almaty, needs=["violence"]
+        )
+        return name in "\n".join(m.plain_text for m in mother.since(mark))
+
+    assert await zhan_saya_shown()
+    await admin.send("/close almaty-zhan-saya Ремонт | Ремонт до весны")
+    center = bot.services.catalog.center("almaty-zhan-saya")
+    assert center is not None and center.status == "temporarily_closed"
+    assert center.status_reason.ru == "Ремонт до весны" and center.status_reason.kk == "Ремонт"
+    assert not await zhan_saya_shown()
+    await admin.send("/reopen almaty-zhan-saya")
+    assert await zhan_saya_shown()
+    await admin.send("/verify almaty-zhan-saya")
+    stored = (await load_catalog(await bot.services.database())).center("almaty-zhan-saya")
+    assert stored is not None and stored.provenance.verified_at == date.today()
+    assert stored.provenance.verified_by == f"Telegram admin {ADMIN_ID}"
+    await admin.send("/verify no-such-center")
+    assert admin.last_bot_message().plain_text == tr("ru")._(
+        "No center with this id. /export lists them all."
+    )
+
+
+async def test_stats_count_searches_without_users(bot: RunningBot) -> None:
+    await _search_taraz(bot, 5005)
+    await _search_taraz(bot, 5006)
+    admin = bot.user(ADMIN_ID, language_code="ru")
+    await admin.send("/stats")
+    text = admin.last_bot_message().plain_text
+    assert text.startswith(
+        tr("ru")
+        ._("Searches in the last {days} days: {total}. Nothing near her: {nothing}.")
+        .format(days=30, total=2, nothing=0)
+    )
+    zhambyl = bot.services.catalog.region("zhambyl")
+    assert zhambyl is not None and f"{zhambyl.name.get('ru')}: 2" in text
+    assert "5005" not in text and "5006" not in text
+
+
+async def _cli(database: Path, *args: str) -> None:
+    """Run `python -m bot …` as another process, as an admin on the server would."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, cwd=REPO,
+        env={"DATABASE_PATH": str(database), "PATH": "/usr/bin:/bin"},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, stderr = await process.communicate()
+    assert process.returncode == 0, stderr.decode()
+
+
+async def test_an_import_by_the_cli_reaches_the_running_bot(
+    bot: RunningBot, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    await _cli(bot.settings.database_path, "catalog", "export", str(data))
+    center = read_catalog(data)[0].center("almaty-rodnik")
+    assert center is not None
+    table = center_to_table(center) | {"name_ru": "Родник (новое имя)"}
+    (data / "centers" / "almaty-rodnik.toml").write_text(tomli_w.dumps(table), encoding="utf-8")
+    await _cli(bot.settings.database_path, "catalog", "import", str(data))
+    assert bot.services.catalog.center("almaty-rodnik").name.ru != "Родник (новое имя)"  # type: ignore[union-attr]
+    job = next(job for job in bot.app.job_queue.jobs() if job.name == "purge_expired")
+    await job.run(bot.app)
+    assert bot.services.catalog.center("almaty-rodnik").name.ru == "Родник (новое имя)"  # type: ignore[union-attr]
