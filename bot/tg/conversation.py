@@ -245,18 +245,21 @@ async def ask_next(update: Update, context: Context) -> int:
     return await ASKERS[step](update, context)
 
 
-async def reask(update: Update, context: Context, hint: str) -> int:
-    """A short, kind line, then the current question again with its buttons."""
-    await say(update, context, hint)
+async def ask_current(update: Update, context: Context) -> int:
+    """The question she is at, again with its buttons (or the results' footer)."""
     step = user_data(context).get(STEP)
     if step == "results":
         return await results.show_footer(update, context)
-    if step == "age_confirm":
+    if step == "age_confirm":  # the unusual age was not confirmed: ask the age again
         return await ask_age(update, context)
     asker = ASKERS.get(str(step))
-    if asker is None:
-        return await ask_next(update, context)
-    return await asker(update, context)
+    return await (asker or ask_next)(update, context)
+
+
+async def reask(update: Update, context: Context, hint: str) -> int:
+    """A short, kind line, then the current question again with its buttons."""
+    await say(update, context, hint)
+    return await ask_current(update, context)
 
 
 # --- entry points ---
@@ -349,9 +352,9 @@ async def age_tapped(update: Update, context: Context) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None
     value = query.data.split(":", 1)[1]
-    if not value.isdigit():
+    label = next((label for label, years in AGE_BUTTONS if str(years) == value), None)
+    if label is None:  # not one of our buttons
         return await reask(update, context, tr(update, context)._("Please tap one of the buttons."))
-    label = next((label for label, years in AGE_BUTTONS if str(years) == value), value)
     await _edit_answered(update, label)
     answers(context)["age"] = int(value)
     return await ask_next(update, context)
@@ -422,8 +425,8 @@ async def child_tapped(update: Update, context: Context) -> int:
     if value == "pregnant":
         given.update(pregnant=True, child_months=None)
         await _edit_answered(update, t._("I am pregnant"))
-    elif value.isdigit():
-        label = next((_child_label(k, t) for k, m in CHILD_BUTTONS if str(m) == value), value)
+    elif value in {str(months) for _, months in CHILD_BUTTONS}:
+        label = next(_child_label(k, t) for k, m in CHILD_BUTTONS if str(m) == value)
         given.update(pregnant=False, child_months=int(value))
         await _edit_answered(update, label)
     else:
@@ -594,13 +597,7 @@ async def stale_button(update: Update, context: Context) -> int:
     query = update.callback_query
     if query is not None:
         await query.answer(t._("This button is from an earlier step."))
-    step = user_data(context).get(STEP)
-    if step == "results":
-        return await results.show_footer(update, context)
-    if step == "age_confirm":
-        return await ask_age(update, context)
-    asker = ASKERS.get(str(step))
-    return await (asker or ask_next)(update, context)
+    return await ask_current(update, context)
 
 
 async def _flush_after(application: Any) -> None:

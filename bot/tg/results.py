@@ -86,13 +86,14 @@ def footer_keyboard(t: Translator, remaining: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-async def show_footer(update: Update, context: Context) -> int:
+async def show_footer(update: Update, context: Context, result: MatchResult | None = None) -> int:
     """The national lines and the next steps, below the cards."""
     t = tr(update, context)
-    found = _result(context)
-    if found is None:
-        return await _back_to_questions(update, context)
-    result, _ = found
+    if result is None:
+        found = _result(context)
+        if found is None:
+            return await _back_to_questions(update, context)
+        result = found[0]
     shown = int(user_data(context).get(SHOWN, 0))
     remaining = max(0, len(result.matches) - shown)
     text = "\n".join(
@@ -136,7 +137,7 @@ async def show_results(update: Update, context: Context) -> int:
     )
     await say(update, context, summary_line(result, catalog, where, t))
     await _send_page(update, context, result)
-    return await show_footer(update, context)
+    return await show_footer(update, context, result)
 
 
 async def show_more(update: Update, context: Context) -> int:
@@ -148,9 +149,9 @@ async def show_more(update: Update, context: Context) -> int:
             await query.edit_message_reply_markup(None)
     found = _result(context)
     if found is None:
-        return await show_footer(update, context)
+        return await _back_to_questions(update, context)
     await _send_page(update, context, found[0])
-    return await show_footer(update, context)
+    return await show_footer(update, context, found[0])
 
 
 async def change_menu(update: Update, context: Context) -> int:
