@@ -434,3 +434,18 @@ async def test_idle_conversation_ends_gently_and_drops_answers(bot: RunningBot) 
     async with db.conn.execute("SELECT COUNT(*) FROM conversations WHERE user_id = 2015") as cur:
         row = await cur.fetchone()
     assert row is not None and row[0] == 0
+
+
+async def test_forged_button_data_is_not_taken(bot: RunningBot) -> None:
+    mother = bot.user(2020, language_code="ru")
+    await choose_language(mother, "ru")
+    question = mother.last_bot_message()
+    server = bot.harness.server
+    for data in ("age:999", "child:77", "place:nowhere", "need:flying", "lang:en"):
+        server.push_update(
+            "callback_query", server.new_callback_query(mother.to_api(), question, data)
+        )
+        await bot.harness.settle()
+    assert "age" not in bot.app.user_data[2020].get("answers", {})
+    assert bot.app.user_data[2020]["lang"] == "ru"
+    assert server.unanswered_callbacks() == []

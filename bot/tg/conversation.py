@@ -258,6 +258,8 @@ async def ask_current(update: Update, context: Context) -> int:
 
 async def reask(update: Update, context: Context, hint: str) -> int:
     """A short, kind line, then the current question again with its buttons."""
+    if update.callback_query is not None:  # a tap that could not be taken: stop the spinner
+        await update.callback_query.answer()
     await say(update, context, hint)
     return await ask_current(update, context)
 
