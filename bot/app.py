@@ -33,7 +33,7 @@ from bot.i18n import N_, translator
 from bot.services import Services
 from bot.storage import state_repo
 from bot.storage.persistence import SqlitePersistence
-from bot.tg import admin, results, safety
+from bot.tg import admin, results, safety, states
 from bot.tg import conversation as conv
 from bot.tg.common import (
     CONVERSATION_KEYS,
@@ -132,29 +132,29 @@ def _conversation(settings: Settings) -> ConversationHandler[Context]:
             CallbackQueryHandler(conv.first_contact),
         ],
         states={
-            conv.LANGUAGE: [
+            states.LANGUAGE: [
                 language_chosen,
                 MessageHandler(text, conv.wrong_input),
                 MessageHandler(anything_else, conv.not_understood),
             ],
-            conv.AGE: [
+            states.AGE: [
                 CallbackQueryHandler(conv.age_tapped, pattern="^age:"),
                 MessageHandler(text, conv.age_typed),
                 MessageHandler(anything_else, conv.not_understood),
             ],
-            conv.AGE_CONFIRM: [
+            states.AGE_CONFIRM: [
                 CallbackQueryHandler(conv.age_confirmed, pattern="^age_ok$"),
                 CallbackQueryHandler(conv.age_rejected, pattern="^age_redo$"),
                 CallbackQueryHandler(conv.age_tapped, pattern="^age:"),
                 MessageHandler(text, conv.age_typed),
                 MessageHandler(anything_else, conv.not_understood),
             ],
-            conv.CHILD: [
+            states.CHILD: [
                 CallbackQueryHandler(conv.child_tapped, pattern="^child:"),
                 MessageHandler(text, conv.child_typed),
                 MessageHandler(anything_else, conv.not_understood),
             ],
-            conv.PLACE: [
+            states.PLACE: [
                 CallbackQueryHandler(conv.place_tapped, pattern="^place:"),
                 CallbackQueryHandler(conv.regions_listed, pattern="^regions$"),
                 CallbackQueryHandler(conv.region_tapped, pattern="^region:"),
@@ -162,13 +162,13 @@ def _conversation(settings: Settings) -> ConversationHandler[Context]:
                 MessageHandler(text, conv.place_typed),
                 MessageHandler(anything_else, conv.not_understood),
             ],
-            conv.NEEDS: [
+            states.NEEDS: [
                 CallbackQueryHandler(conv.need_toggled, pattern="^need:"),
                 CallbackQueryHandler(conv.needs_done, pattern="^needs:done$"),
                 MessageHandler(text, conv.needs_typed),
                 MessageHandler(anything_else, conv.not_understood),
             ],
-            conv.RESULTS: [
+            states.RESULTS: [
                 CallbackQueryHandler(results.show_more, pattern="^more$"),
                 CallbackQueryHandler(results.change_menu, pattern="^change$"),
                 CallbackQueryHandler(results.change_answer, pattern="^change:"),

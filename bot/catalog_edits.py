@@ -19,8 +19,8 @@ from bot.catalog_files import (
     HOTLINES_FILE,
     Problem,
     read_catalog,
-    write_catalog,
 )
+from bot.catalog_writer import write_catalog
 from bot.core.model import Catalog, Center, Localized
 
 # Generous for a few dozen TOML files, small enough that a wrong upload cannot hurt.

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from bot.catalog_files import CatalogError, read_catalog, write_catalog
+from bot.catalog_files import CatalogError, read_catalog
+from bot.catalog_writer import write_catalog
 from bot.config import ConfigError, Settings, load_settings
 from bot.core import codes
 from bot.core.geo import Location

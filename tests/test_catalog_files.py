@@ -18,8 +18,8 @@ from bot.catalog_files import (
     Problem,
     load_catalog,
     read_catalog,
-    write_catalog,
 )
+from bot.catalog_writer import write_catalog
 from bot.core.model import Catalog
 from bot.services import DATA_DIR
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.catalog_files import load_catalog as load_catalog_files
-from bot.catalog_files import read_catalog, write_catalog
+from bot.catalog_files import read_catalog
+from bot.catalog_writer import write_catalog
 from bot.core.model import Catalog
 from bot.services import DATA_DIR, open_seeded_database
 from bot.storage import state_repo

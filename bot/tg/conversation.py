@@ -1,9 +1,8 @@
-"""The mother's conversation: language, her age, her child, her place, her needs, results.
+"""The mother's answers: one callback per step, each returning the next state.
 
-One callback per step, each returning the next state. Every question accepts a tap or a
-typed answer; anything else gets a short, kind re-ask with the buttons again. After any
-answer the conversation moves to the first question still unanswered, so "change an answer"
-and "change language" come back to the results without asking everything again.
+Every question accepts a tap or a typed answer; anything else gets a short, kind re-ask
+with the buttons again. Entry points (/start, /language, a first message) and the idle
+timeout live here too.
 """
 
 from __future__ import annotations
@@ -12,26 +11,18 @@ import asyncio
 import contextlib
 from typing import Any
 
-from telegram import (
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-    Update,
-)
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import ConversationHandler
 
 from bot.core import codes
 from bot.core.answers import parse_age, parse_child
-from bot.i18n import Translator, translator
+from bot.i18n import translator
 from bot.render import NEED_LABELS, location_name
-from bot.tg import results
 from bot.tg.common import (
     CONVERSATION_KEYS,
     LANG,
     PENDING_AGE,
     PICKED,
-    SHOWN,
     STEP,
     Context,
     answers,
@@ -40,41 +31,22 @@ from bot.tg.common import (
     say,
     services,
     sos_row,
-    suggested_language,
     tr,
     user_data,
 )
-
-LANGUAGE, AGE, AGE_CONFIRM, CHILD, PLACE, NEEDS, RESULTS = range(7)
-END = ConversationHandler.END
-
-# Age buttons: a typed number works too. Ranges answer with their upper end, which never
-# promises a center that would turn her away for being too old.
-AGE_BUTTONS: tuple[tuple[str, int], ...] = (
-    ("≤14", 14), ("15", 15), ("16", 16), ("17", 17),
-    ("18", 18), ("19", 19), ("20", 20), ("21", 21),
-    ("22–25", 25), ("26–30", 30), ("31–35", 35), ("36+", 36),
-)  # fmt: skip
-# Child buttons answer with the upper end of each range, for the same reason.
-CHILD_BUTTONS: tuple[tuple[str, int], ...] = (
-    ("under_6", 5),
-    ("6_12", 12),
-    ("12_18", 18),
-    ("older", 24),
+from bot.tg.questions import (
+    AGE_BUTTONS,
+    CHILD_BUTTONS,
+    CHOOSE_LANGUAGE,
+    ask_age,
+    ask_current,
+    ask_language,
+    ask_next,
+    child_label,
+    needs_keyboard,
+    reask,
 )
-# Shown before she has a language, so it is in both, untranslated.
-CHOOSE_LANGUAGE = "Тілді таңдаңыз / Выберите язык:"
-BIG_CITIES = ("almaty", "astana", "shymkent", "karaganda", "aktobe", "taraz", "pavlodar", "oskemen")
-
-
-def _child_label(key: str, t: Translator) -> str:
-    labels = {
-        "under_6": t._("Under 6 months"),
-        "6_12": t._("6–12 months"),
-        "12_18": t._("1–1.5 years"),
-        "older": t._("Older than 1.5 years"),
-    }
-    return labels[key]
+from bot.tg.states import AGE_CONFIRM, END, LANGUAGE, NEEDS, PLACE
 
 
 async def _edit_answered(update: Update, answer: str) -> None:
@@ -86,182 +58,6 @@ async def _edit_answered(update: Update, answer: str) -> None:
     text = getattr(query.message, "text_html", None) or ""
     with contextlib.suppress(BadRequest):  # already edited by a double tap: nothing to change
         await query.edit_message_text(f"{text}\n\n<b>→ {answer}</b>", reply_markup=None)
-
-
-# --- asking ---
-
-
-async def ask_language(update: Update, context: Context) -> int:
-    """Greet in both languages, hers first, and offer the two language buttons."""
-    first = suggested_language(update, context)
-    order = [first] + [lang for lang in codes.LANGUAGES if lang != first]
-    parts = []
-    for lang in order:
-        t = translator(lang)
-        parts.append(
-            t._("Hello! I am Ana Komek.")
-            + "\n"
-            + t._(
-                "I help young mothers and pregnant women find a place to live, support and "
-                "advice near them. It is free and you do not have to give your name."
-            )
-        )
-    parts.append(CHOOSE_LANGUAGE)
-    labels = {"kk": "Қазақша", "ru": "Русский"}
-    keyboard = [
-        [button(labels[lang], f"lang:{lang}") for lang in order],
-        sos_row(translator(first)),
-    ]
-    user_data(context)[STEP] = "language"
-    await say(update, context, "\n\n".join(parts), InlineKeyboardMarkup(keyboard))
-    return LANGUAGE
-
-
-async def ask_age(update: Update, context: Context) -> int:
-    """Ask her age: buttons, or she types it."""
-    t = tr(update, context)
-    rows = [
-        [button(label, f"age:{value}") for label, value in AGE_BUTTONS[i : i + 4]]
-        for i in range(0, len(AGE_BUTTONS), 4)
-    ]
-    user_data(context)[STEP] = "age"
-    await say(
-        update,
-        context,
-        t._("How old are you? Tap a button or type your age."),
-        InlineKeyboardMarkup([*rows, sos_row(t)]),
-    )
-    return AGE
-
-
-async def ask_child(update: Update, context: Context) -> int:
-    """Ask whether she is pregnant or how old her child is."""
-    t = tr(update, context)
-    keyboard = [[button(t._("I am pregnant"), "child:pregnant")]]
-    keyboard += [[button(_child_label(key, t), f"child:{months}")] for key, months in CHILD_BUTTONS]
-    keyboard.append(sos_row(t))
-    user_data(context)[STEP] = "child"
-    await say(
-        update,
-        context,
-        t._(
-            "Are you pregnant, or how old is your child? Tap a button or type, "
-            "for example: 3 months, 1.5 years."
-        ),
-        InlineKeyboardMarkup(keyboard),
-    )
-    return CHILD
-
-
-def _city_keyboard(update: Update, context: Context, t: Translator) -> InlineKeyboardMarkup:
-    catalog = services(context).catalog
-    cities = [catalog.place(pid) for pid in BIG_CITIES]
-    buttons = [button(p.name.get(t.lang), f"place:{p.id}") for p in cities if p is not None]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([button(t._("Another region…"), "regions")])
-    rows.append(sos_row(t))
-    return InlineKeyboardMarkup(rows)
-
-
-async def ask_place(update: Update, context: Context) -> int:
-    """Ask where she is: city buttons, any region, her location, or a typed name."""
-    t = tr(update, context)
-    user_data(context)[STEP] = "place"
-    await say(
-        update,
-        context,
-        t._("Where are you now? Tap your city, choose a region, or type the name of the place."),
-        _city_keyboard(update, context, t),
-    )
-    location_keyboard = ReplyKeyboardMarkup(
-        [[KeyboardButton(t._("📍 Send my location"), request_location=True)]],
-        resize_keyboard=True,
-        one_time_keyboard=True,
-    )
-    await say(
-        update,
-        context,
-        t._("Or send your location with the button below: I will find the nearest places."),
-        location_keyboard,
-    )
-    return PLACE
-
-
-def _needs_keyboard(picked: list[str], t: Translator) -> InlineKeyboardMarkup:
-    rows = [
-        [button(("✅ " if need in picked else "") + t._(NEED_LABELS[need]), f"need:{need}")]
-        for need in codes.NEEDS
-    ]
-    rows.append([button(t._("Done ➡️"), "needs:done")])
-    rows.append(sos_row(t))
-    return InlineKeyboardMarkup(rows)
-
-
-async def ask_needs(update: Update, context: Context) -> int:
-    """Ask what she needs; she can choose several."""
-    t = tr(update, context)
-    data = user_data(context)
-    data[PICKED] = list(answers(context).get("needs", []))
-    data[STEP] = "needs"
-    await say(
-        update,
-        context,
-        t._("What do you need? Choose one or more, then tap “Done”."),
-        _needs_keyboard(data[PICKED], t),
-    )
-    return NEEDS
-
-
-ASKERS = {
-    "language": ask_language,
-    "age": ask_age,
-    "child": ask_child,
-    "place": ask_place,
-    "needs": ask_needs,
-}
-
-
-def missing_step(given: dict[str, Any]) -> str | None:
-    """The first question she has not answered yet."""
-    if "age" not in given:
-        return "age"
-    if "pregnant" not in given:
-        return "child"
-    if "region" not in given:
-        return "place"
-    if not given.get("needs"):
-        return "needs"
-    return None
-
-
-async def ask_next(update: Update, context: Context) -> int:
-    """Ask the first unanswered question, or show the results when all are answered."""
-    if "lang" not in user_data(context):
-        return await ask_language(update, context)
-    step = missing_step(answers(context))
-    if step is None:
-        user_data(context)[SHOWN] = 0
-        return await results.show_results(update, context)
-    return await ASKERS[step](update, context)
-
-
-async def ask_current(update: Update, context: Context) -> int:
-    """The question she is at, again with its buttons (or the results' footer)."""
-    step = user_data(context).get(STEP)
-    if step == "results":
-        return await results.show_footer(update, context)
-    if step == "age_confirm":  # the unusual age was not confirmed: ask the age again
-        return await ask_age(update, context)
-    asker = ASKERS.get(str(step))
-    return await (asker or ask_next)(update, context)
-
-
-async def reask(update: Update, context: Context, hint: str) -> int:
-    """A short, kind line, then the current question again with its buttons."""
-    if update.callback_query is not None:  # a tap that could not be taken: stop the spinner
-        await update.callback_query.answer()
-    await say(update, context, hint)
-    return await ask_current(update, context)
 
 
 # --- entry points ---
@@ -428,7 +224,7 @@ async def child_tapped(update: Update, context: Context) -> int:
         given.update(pregnant=True, child_months=None)
         await _edit_answered(update, t._("I am pregnant"))
     elif value in {str(months) for _, months in CHILD_BUTTONS}:
-        label = next(_child_label(k, t) for k, m in CHILD_BUTTONS if str(m) == value)
+        label = next(child_label(k, t) for k, m in CHILD_BUTTONS if str(m) == value)
         given.update(pregnant=False, child_months=int(value))
         await _edit_answered(update, label)
     else:
@@ -552,7 +348,7 @@ async def need_toggled(update: Update, context: Context) -> int:
         picked.append(need)
     await query.answer()
     with contextlib.suppress(BadRequest):  # the same keyboard again after a double tap
-        await query.edit_message_reply_markup(_needs_keyboard(picked, t))
+        await query.edit_message_reply_markup(needs_keyboard(picked, t))
     return NEEDS
 
 

@@ -27,8 +27,8 @@ from bot.tg.common import (
     tr,
     user_data,
 )
+from bot.tg.states import RESULTS
 
-RESULTS = 6
 PAGE_SIZE = 3
 
 
@@ -58,7 +58,7 @@ def _result(context: Context) -> tuple[MatchResult, Query] | None:
 
 async def _back_to_questions(update: Update, context: Context) -> int:
     """Her answers are gone (a timeout) or stale (the catalog changed): ask them again."""
-    from bot.tg.conversation import ask_next  # the questions import this module
+    from bot.tg.questions import ask_next  # the questions import this module
 
     answers(context).clear()
     return await ask_next(update, context)
@@ -172,7 +172,7 @@ async def change_menu(update: Update, context: Context) -> int:
 
 async def change_answer(update: Update, context: Context) -> int:
     """Forget one answer and ask it again; the results follow right after."""
-    from bot.tg.conversation import ask_needs, ask_next  # the questions import this module
+    from bot.tg.questions import ask_needs, ask_next  # the questions import this module
 
     query = update.callback_query
     assert query is not None and query.data is not None

@@ -1,0 +1,141 @@
+"""Writing the catalog as data files: one canonical layout, so export → import changes nothing.
+
+Only what is known is written: empty text, empty lists and None stay out of the files,
+exactly as a person would leave them out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from bot.catalog_files import CENTERS_DIR, GEOGRAPHY_FILE, HOTLINES_FILE
+from bot.core.model import Catalog, Center, Localized, Provenance
+
+
+def _put(table: dict[str, Any], key: str, value: Any) -> None:
+    """Write only what is known: empty text, empty lists and None stay out of the file."""
+    if value is None or value == "" or value == () or value == []:
+        return
+    table[key] = list(value) if isinstance(value, tuple) else value
+
+
+def _put_localized(table: dict[str, Any], key: str, value: Localized) -> None:
+    _put(table, f"{key}_kk", value.kk)
+    _put(table, f"{key}_ru", value.ru)
+
+
+def _put_provenance(table: dict[str, Any], provenance: Provenance) -> None:
+    _put(table, "confidence", provenance.confidence)
+    _put(table, "source_urls", provenance.source_urls)
+    _put(table, "verified_at", provenance.verified_at)
+    _put(table, "verified_by", provenance.verified_by)
+    _put(table, "notes", provenance.notes)
+
+
+def center_to_table(center: Center) -> dict[str, Any]:
+    """One center as its data file's table."""
+    table: dict[str, Any] = {}
+    _put(table, "id", center.id)
+    _put_localized(table, "name", center.name)
+    _put_localized(table, "summary", center.summary)
+    _put(table, "org_type", center.org_type)
+    _put(table, "status", center.status)
+    _put_localized(table, "status_reason", center.status_reason)
+    _put(table, "coverage", center.coverage)
+    _put(table, "place", center.place)
+    _put(table, "region", center.region)
+    _put(table, "needs", center.needs)
+    _put(table, "shelter", center.shelter)
+    for key, stay in (("stay_min", center.stay.min), ("stay_max", center.stay.max),
+                      ("stay_max_exceptional", center.stay.max_exceptional)):  # fmt: skip
+        _put(table, key, stay.iso if stay else None)
+    rules = center.eligibility
+    eligibility_keys = (
+        "mother_age_min", "mother_age_max", "child_age_min_months", "child_age_max_months",
+        "accepts_pregnant", "exclusions", "requirements",
+    )  # fmt: skip
+    for key in eligibility_keys:
+        _put(table, key, getattr(rules, key))
+    _put(table, "website", center.website)
+    _put_localized(table, "address", center.address)
+    if center.address_public:
+        table["address_public"] = True
+    _put(table, "lat", center.lat)
+    _put(table, "lon", center.lon)
+    _put_provenance(table, center.provenance)
+    phones = []
+    for phone in center.phones:
+        row: dict[str, Any] = {}
+        _put(row, "number", phone.number)
+        _put(row, "kind", phone.kind)
+        _put(row, "hours", phone.hours)
+        _put(row, "languages", phone.languages)
+        _put(row, "source", phone.source)
+        phones.append(row)
+    _put(table, "phones", phones)
+    return table
+
+
+def _geography_doc(catalog: Catalog) -> dict[str, Any]:
+    regions, places = [], []
+    for region in catalog.regions:
+        table: dict[str, Any] = {}
+        _put(table, "id", region.id)
+        _put(table, "kind", region.kind)
+        _put_localized(table, "name", region.name)
+        _put(table, "name_en", region.name_en)
+        _put(table, "aliases", region.aliases)
+        _put(table, "admin_center", region.admin_center)
+        regions.append(table)
+    for place in catalog.places:
+        table = {}
+        _put(table, "id", place.id)
+        _put(table, "region", place.region)
+        _put_localized(table, "name", place.name)
+        _put(table, "name_en", place.name_en)
+        _put(table, "aliases", place.aliases)
+        _put(table, "lat", place.lat)
+        _put(table, "lon", place.lon)
+        places.append(table)
+    return {"region": regions, "place": places}
+
+
+def _hotlines_doc(catalog: Catalog) -> dict[str, Any]:
+    rows = []
+    for hotline in catalog.hotlines:
+        table: dict[str, Any] = {}
+        _put(table, "id", hotline.id)
+        _put(table, "number", hotline.number)
+        table["emergency"] = hotline.emergency
+        _put_localized(table, "name", hotline.name)
+        _put_localized(table, "purpose", hotline.purpose)
+        _put(table, "hours", hotline.hours)
+        _put(table, "free", hotline.free)
+        _put(table, "channels", hotline.channels)
+        _put(table, "needs", hotline.needs)
+        _put_provenance(table, hotline.provenance)
+        rows.append(table)
+    return {"hotline": rows}
+
+
+def _dump(doc: dict[str, Any]) -> str:
+    return tomli_w.dumps(doc, multiline_strings=False, indent=2)
+
+
+def write_catalog(catalog: Catalog, root: Path) -> None:
+    """Write the catalog as data files under `root`; stale center files are removed."""
+    centers_dir = root / CENTERS_DIR
+    centers_dir.mkdir(parents=True, exist_ok=True)
+    (root / GEOGRAPHY_FILE).write_text(_dump(_geography_doc(catalog)), encoding="utf-8")
+    (root / HOTLINES_FILE).write_text(_dump(_hotlines_doc(catalog)), encoding="utf-8")
+    keep = {f"{c.id}.toml" for c in catalog.centers}
+    for stale in centers_dir.glob("*.toml"):
+        if stale.name not in keep:
+            stale.unlink()
+    for center in catalog.centers:
+        (centers_dir / f"{center.id}.toml").write_text(
+            _dump(center_to_table(center)), encoding="utf-8"
+        )
