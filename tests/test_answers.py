@@ -85,3 +85,11 @@ def test_possible_but_unusual_ages_are_confirmed_first(text: str, years: int) ->
 @pytest.mark.parametrize("text", ["-5", "200", "100", "0", "abc", "", "17.5", "семнадцать"])
 def test_impossible_ages(text: str) -> None:
     assert parse_age(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "pregnant", "months"),
+    [("3 ai", False, 3), ("zhuktimin", True, None), ("1 jas", False, 12), ("2 apta", False, 0)],
+)
+def test_kazakh_typed_in_latin_letters(text: str, pregnant: bool, months: int | None) -> None:
+    assert parse_child(text) == ChildAnswer(pregnant=pregnant, months=months)

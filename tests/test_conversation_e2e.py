@@ -429,6 +429,8 @@ async def test_idle_conversation_ends_gently_and_drops_answers(bot: RunningBot) 
         "We paused because it was quiet for a while; your answers are deleted. "
         "Tap /start to begin again."
     )
+    # It arrives without sound: she may have put the phone away long ago.
+    assert mother.last_bot_message().params.get("disable_notification") is True
     assert "answers" not in bot.app.user_data[2015]
     db = await bot.services.database()
     async with db.conn.execute("SELECT COUNT(*) FROM conversations WHERE user_id = 2015") as cur:

@@ -15,15 +15,19 @@ _NUMBER = re.compile(r"(?<![\d-])(\d{1,3}(?:[.,]\d+)?)")
 # A number and the word after it: "2 года 3 месяца" is two such pairs.
 _AMOUNT = re.compile(r"(\d{1,3}(?:[.,]\d+)?)\s*([^\d\s.,]*)")
 _NEGATIVE = re.compile(r"-\s*\d")
-_PREGNANT = re.compile(r"беремен|жүкті|жукти|pregnan|бала күт|жду ребе|жду ребё|жду малыш|екіқабат")
+# Cyrillic first, then the Latin spellings of Kazakh people also type ("zhuktimin", "3 ai").
+_PREGNANT = re.compile(
+    r"беремен|жүкті|жукти|pregnan|бала күт|жду ребе|жду ребё|жду малыш|екіқабат"
+    r"|zhukti|jukti|jükti|berem"
+)
 _NEWBORN = re.compile(r"новорожд|только родил|жаңа туған|жана туган|жаңа босан")
 _HALF = re.compile(r"полтор|жарым")
 _NUMBER_AND_HALF = re.compile(r"(\d+)\s*жарым")
 _UNITS: tuple[tuple[re.Pattern[str], float], ...] = (
-    (re.compile(r"ай|мес|month"), 1.0),
-    (re.compile(r"жас|жыл|год|лет|year"), 12.0),
-    (re.compile(r"апта|нед|week"), 7 / _DAYS_PER_MONTH),
-    (re.compile(r"күн|кун|ден|дня|дн|day"), 1 / _DAYS_PER_MONTH),
+    (re.compile(r"ай|мес|month|ai|ay|mes"), 1.0),
+    (re.compile(r"жас|жыл|год|лет|year|jas|zhas|jyl|zhyl|god|let"), 12.0),
+    (re.compile(r"апта|нед|week|apta|ned"), 7 / _DAYS_PER_MONTH),
+    (re.compile(r"күн|кун|ден|дня|дн|day|kun|den|dn"), 1 / _DAYS_PER_MONTH),
 )
 
 

@@ -97,6 +97,7 @@ async def say(
     text: str,
     markup: Markup | None = None,
     remember: bool = True,
+    silent: bool = False,
 ) -> Message:
     """Send one message (HTML, no link previews: the app's defaults) and remember its id."""
     chat = update.effective_chat
@@ -106,6 +107,7 @@ async def say(
         text=text,
         parse_mode=ParseMode.HTML,
         reply_markup=markup,
+        disable_notification=silent,
     )
     if remember and is_private(update):
         await remember_messages(context, chat.id, message.message_id)

@@ -416,6 +416,7 @@ async def timed_out(update: object, context: Context) -> None:
         t = translator(
             lang if lang in codes.LANGUAGES else services(context).settings.default_language
         )
+        # Silent: a message that buzzes long after she put the phone away could give her away.
         await say(
             update,
             context,
@@ -423,6 +424,7 @@ async def timed_out(update: object, context: Context) -> None:
                 "We paused because it was quiet for a while; your answers are deleted. "
                 "Tap /start to begin again."
             ),
+            silent=True,
         )
     # PTB ends the conversation right after this callback returns, outside any update, so the
     # per-update flush never sees it: flush in a task that runs just after (write-through).
