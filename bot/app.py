@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import warnings
 from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -322,8 +323,17 @@ def build_application(
 
 
 def run(settings: Settings) -> int:
-    """Run with long polling until Ctrl+C."""
+    """Run with long polling until Ctrl+C; a rejected token or no connection is one line."""
     privacy_log.configure(settings.log_level)
     application = build_application(settings)
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    try:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        print(
+            "error: Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather", file=sys.stderr
+        )
+        return 2
+    except NetworkError as exc:
+        print(f"error: cannot reach the Bot API at {settings.api_url}: {exc}", file=sys.stderr)
+        return 1
     return 0

@@ -14,11 +14,29 @@ from telegram import Update
 _NOISY = ("httpx", "httpcore", "telegram", "apscheduler", "aiosqlite")
 
 
+class _LibraryErrorsOnOneLine(logging.Filter):
+    """PTB and httpx log whole tracebacks for network trouble; an operator needs one line.
+
+    The bot's own records keep their traceback (they never carry message content).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        library = record.name.split(".")[0] in _NOISY
+        if library and record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            record.msg = f"{record.getMessage()} ({type(error).__name__}: {error})"
+            record.args = None
+            record.exc_info = None
+        return True
+
+
 def configure(level: str) -> None:
     """Plain, content-free log lines on stderr."""
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
     for name in _NOISY:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_LibraryErrorsOnOneLine())
 
 
 def user_hash(update: object, salt: str) -> str:

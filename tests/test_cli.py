@@ -281,3 +281,23 @@ def test_bot_without_token_points_to_botfather(tmp_path: Path, db: Path) -> None
     assert "Traceback" not in output
     assert len(done.stderr.strip().splitlines()) == 1
     assert not db.exists()  # nothing was opened
+
+
+def test_bot_that_cannot_reach_the_bot_api_says_so_without_a_traceback(
+    tmp_path: Path, db: Path
+) -> None:
+    workdir = tmp_path / "elsewhere"
+    workdir.mkdir()
+    done = run(
+        db=db,
+        cwd=workdir,
+        TELEGRAM_BOT_TOKEN="123:abc",
+        TELEGRAM_API_URL="http://127.0.0.1:9",  # nothing listens on the discard port
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .startswith("error: cannot reach the Bot API at http://127.0.0.1:9")
+    )
