@@ -6,13 +6,22 @@ only, kept at most 48 hours) and always uses HTML without link previews.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any, cast
 
-from telegram import InlineKeyboardButton, Message, ReplyKeyboardRemove, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.constants import ChatType, ParseMode
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.core import codes
 from bot.i18n import Translator, translator
 from bot.services import Services
 from bot.storage import state_repo
@@ -27,7 +36,9 @@ PICKED = "picked"
 PENDING_AGE = "pending_age"
 SHOWN = "shown"
 TOUCHED = "t"
-CONVERSATION_KEYS = (ANSWERS, STEP, PICKED, PENDING_AGE, SHOWN)
+COUNTED = "counted"
+CONVERSATION_KEYS = (ANSWERS, STEP, PICKED, PENDING_AGE, SHOWN, COUNTED)
+LANGUAGE_LABELS = {"kk": "Қазақша", "ru": "Русский"}
 
 Markup = Any  # an inline or reply keyboard, or a keyboard removal
 
@@ -46,7 +57,7 @@ def user_data(context: Context) -> dict[str, Any]:
 def language(context: Context) -> str | None:
     """Her chosen language, if she has chosen one."""
     lang = user_data(context).get(LANG)
-    return lang if lang in ("kk", "ru") else None
+    return lang if lang in codes.LANGUAGES else None
 
 
 def suggested_language(update: Update, context: Context) -> str:
@@ -126,6 +137,30 @@ async def send_pin(
     if is_private(update):
         await remember_messages(context, chat.id, message.message_id)
     return message
+
+
+async def ack(update: Update, text: str | None = None, alert: bool = False) -> None:
+    """Answer her tap (stops the spinner). A tap too old to answer must not stop the reply."""
+    query = update.callback_query
+    if query is None:
+        return
+    with contextlib.suppress(TelegramError):
+        await query.answer(text, show_alert=alert)
+
+
+async def edit_buttons(update: Update, markup: InlineKeyboardMarkup | None) -> None:
+    """Change the buttons under the tapped message, if Telegram still lets us."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return  # too old to edit: the new message below carries the buttons anyway
+    with contextlib.suppress(TelegramError):  # unchanged after a double tap, or deleted
+        await query.edit_message_reply_markup(markup)
+
+
+def set_step(context: Context, step: str) -> None:
+    """Remember which question she is at; a conversation in progress is a living one."""
+    user_data(context)[STEP] = step
+    touch(context)
 
 
 def button(text: str, data: str) -> InlineKeyboardButton:

@@ -11,8 +11,8 @@ import asyncio
 import contextlib
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import TelegramError
 
 from bot.core import codes
 from bot.core.answers import parse_age, parse_child
@@ -21,15 +21,19 @@ from bot.render import NEED_LABELS, location_name
 from bot.tg.common import (
     CONVERSATION_KEYS,
     LANG,
+    LANGUAGE_LABELS,
     PENDING_AGE,
     PICKED,
     STEP,
     Context,
+    ack,
     answers,
     button,
+    edit_buttons,
     remove_reply_keyboard,
     say,
     services,
+    set_step,
     sos_row,
     tr,
     user_data,
@@ -51,13 +55,15 @@ from bot.tg.states import AGE_CONFIRM, END, LANGUAGE, NEEDS, PLACE
 
 async def _edit_answered(update: Update, answer: str) -> None:
     """Show her tapped answer under the question and take its buttons away."""
+    await ack(update)
     query = update.callback_query
-    if query is None or query.message is None:
-        return
-    await query.answer()
-    text = getattr(query.message, "text_html", None) or ""
-    with contextlib.suppress(BadRequest):  # already edited by a double tap: nothing to change
-        await query.edit_message_text(f"{text}\n\n<b>→ {answer}</b>", reply_markup=None)
+    if query is None or not isinstance(query.message, Message):
+        return  # no tap, or a message too old for Telegram to let us edit it
+    # Already edited after a double tap, or gone: the conversation goes on regardless.
+    with contextlib.suppress(TelegramError):
+        await query.edit_message_text(
+            f"{query.message.text_html}\n\n<b>→ {answer}</b>", reply_markup=None
+        )
 
 
 # --- entry points ---
@@ -71,12 +77,15 @@ def _reset_answers(context: Context) -> None:
 
 async def start(update: Update, context: Context) -> int:
     """Begin (or begin again): keep her language, forget the old answers."""
+    await ack(update)
+    return await _begin(update, context)
+
+
+async def _begin(update: Update, context: Context) -> int:
     _reset_answers(context)
     payload = context.args[0] if context.args else ""
     if payload in codes.LANGUAGES:  # a link like t.me/bot?start=kk from a hotline
         user_data(context)[LANG] = payload
-    if update.callback_query:
-        await update.callback_query.answer()
     if "lang" not in user_data(context):
         return await ask_language(update, context)
     t = tr(update, context)
@@ -95,24 +104,23 @@ async def start(update: Update, context: Context) -> int:
 
 async def first_contact(update: Update, context: Context) -> int:
     """Any message from someone not in a conversation starts one."""
-    if update.callback_query:
-        t = tr(update, context)
-        await update.callback_query.answer(t._("Let's begin again."))
-    return await start(update, context)
+    await ack(update, tr(update, context)._("Let's begin again."))
+    return await _begin(update, context)
 
 
 async def choose_language_command(update: Update, context: Context) -> int | None:
     """/language: offer the two languages; the conversation continues after the choice."""
     data = user_data(context)
-    if update.callback_query:
-        await update.callback_query.answer()
-    labels = {"kk": "Қазақша", "ru": "Русский"}
+    await ack(update)
     keyboard = InlineKeyboardMarkup(
-        [[button(labels[code], f"lang:{code}") for code in codes.LANGUAGES]]
+        [
+            [button(LANGUAGE_LABELS[code], f"lang:{code}") for code in codes.LANGUAGES],
+            sos_row(tr(update, context)),
+        ]
     )
     await say(update, context, CHOOSE_LANGUAGE, keyboard)
     if STEP not in data:
-        data[STEP] = "language"
+        set_step(context, "language")
         return LANGUAGE
     return None
 
@@ -125,7 +133,7 @@ async def language_chosen(update: Update, context: Context) -> int:
     if lang not in codes.LANGUAGES:
         return await reask(update, context, tr(update, context)._("Please tap one of the buttons."))
     user_data(context)[LANG] = lang
-    await _edit_answered(update, {"kk": "Қазақша", "ru": "Русский"}[lang])
+    await _edit_answered(update, LANGUAGE_LABELS[lang])
     return await ask_next(update, context)
 
 
@@ -171,7 +179,7 @@ async def age_typed(update: Update, context: Context) -> int:
         )
     if not parsed.plausible:
         user_data(context)[PENDING_AGE] = parsed.years
-        user_data(context)[STEP] = "age_confirm"
+        set_step(context, "age_confirm")
         keyboard = InlineKeyboardMarkup(
             [
                 [
@@ -275,8 +283,7 @@ async def place_tapped(update: Update, context: Context) -> int:
 async def regions_listed(update: Update, context: Context) -> int:
     """Show all 20 regions as buttons."""
     t = tr(update, context)
-    if update.callback_query:
-        await update.callback_query.answer()
+    await ack(update)
     catalog = services(context).catalog
     regions = sorted(catalog.regions, key=lambda r: r.name.get(t.lang))
     buttons = [button(r.name.get(t.lang), f"region:{r.id}") for r in regions]
@@ -340,15 +347,14 @@ async def need_toggled(update: Update, context: Context) -> int:
     data = user_data(context)
     picked: list[str] = data.setdefault(PICKED, [])
     if need not in codes.NEEDS:
-        await query.answer()
+        await ack(update)
         return NEEDS
     if need in picked:
         picked.remove(need)
     else:
         picked.append(need)
-    await query.answer()
-    with contextlib.suppress(BadRequest):  # the same keyboard again after a double tap
-        await query.edit_message_reply_markup(needs_keyboard(picked, t))
+    await ack(update)
+    await edit_buttons(update, needs_keyboard(picked, t))
     return NEEDS
 
 
@@ -360,7 +366,7 @@ async def needs_done(update: Update, context: Context) -> int:
     data = user_data(context)
     picked = [n for n in codes.NEEDS if n in data.get(PICKED, [])]
     if not picked:
-        await query.answer(t._("Choose at least one."), show_alert=True)
+        await ack(update, t._("Choose at least one."), alert=True)
         return NEEDS
     await _edit_answered(update, t.join([t._(NEED_LABELS[n]) for n in picked]))
     answers(context)["needs"] = picked
@@ -392,9 +398,7 @@ async def wrong_input(update: Update, context: Context) -> int:
 async def stale_button(update: Update, context: Context) -> int:
     """A button from an earlier message: explain, and show the current question again."""
     t = tr(update, context)
-    query = update.callback_query
-    if query is not None:
-        await query.answer(t._("This button is from an earlier step."))
+    await ack(update, t._("This button is from an earlier step."))
     return await ask_current(update, context)
 
 

@@ -16,14 +16,17 @@ from bot.i18n import Translator, translator
 from bot.render import NEED_LABELS
 from bot.tg import results
 from bot.tg.common import (
+    LANGUAGE_LABELS,
     PICKED,
     SHOWN,
     STEP,
     Context,
+    ack,
     answers,
     button,
     say,
     services,
+    set_step,
     sos_row,
     suggested_language,
     tr,
@@ -76,12 +79,11 @@ async def ask_language(update: Update, context: Context) -> int:
             )
         )
     parts.append(CHOOSE_LANGUAGE)
-    labels = {"kk": "Қазақша", "ru": "Русский"}
     keyboard = [
-        [button(labels[lang], f"lang:{lang}") for lang in order],
+        [button(LANGUAGE_LABELS[lang], f"lang:{lang}") for lang in order],
         sos_row(translator(first)),
     ]
-    user_data(context)[STEP] = "language"
+    set_step(context, "language")
     await say(update, context, "\n\n".join(parts), InlineKeyboardMarkup(keyboard))
     return LANGUAGE
 
@@ -93,7 +95,7 @@ async def ask_age(update: Update, context: Context) -> int:
         [button(label, f"age:{value}") for label, value in AGE_BUTTONS[i : i + 4]]
         for i in range(0, len(AGE_BUTTONS), 4)
     ]
-    user_data(context)[STEP] = "age"
+    set_step(context, "age")
     await say(
         update,
         context,
@@ -109,7 +111,7 @@ async def ask_child(update: Update, context: Context) -> int:
     keyboard = [[button(t._("I am pregnant"), "child:pregnant")]]
     keyboard += [[button(child_label(key, t), f"child:{months}")] for key, months in CHILD_BUTTONS]
     keyboard.append(sos_row(t))
-    user_data(context)[STEP] = "child"
+    set_step(context, "child")
     await say(
         update,
         context,
@@ -135,7 +137,7 @@ def _city_keyboard(update: Update, context: Context, t: Translator) -> InlineKey
 async def ask_place(update: Update, context: Context) -> int:
     """Ask where she is: city buttons, any region, her location, or a typed name."""
     t = tr(update, context)
-    user_data(context)[STEP] = "place"
+    set_step(context, "place")
     await say(
         update,
         context,
@@ -171,7 +173,7 @@ async def ask_needs(update: Update, context: Context) -> int:
     t = tr(update, context)
     data = user_data(context)
     data[PICKED] = list(answers(context).get("needs", []))
-    data[STEP] = "needs"
+    set_step(context, "needs")
     await say(
         update,
         context,
@@ -227,7 +229,6 @@ async def ask_current(update: Update, context: Context) -> int:
 
 async def reask(update: Update, context: Context, hint: str) -> int:
     """A short, kind line, then the current question again with its buttons."""
-    if update.callback_query is not None:  # a tap that could not be taken: stop the spinner
-        await update.callback_query.answer()
+    await ack(update)  # a tap that could not be taken: stop the spinner
     await say(update, context, hint)
     return await ask_current(update, context)

@@ -4,10 +4,7 @@ and what she can do next. Matching runs in memory on every show; it costs micros
 
 from __future__ import annotations
 
-import contextlib
-
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 
 from bot.core.geo import Location
 from bot.core.matching import MatchResult, Query, match_centers
@@ -16,13 +13,15 @@ from bot.render import center_card, hotlines_block, location_name, summary_line
 from bot.storage import state_repo
 from bot.tg.common import (
     SHOWN,
-    STEP,
     Context,
+    ack,
     answers,
     button,
+    edit_buttons,
     say,
     send_pin,
     services,
+    set_step,
     sos_row,
     tr,
     user_data,
@@ -99,7 +98,7 @@ async def show_footer(update: Update, context: Context, result: MatchResult | No
     text = "\n".join(
         [t._("Phone lines for all of Kazakhstan:"), hotlines_block(result.hotlines, t)]
     )
-    user_data(context)[STEP] = "results"
+    set_step(context, "results")
     await say(update, context, text, footer_keyboard(t, remaining))
     return RESULTS
 
@@ -142,11 +141,8 @@ async def show_results(update: Update, context: Context) -> int:
 
 async def show_more(update: Update, context: Context) -> int:
     """The next cards, then a fresh footer; the old footer loses its buttons."""
-    query = update.callback_query
-    if query is not None:
-        await query.answer()
-        with contextlib.suppress(BadRequest):
-            await query.edit_message_reply_markup(None)
+    await ack(update)
+    await edit_buttons(update, None)
     found = _result(context)
     if found is None:
         return await _back_to_questions(update, context)
@@ -157,8 +153,7 @@ async def show_more(update: Update, context: Context) -> int:
 async def change_menu(update: Update, context: Context) -> int:
     """Which answer to change."""
     t = tr(update, context)
-    if update.callback_query:
-        await update.callback_query.answer()
+    await ack(update)
     keyboard = InlineKeyboardMarkup(
         [
             [button(t._("My age"), "change:age"), button(t._("My child"), "change:child")],
@@ -176,7 +171,7 @@ async def change_answer(update: Update, context: Context) -> int:
 
     query = update.callback_query
     assert query is not None and query.data is not None
-    await query.answer()
+    await ack(update)
     field = query.data.split(":", 1)[1]
     if field == "needs":
         # The needs keyboard opens with her current choice ticked.

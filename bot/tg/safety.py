@@ -17,7 +17,7 @@ from telegram.ext import ApplicationHandlerStop, ConversationHandler
 from bot.i18n import Translator
 from bot.render import hotline_line
 from bot.storage import state_repo
-from bot.tg.common import Context, button, is_private, say, services, tr
+from bot.tg.common import Context, ack, button, is_private, say, services, tr
 
 _LOGGER = logging.getLogger(__name__)
 # Telegram's deleteMessages takes at most 100 ids at once.
@@ -65,8 +65,7 @@ async def send_sos(update: Update, context: Context) -> None:
 
 async def sos_command(update: Update, context: Context) -> None:
     """Show the emergency numbers; the conversation stays where it was."""
-    if update.callback_query:
-        await update.callback_query.answer()
+    await ack(update)
     await send_sos(update, context)
     raise ApplicationHandlerStop
 
@@ -183,8 +182,7 @@ async def clear_chat(update: Update, context: Context) -> int:
     """Delete every message of this conversation and everything stored about her."""
     t = tr(update, context)
     chat = update.effective_chat
-    if update.callback_query:
-        await update.callback_query.answer()
+    await ack(update)
     if chat is not None and is_private(update):
         db = await services(context).database()
         ids = await state_repo.chat_message_ids(db, chat.id)
@@ -199,8 +197,7 @@ async def clear_chat(update: Update, context: Context) -> int:
 async def forget_me(update: Update, context: Context) -> int:
     """Drop everything stored about her; the chat itself stays."""
     t = tr(update, context)
-    if update.callback_query:
-        await update.callback_query.answer()
+    await ack(update)
     await _forget(update, context)
     await say(update, context, t._("Done."), remember=False)
     return ConversationHandler.END
