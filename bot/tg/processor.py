@@ -1,9 +1,10 @@
 """Updates of one user one at a time, different users at once, persistence written through.
 
 PTB's `concurrent_updates=True` alone lets two updates of the same user race inside a
-ConversationHandler and corrupt her state; a lock per user prevents that. After each
-update the changed conversation and user data are flushed, so a crash or `kill -9` loses
-at most the update in flight.
+ConversationHandler and corrupt her state; a lock per user prevents that. The lock is taken
+before one of the shared slots, so one user flooding the bot waits on her own lock and
+never holds the slots everyone else needs. After each update the changed conversation and
+user data are flushed, so a crash or `kill -9` loses at most the update in flight.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from telegram.ext import Application, BaseUpdateProcessor
 from bot import privacy_log
 
 MAX_CONCURRENT_UPDATES = 64
+_UNLIMITED = 2**31 - 1
 _LOGGER = logging.getLogger(__name__)
 
 
@@ -26,8 +28,13 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     """Serialises updates per user (or chat), flushing persistence after each."""
 
     def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
-        super().__init__(max_concurrent_updates)
+        # The base class's own semaphore is taken before anything we do (its process_update
+        # is final), so it is made too wide to matter; the real limit is `_slots`, taken
+        # after her lock.
+        super().__init__(_UNLIMITED)
+        self.limit = max_concurrent_updates
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
@@ -41,29 +48,34 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         return None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Her lock, then a shared slot, then the handlers, then the write-through."""
         key = self._key(update)
-        if _LOGGER.isEnabledFor(logging.DEBUG):
-            _LOGGER.debug(
-                "Processing a %s update from %s",
-                privacy_log.update_kind(update),
-                privacy_log.user_hash(update, self._salt()),
-            )
         if key is None:
-            await coroutine
+            async with self._slots:
+                await self._run(update, coroutine)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
-            async with lock:
-                await coroutine
-                if self.application is not None and self.application.persistence:
-                    await self.application.update_persistence()
+            async with lock, self._slots:
+                await self._run(update, coroutine)
         finally:
             # Drop the lock when nobody waits for it, so memory does not grow with users.
             self._waiting[key] -= 1
             if not self._waiting[key]:
                 del self._waiting[key]
                 del self._locks[key]
+
+    async def _run(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if _LOGGER.isEnabledFor(logging.DEBUG):
+            _LOGGER.debug(
+                "Processing a %s update from %s",
+                privacy_log.update_kind(update),
+                privacy_log.user_hash(update, self._salt()),
+            )
+        await coroutine
+        if self.application is not None and self.application.persistence:
+            await self.application.update_persistence()
 
     def _salt(self) -> str:
         services = self.application.bot_data.get("services") if self.application else None
