@@ -19,6 +19,7 @@ from telegram.ext import (
     ApplicationBuilder,
     BaseHandler,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ConversationHandler,
     Defaults,
@@ -37,15 +38,15 @@ from bot.storage.persistence import SqlitePersistence
 from bot.tg import admin, results, safety, states
 from bot.tg import conversation as conv
 from bot.tg.common import (
-    CONVERSATION_KEYS,
     SERVICES_KEY,
-    TOUCHED,
     Context,
     is_private,
     remember_messages,
+    say,
     suggested_language,
     touch,
 )
+from bot.tg.conversation import resumable
 from bot.tg.processor import PerUserUpdateProcessor
 
 _LOGGER = logging.getLogger(__name__)
@@ -92,9 +93,10 @@ async def on_error(update: object, context: Context) -> None:
     _LOGGER.error("Error while handling a %s update from %s", kind, user, exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None and is_private(update):
         t = translator(suggested_language(update, context))
-        with contextlib.suppress(TelegramError):
-            await context.bot.send_message(
-                update.effective_chat.id,
+        with contextlib.suppress(TelegramError):  # remembered, so /clear deletes it too
+            await say(
+                update,
+                context,
                 t._(
                     "Sorry, something went wrong on my side. "
                     "Please try again, or tap /sos for the numbers."
@@ -119,6 +121,7 @@ def _conversation(settings: Settings) -> ConversationHandler[Context]:
         CommandHandler("forget", safety.forget_me, filters=private),
     ]
     restart: Handler = CallbackQueryHandler(conv.start, pattern="^restart$")
+    cancel: Handler = CommandHandler("cancel", conv.cancel, filters=private)
     return ConversationHandler(
         name=CONVERSATION_NAME,
         persistent=True,
@@ -129,54 +132,55 @@ def _conversation(settings: Settings) -> ConversationHandler[Context]:
             language_chosen,
             restart,
             *wipe,
+            cancel,
             MessageHandler(anything_else, conv.first_contact),
+            MessageHandler(filters.COMMAND & private, conv.first_contact),
             CallbackQueryHandler(conv.first_contact),
         ],
         states={
             states.LANGUAGE: [
-                language_chosen,
-                MessageHandler(text, conv.wrong_input),
-                MessageHandler(anything_else, conv.not_understood),
+                language_chosen,  # a full answer on its own: no need to guard it
+                MessageHandler(text, resumable(conv.wrong_input)),
+                MessageHandler(anything_else, resumable(conv.not_understood)),
             ],
             states.AGE: [
-                CallbackQueryHandler(conv.age_tapped, pattern="^age:"),
-                MessageHandler(text, conv.age_typed),
-                MessageHandler(anything_else, conv.not_understood),
+                CallbackQueryHandler(resumable(conv.age_tapped), pattern="^age:"),
+                MessageHandler(text, resumable(conv.age_typed)),
+                MessageHandler(anything_else, resumable(conv.not_understood)),
             ],
             states.AGE_CONFIRM: [
-                CallbackQueryHandler(conv.age_confirmed, pattern="^age_ok$"),
-                CallbackQueryHandler(conv.age_rejected, pattern="^age_redo$"),
-                CallbackQueryHandler(conv.age_tapped, pattern="^age:"),
-                MessageHandler(text, conv.age_typed),
-                MessageHandler(anything_else, conv.not_understood),
+                CallbackQueryHandler(resumable(conv.age_confirmed), pattern="^age_ok$"),
+                CallbackQueryHandler(resumable(conv.age_rejected), pattern="^age_redo$"),
+                CallbackQueryHandler(resumable(conv.age_tapped), pattern="^age:"),
+                MessageHandler(text, resumable(conv.age_typed)),
+                MessageHandler(anything_else, resumable(conv.not_understood)),
             ],
             states.CHILD: [
-                CallbackQueryHandler(conv.child_tapped, pattern="^child:"),
-                MessageHandler(text, conv.child_typed),
-                MessageHandler(anything_else, conv.not_understood),
+                CallbackQueryHandler(resumable(conv.child_tapped), pattern="^child:"),
+                MessageHandler(text, resumable(conv.child_typed)),
+                MessageHandler(anything_else, resumable(conv.not_understood)),
             ],
             states.PLACE: [
-                CallbackQueryHandler(conv.place_tapped, pattern="^place:"),
-                CallbackQueryHandler(conv.regions_listed, pattern="^regions$"),
-                CallbackQueryHandler(conv.region_tapped, pattern="^region:"),
-                MessageHandler(filters.LOCATION & private, conv.location_shared),
-                MessageHandler(text, conv.place_typed),
-                MessageHandler(anything_else, conv.not_understood),
+                CallbackQueryHandler(resumable(conv.place_tapped), pattern="^place:"),
+                CallbackQueryHandler(resumable(conv.regions_listed), pattern="^regions$"),
+                CallbackQueryHandler(resumable(conv.region_tapped), pattern="^region:"),
+                MessageHandler(filters.LOCATION & private, resumable(conv.location_shared)),
+                MessageHandler(text, resumable(conv.place_typed)),
+                MessageHandler(anything_else, resumable(conv.not_understood)),
             ],
             states.NEEDS: [
-                CallbackQueryHandler(conv.need_toggled, pattern="^need:"),
-                CallbackQueryHandler(conv.needs_done, pattern="^needs:done$"),
-                MessageHandler(text, conv.needs_typed),
-                MessageHandler(anything_else, conv.not_understood),
+                CallbackQueryHandler(resumable(conv.need_toggled), pattern="^need:"),
+                CallbackQueryHandler(resumable(conv.needs_done), pattern="^needs:done$"),
+                MessageHandler(text, resumable(conv.needs_typed)),
+                MessageHandler(anything_else, resumable(conv.not_understood)),
             ],
             states.RESULTS: [
-                CallbackQueryHandler(results.show_more, pattern="^more$"),
-                CallbackQueryHandler(results.change_menu, pattern="^change$"),
-                CallbackQueryHandler(results.change_answer, pattern="^change:"),
-                MessageHandler(text, conv.wrong_input),
-                MessageHandler(anything_else, conv.not_understood),
+                CallbackQueryHandler(resumable(results.show_more), pattern="^more$"),
+                CallbackQueryHandler(resumable(results.change_menu), pattern="^change$"),
+                CallbackQueryHandler(resumable(results.change_answer), pattern="^change:"),
+                MessageHandler(text, resumable(conv.wrong_input)),
+                MessageHandler(anything_else, resumable(conv.not_understood)),
             ],
-            ConversationHandler.TIMEOUT: [TypeHandler(Update, conv.timed_out)],
         },
         fallbacks=[
             start,
@@ -185,11 +189,10 @@ def _conversation(settings: Settings) -> ConversationHandler[Context]:
             language_button,
             language_chosen,
             *wipe,
-            CommandHandler("cancel", conv.cancel, filters=private),
+            cancel,
             MessageHandler(filters.COMMAND & private, conv.not_understood),
             CallbackQueryHandler(conv.stale_button),
         ],
-        conversation_timeout=settings.conversation_timeout_minutes * 60,
         allow_reentry=False,
     )
 
@@ -202,13 +205,16 @@ def register_handlers(
     # -3: bookkeeping only (message ids for /clear, last activity for expiry).
     application.add_handler(TypeHandler(Update, record_incoming), group=-3)
     # -2: words of danger bring the emergency numbers before anything else.
-    application.add_handler(MessageHandler(filters.TEXT & private, safety.danger_alert), group=-2)
+    application.add_handler(
+        MessageHandler((filters.TEXT | filters.CAPTION) & private, safety.danger_alert), group=-2
+    )
     # -1: information that never changes where the conversation is.
     for handler in (
         CommandHandler("sos", safety.sos_command, filters=private),
         CallbackQueryHandler(safety.sos_command, pattern="^sos$"),
         CommandHandler("help", safety.help_command, filters=private),
         CommandHandler("privacy", safety.privacy_command, filters=private),
+        ChatMemberHandler(safety.blocked, ChatMemberHandler.MY_CHAT_MEMBER),
     ):
         application.add_handler(handler, group=-1)
     # -1 too: the admins' catalog tools, which exist only for ADMIN_IDS.
@@ -235,42 +241,54 @@ def register_handlers(
 async def _set_bot_profile(
     application: Application[Any, Any, Any, Any, Any, Any], default_lang: str
 ) -> None:
-    """Command menu, description and short description in both languages."""
+    """Command menu, description and short description in both languages.
+
+    Apps in another language get both languages at once. Only what differs from what
+    Telegram already has is sent, so restarts do not run into Telegram's flood limits.
+    """
     bot = application.bot
+    kk, ru = translator("kk"), translator("ru")
     for lang in (None, "kk", "ru"):
         t = translator(lang or default_lang)
         commands = [BotCommand(name, t._(description)) for name, description in COMMANDS]
-        await bot.set_my_commands(commands, language_code=lang)
-        await bot.set_my_description(t._(DESCRIPTION), language_code=lang)
-        await bot.set_my_short_description(t._(SHORT_DESCRIPTION), language_code=lang)
+        if lang is None:
+            description = f"{kk._(DESCRIPTION)}\n\n{ru._(DESCRIPTION)}"
+            short = f"{kk._(SHORT_DESCRIPTION)} / {ru._(SHORT_DESCRIPTION)}"
+        else:
+            description, short = t._(DESCRIPTION), t._(SHORT_DESCRIPTION)
+        if tuple(await bot.get_my_commands(language_code=lang)) != tuple(commands):
+            await bot.set_my_commands(commands, language_code=lang)
+        if (await bot.get_my_description(language_code=lang)).description != description:
+            await bot.set_my_description(description, language_code=lang)
+        current = await bot.get_my_short_description(language_code=lang)
+        if current.short_description != short:
+            await bot.set_my_short_description(short, language_code=lang)
 
 
 async def purge_expired(context: Context) -> None:
-    """Drop what is no longer needed: idle answers, stale users, old message ids."""
+    """Keep nothing longer than needed: end idle conversations (dropping what they kept),
+    then message ids past Telegram's 48-hour window and any row left behind."""
     services: Services = context.bot_data[SERVICES_KEY]
     settings = services.settings
-    idle = settings.conversation_timeout_minutes * 60
-    retention = settings.message_retention_hours * 3600
-    now = state_repo.now()
-    application = context.application
-    for user_id, data in list(application.user_data.items()):
-        touched = float(data.get(TOUCHED, 0))
-        if now - touched > retention:
-            application.drop_user_data(user_id)
-        elif now - touched > idle and any(key in data for key in CONVERSATION_KEYS):
-            for key in CONVERSATION_KEYS:
-                data.pop(key, None)
-            application.mark_data_for_update_persistence(user_ids=user_id)
-    await application.update_persistence()
-    counts = await state_repo.purge_expired(await services.database(), idle, retention)
+    ended = await conv.end_idle_conversations(context)
+    counts = await state_repo.purge_expired(
+        await services.database(),
+        conversation_idle_seconds=settings.conversation_timeout_minutes * 60,
+        retention_seconds=settings.message_retention_hours * 3600,
+    )
+    if ended or any(counts.values()):
+        _LOGGER.info("Ended %d idle conversations; purged expired rows: %s", ended, counts)
+
+
+async def watch_catalog(context: Context) -> None:
+    """Switch to a catalog that another process (the CLI) imported."""
+    services: Services = context.bot_data[SERVICES_KEY]
     if await services.reload_if_changed():
         _LOGGER.info("The catalog changed on disk; reloaded it")
-    if any(counts.values()):
-        _LOGGER.info("Purged expired rows: %s", counts)
 
 
 async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Open the database, load the catalog, register the menu, start the purge job."""
+    """Open the database, load the catalog, register the menu, start the jobs."""
     services: Services = application.bot_data[SERVICES_KEY]
     await services.database()
     _LOGGER.info(
@@ -284,7 +302,11 @@ async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> N
     except TelegramError as exc:
         _LOGGER.warning("Could not set the bot's commands and description: %s", exc)
     if application.job_queue is not None:
-        application.job_queue.run_repeating(purge_expired, interval=PURGE_INTERVAL_SECONDS, first=1)
+        idle_seconds = services.settings.conversation_timeout_minutes * 60
+        # Often enough that an idle conversation ends close to its time, at most once a minute.
+        interval = min(PURGE_INTERVAL_SECONDS, max(1.0, idle_seconds / 4))
+        application.job_queue.run_repeating(purge_expired, interval=interval, first=1)
+        application.job_queue.run_repeating(watch_catalog, interval=PURGE_INTERVAL_SECONDS)
 
 
 async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -34,6 +34,8 @@ GEOGRAPHY_FILE = "geography.toml"
 HOTLINES_FILE = "hotlines.toml"
 CENTERS_DIR = "centers"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Ids travel in button data ("region:<id>"), which Telegram caps at 64 bytes.
+MAX_ID_LENGTH = 48
 _PHONE = re.compile(r"^\+7\d{10}$")
 _HOTLINE_NUMBER = re.compile(r"^\d{3,4}$|^\+7\d{10}$|^8800\d{7}$")
 _URL = re.compile(r"^https?://\S+$")
@@ -320,6 +322,10 @@ def _check_center(entry: _Entry, center: Center) -> None:
         entry.problem("a center without shelter has no 'shelter' need and no stay limits")
     if not center.needs:
         entry.problem("'needs' lists nothing the center offers")
+    for field, limit in (("name", 200), ("summary", 700), ("status_reason", 300)):
+        for lang in ("kk", "ru"):
+            if len(getattr(center, field).get(lang)) > limit:
+                entry.problem(f"'{field}_{lang}' is longer than {limit} characters")
     if center.status != "active" and not center.status_reason:
         entry.problem("a center that is not active needs 'status_reason_kk'/'status_reason_ru'")
     if center.coverage == "city" and not center.place:
@@ -382,8 +388,9 @@ def _check_references(catalog: Catalog, problems: list[Problem]) -> None:
     def unique(kind: str, file: Callable[[str], str], ids: list[str]) -> None:
         seen: set[str] = set()
         for item_id in ids:
-            if not _ID.match(item_id):
-                problems.append(Problem(file(item_id), f"{kind} {item_id}", "id must be [a-z0-9-]"))
+            if not _ID.match(item_id) or len(item_id) > MAX_ID_LENGTH:
+                message = f"id must be [a-z0-9-], at most {MAX_ID_LENGTH} characters"
+                problems.append(Problem(file(item_id), f"{kind} {item_id}", message))
             if item_id in seen:
                 problems.append(Problem(file(item_id), f"{kind} {item_id}", "id is used twice"))
             seen.add(item_id)

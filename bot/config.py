@@ -7,15 +7,17 @@ can print it and exit instead of showing a traceback.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import dotenv_values
 
+from bot.core import codes
+
 DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_DATABASE_PATH = "var/ana_komek.sqlite3"
-LANGUAGES = ("kk", "ru")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -99,7 +101,7 @@ def load_settings(
         raise ConfigError(f"TELEGRAM_API_URL must start with http:// or https://, got {api_url!r}")
 
     language = get("DEFAULT_LANGUAGE", "ru").lower()
-    if language not in LANGUAGES:
+    if language not in codes.LANGUAGES:
         raise ConfigError(f"DEFAULT_LANGUAGE must be 'kk' or 'ru', got {language!r}")
 
     log_level = get("LOG_LEVEL", "INFO").upper()
@@ -116,5 +118,7 @@ def load_settings(
         conversation_timeout_minutes=_parse_positive_int(
             "CONVERSATION_TIMEOUT_MINUTES", get("CONVERSATION_TIMEOUT_MINUTES", "30")
         ),
-        log_salt=get("LOG_SALT"),
+        # Without a configured salt, a random one per process: hashes then correlate lines of
+        # one run only, but can never be reversed by hashing every possible user id.
+        log_salt=get("LOG_SALT") or secrets.token_hex(16),
     )

@@ -19,11 +19,12 @@ from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from bot.core import codes
 from bot.core.durations import StayDuration
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
-LANGUAGES = ("kk", "ru")
+LANGUAGES = codes.LANGUAGES
 
 
 def N_(message: str) -> str:

@@ -190,6 +190,6 @@ async def test_an_import_by_the_cli_reaches_the_running_bot(
     (data / "centers" / "almaty-rodnik.toml").write_text(tomli_w.dumps(table), encoding="utf-8")
     await _cli(bot.settings.database_path, "catalog", "import", str(data))
     assert bot.services.catalog.center("almaty-rodnik").name.ru != "Родник (новое имя)"  # type: ignore[union-attr]
-    job = next(job for job in bot.app.job_queue.jobs() if job.name == "purge_expired")
+    job = next(job for job in bot.app.job_queue.jobs() if job.name == "watch_catalog")
     await job.run(bot.app)
     assert bot.services.catalog.center("almaty-rodnik").name.ru == "Родник (новое имя)"  # type: ignore[union-attr]

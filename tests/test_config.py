@@ -27,7 +27,9 @@ def test_defaults_with_only_a_token() -> None:
     assert settings.log_level == "INFO"
     assert settings.admin_ids == frozenset()
     assert settings.conversation_timeout_minutes == 30
-    assert settings.log_salt == ""
+    # No salt configured: a random one, so log hashes cannot be reversed by trying ids.
+    assert len(settings.log_salt) == 32
+    assert settings.log_salt != load(TELEGRAM_BOT_TOKEN=TOKEN).log_salt
 
 
 def test_base_url_is_the_bot_api_prefix_with_a_token_placeholder() -> None:

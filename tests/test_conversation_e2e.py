@@ -3,15 +3,11 @@ loopback, a real SQLite file, the real compiled catalogs, in both languages."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-from dataclasses import replace
 
 import pytest
 
-from bot.app import build_application
 from bot.core.matching import Query, match_centers
-from bot.services import Services
 from tests.conftest import RunningBot
 from tests.fake_telegram import TelegramUser
 from tests.journey import LANGUAGE_BUTTONS, answer_all, choose_language, need_button, texts, tr
@@ -414,28 +410,29 @@ async def test_commands_are_registered_in_both_languages(bot: RunningBot) -> Non
     assert tr("kk")._("Find help") != tr("ru")._("Find help")
 
 
-async def test_idle_conversation_ends_gently_and_drops_answers(bot: RunningBot) -> None:
-    quick = replace(bot.settings, conversation_timeout_minutes=1 / 60)  # one second
-    bot.make_app = lambda: build_application(quick, Services(quick))
-    await bot.restart()
+async def test_idle_conversation_ends_gently_even_after_a_restart(bot: RunningBot) -> None:
     t = tr("ru")
     mother = bot.user(2015, language_code="ru")
     await choose_language(mother, "ru")
     await mother.tap("19")
     assert bot.app.user_data[2015]["answers"] == {"age": 19}
-    await asyncio.sleep(1.5)
-    await bot.harness.settle()
+    bot.app.user_data[2015]["t"] -= 31 * 60  # half an hour of silence…
+    await bot.restart()  # …and a deploy in between
+    job = next(job for job in bot.app.job_queue.jobs() if job.name == "purge_expired")
+    await job.run(bot.app)
     assert mother.last_bot_message().plain_text == t._(
         "We paused because it was quiet for a while; your answers are deleted. "
         "Tap /start to begin again."
     )
-    # It arrives without sound: she may have put the phone away long ago.
-    assert mother.last_bot_message().params.get("disable_notification") is True
-    assert "answers" not in bot.app.user_data[2015]
+    assert not bot.app.user_data.get(2015)
     db = await bot.services.database()
     async with db.conn.execute("SELECT COUNT(*) FROM conversations WHERE user_id = 2015") as cur:
         row = await cur.fetchone()
     assert row is not None and row[0] == 0
+    # When she comes back, a tap on the old question begins again instead of failing.
+    await mother.tap(t._("I am pregnant"))
+    assert mother.answers()[-1].text == t._("Let's begin again.")
+    assert "Русский" in mother.last_bot_message().buttons  # her language went with the rest
 
 
 async def test_forged_button_data_is_not_taken(bot: RunningBot) -> None:
@@ -451,3 +448,80 @@ async def test_forged_button_data_is_not_taken(bot: RunningBot) -> None:
     assert "age" not in bot.app.user_data[2020].get("answers", {})
     assert bot.app.user_data[2020]["lang"] == "ru"
     assert server.unanswered_callbacks() == []
+
+
+async def test_old_buttons_after_the_conversation_ended_begin_again(bot: RunningBot) -> None:
+    t = tr("ru")
+    mother = bot.user(2023, language_code="ru")
+    await choose_language(mother, "ru")
+    await mother.send("/language")
+    language_keyboard = mother.last_bot_message()
+    assert t._("🆘 Emergency numbers") in language_keyboard.buttons  # SOS here too
+    await mother.tap("Русский")
+    await mother.tap("17")
+    child_question = mother.last_bot_message()
+    await mother.send("/cancel")
+    assert "answers" not in bot.app.user_data.get(2023, {})
+    mark = mother.mark()
+    await mother.tap_in(child_question, t._("I am pregnant"))
+    assert mother.answers()[-1].text == t._("Let's begin again.")
+    assert mother.since(mark)[-1].buttons[:2] == ["Русский", "Қазақша"]
+    assert mother.server.unanswered_callbacks() == []
+
+
+async def test_commands_outside_a_conversation_are_answered(bot: RunningBot) -> None:
+    t = tr("ru")
+    mother = bot.user(2024, language_code="ru")
+    await mother.send("/cancel")
+    assert mother.last_bot_message().plain_text == t._(
+        "Stopped. Your answers are deleted. /start to begin again, /sos for the numbers."
+    )
+    await mother.send("/whatever")
+    assert mother.last_bot_message().buttons[:2] == ["Русский", "Қазақша"]
+
+
+async def test_ticks_survive_a_reask(bot: RunningBot) -> None:
+    t = tr("ru")
+    mother = bot.user(2025, language_code="ru")
+    await choose_language(mother, "ru")
+    await answer_all_but_needs(mother, bot)
+    await mother.tap(need_button("ru", "shelter"))
+    await mother.tap(need_button("ru", "violence"))
+    await mother.send("помогите")  # the emergency numbers, then the needs question again
+    buttons = mother.last_bot_message().buttons
+    assert "✅ " + need_button("ru", "shelter") in buttons
+    assert "✅ " + need_button("ru", "violence") in buttons
+    await mother.tap(t._("Done ➡️"))
+    assert bot.app.user_data[2025]["answers"]["needs"] == ["shelter", "violence"]
+
+
+async def answer_all_but_needs(mother: TelegramUser, bot: RunningBot) -> None:
+    t = tr("ru")
+    await mother.tap("18")
+    await mother.tap(t._("Under 6 months"))
+    await mother.tap(place_name(bot, "astana", "ru"))
+
+
+async def test_the_location_keyboard_goes_when_she_starts_again(bot: RunningBot) -> None:
+    mother = bot.user(2026, language_code="ru")
+    await choose_language(mother, "ru")
+    await mother.tap("18")
+    await mother.tap(tr("ru")._("Under 6 months"))
+    assert mother.reply_keyboard() is not None
+    await mother.send("/start")
+    assert mother.reply_keyboard() is None
+
+
+async def test_changing_language_on_the_results_is_not_another_search(bot: RunningBot) -> None:
+    mother = bot.user(2027, language_code="ru")
+    await choose_language(mother, "ru")
+    await answer_all(
+        mother, "ru", age="18", child="Under 6 months",
+        city=place_name(bot, "almaty", "ru"), needs=["shelter"],
+    )  # fmt: skip
+    await mother.tap(tr("ru")._("🌐 Language"))
+    await mother.tap("Қазақша")
+    db = await bot.services.database()
+    async with db.conn.execute("SELECT SUM(searches) FROM search_stats WHERE need = '*'") as cur:
+        row = await cur.fetchone()
+    assert row is not None and row[0] == 1

@@ -102,18 +102,31 @@ async def test_expired_data_is_purged_by_the_job_even_after_a_restart(bot: Runni
     jobs = [job for job in bot.app.job_queue.jobs() if job.name == "purge_expired"]
     assert jobs, "the purge job is scheduled at start-up"
     await jobs[0].run(bot.app)
-    assert await state_repo.rows_about_user(db, 3005) == 0
+    # Left: only the id of the gentle line just sent, so that /clear can still delete it.
+    gentle = bot.user(3005).last_bot_message()
+    assert await state_repo.chat_message_ids(db, 3005) == [gentle.message_id]
+    assert await state_repo.rows_about_user(db, 3005) == 1
 
 
-async def test_idle_answers_are_dropped_but_her_language_stays_for_now(bot: RunningBot) -> None:
+async def test_an_idle_conversation_ends_and_everything_it_kept_goes(bot: RunningBot) -> None:
     await full_journey(bot, 3006)
+    mother = bot.user(3006)
     bot.app.user_data[3006]["t"] = int(state_repo.now() - 2 * 3600)  # two hours of silence
     job = next(job for job in bot.app.job_queue.jobs() if job.name == "purge_expired")
     await job.run(bot.app)
-    assert "answers" not in bot.app.user_data[3006]
-    assert bot.app.user_data[3006]["lang"] == "ru"
-    stored = await state_repo.load_user_data(await bot.services.database())
-    assert "answers" not in stored[3006]
+    gentle = mother.last_bot_message()
+    assert gentle.plain_text == tr("ru")._(
+        "We paused because it was quiet for a while; your answers are deleted. "
+        "Tap /start to begin again."
+    )
+    assert gentle.params.get("disable_notification") is True  # no buzz long after
+    assert not bot.app.user_data.get(3006)
+    assert await state_repo.load_user_data(await bot.services.database()) == {}
+    # Only the message ids stay (for /clear), until Telegram's 48 hours are over.
+    db = await bot.services.database()
+    assert await state_repo.rows_about_user(db, 3006) == len(
+        await state_repo.chat_message_ids(db, 3006)
+    )
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -231,3 +244,57 @@ async def test_description_is_neutral_and_bilingual(bot: RunningBot) -> None:
         assert not ALARMING.search(server.descriptions[lang])
         assert not ALARMING.search(server.short_descriptions[lang])
     assert server.descriptions["kk"] != server.descriptions["ru"]
+
+
+async def test_blocking_the_bot_forgets_her(bot: RunningBot) -> None:
+    await full_journey(bot, 3020)
+    server = bot.harness.server
+    mother = bot.user(3020)
+    chat = {"id": 3020, "type": "private", "first_name": "Mother"}
+    member = {"user": {"id": server.bot_user["id"], "is_bot": True, "first_name": "Ana Komek"}}
+    server.push_update(
+        "my_chat_member",
+        {
+            "chat": chat,
+            "from": mother.to_api(),
+            "date": server.now(),
+            "old_chat_member": member | {"status": "member"},
+            "new_chat_member": member | {"status": "kicked", "until_date": 0},
+        },
+    )
+    await bot.harness.settle()
+    assert await state_repo.rows_about_user(await bot.services.database(), 3020) == 0
+
+
+async def test_a_stranger_asking_only_for_numbers_leaves_no_row(bot: RunningBot) -> None:
+    stranger = bot.user(3021, language_code="kk")
+    await stranger.send("/sos")
+    assert "112" in stranger.last_bot_message().plain_text
+    assert await state_repo.load_user_data(await bot.services.database()) == {}
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["хочу умереть", "покончу с собой", "муж ударил", "күйеуім ұрды", "өлгім келеді", "pomogite"],
+)
+async def test_more_ways_of_saying_danger(bot: RunningBot, words: str) -> None:
+    mother = bot.user(3022, language_code="ru")
+    await choose_language(mother, "ru")
+    mark = mother.mark()
+    await mother.send(words)
+    assert mother.since(mark)[0].plain_text.startswith(tr("ru")._("📞 Useful numbers"))
+
+
+async def test_danger_in_a_photo_caption(bot: RunningBot) -> None:
+    mother = bot.user(3023, language_code="ru")
+    await choose_language(mother, "ru")
+    mark = mother.mark()
+    await mother.send_photo(caption="он меня бьёт")
+    assert mother.since(mark)[0].plain_text.startswith(tr("ru")._("📞 Useful numbers"))
+
+
+async def test_apps_in_other_languages_get_a_bilingual_description(bot: RunningBot) -> None:
+    server = bot.harness.server
+    default = server.descriptions[""]
+    assert server.descriptions["kk"] in default and server.descriptions["ru"] in default
+    assert len(server.short_descriptions[""]) <= 120

@@ -159,6 +159,19 @@ async def test_pragmas(db: Database) -> None:
     assert await scalar(db, "PRAGMA busy_timeout") == BUSY_TIMEOUT_MS
     assert BUSY_TIMEOUT_MS >= 1000
     assert await scalar(db, "PRAGMA synchronous") == 1  # NORMAL
+    assert await scalar(db, "PRAGMA secure_delete") == 1  # wiped rows are overwritten
+
+
+async def test_forgotten_answers_leave_no_trace_in_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    db = await open_database(path)
+    try:
+        await state_repo.save_user_data(db, 5, {"answers": {"secret": "unforgettable-needle"}})
+        await state_repo.forget_user(db, 5)
+    finally:
+        await db.close()
+    leftovers = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
+    assert b"unforgettable-needle" not in leftovers
 
 
 async def test_database_file_is_private(tmp_path: Path) -> None:
@@ -319,8 +332,10 @@ async def test_conversations_round_trip_and_idle_ones_are_dropped(db: Database) 
     assert await state_repo.load_conversations(db, "main", 3600) == {(5, 5): 3}
     async with db.transaction() as conn:
         await conn.execute("UPDATE conversations SET updated_at = updated_at - 7200")
-    assert await state_repo.expired_conversation_users(db, 3600) == [5]
     assert await state_repo.load_conversations(db, "main", 3600) == {}
+    async with db.conn.execute("SELECT COUNT(*) FROM conversations WHERE name = 'main'") as cur:
+        row = await cur.fetchone()
+    assert row is not None and row[0] == 0  # dropped on the way, not just skipped
 
 
 async def test_forget_user_leaves_nothing_about_her(db: Database) -> None:

@@ -173,8 +173,8 @@ def _conditions(center: Center, query: Query) -> list[Reason]:
     rules = center.eligibility
     conditions = [Reason("requires", {"code": code}) for code in rules.requirements]
     conditions += [Reason("does_not_accept", {"code": code}) for code in rules.exclusions]
-    age_unknown = rules.mother_age_min is None and rules.mother_age_max is None
-    if query.mother_age < 18 and (age_unknown or rules.mother_age_min is None):
+    # A minor is never turned away, but where no minimum age is known she should ask first.
+    if query.mother_age < 18 and rules.mother_age_min is None:
         conditions.append(Reason("minor_call_first"))
     if query.pregnant and rules.accepts_pregnant is None:
         conditions.append(Reason("pregnancy_unknown"))

@@ -41,6 +41,11 @@ class Database:
                 raise
             await self.conn.commit()
 
+    async def checkpoint(self) -> None:
+        """Fold the WAL into the database and empty it, so deleted rows leave no copy there."""
+        async with self._lock:
+            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def close(self) -> None:
         """Close the connection (aiosqlite ≥ 0.22 keeps the process alive otherwise)."""
         await self.conn.close()
@@ -64,6 +69,8 @@ async def open_database(path: Path) -> Database:
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA synchronous = NORMAL")
+        # Deleted rows (a wiped conversation) are overwritten, not left in free pages.
+        await conn.execute("PRAGMA secure_delete = ON")
         database = Database(conn, path)
         await migrate(database)
     except BaseException:

@@ -85,6 +85,12 @@ async def save_conversation(
         )
 
 
+async def end_conversations(db: Database, user_id: int) -> None:
+    """Drop the stored conversation state of one user."""
+    async with db.transaction() as conn:
+        await conn.execute("DELETE FROM conversations WHERE user_id = ?", (user_id,))
+
+
 async def record_messages(db: Database, chat_id: int, message_ids: Iterable[int]) -> None:
     """Remember message ids of a private chat so that the chat can be wiped later."""
     stamp = now()
@@ -110,10 +116,11 @@ async def forget_user(db: Database, user_id: int) -> None:
         await conn.execute("DELETE FROM user_data WHERE user_id = ?", (user_id,))
         # In a private chat the chat id is the user id.
         await conn.execute("DELETE FROM chat_messages WHERE chat_id = ?", (user_id,))
+    await db.checkpoint()
 
 
 async def rows_about_user(db: Database, user_id: int) -> int:
-    """How many rows mention this user anywhere (for tests and for /privacy promises)."""
+    """How many rows mention this user anywhere: what /clear and /forget must bring to 0."""
     total = 0
     for sql in (
         "SELECT COUNT(*) FROM conversations WHERE user_id = ?",
@@ -126,25 +133,16 @@ async def rows_about_user(db: Database, user_id: int) -> int:
     return total
 
 
-async def expired_conversation_users(db: Database, max_idle_seconds: float) -> list[int]:
-    """Users whose conversation has been idle longer than allowed."""
-    async with db.conn.execute(
-        "SELECT DISTINCT user_id FROM conversations WHERE updated_at < ?",
-        (now() - max_idle_seconds,),
-    ) as cursor:
-        return [row["user_id"] for row in await cursor.fetchall()]
-
-
 async def purge_expired(
     db: Database, conversation_idle_seconds: float, retention_seconds: float
 ) -> dict[str, int]:
-    """Drop idle conversations, stale user data and message ids past Telegram's window."""
+    """Drop idle conversations and their data, and message ids past Telegram's window."""
     stamp = now()
     counts: dict[str, int] = {}
     async with db.transaction() as conn:
         for table, column, limit in (
             ("conversations", "updated_at", conversation_idle_seconds),
-            ("user_data", "updated_at", retention_seconds),
+            ("user_data", "updated_at", conversation_idle_seconds),
             ("chat_messages", "sent_at", retention_seconds),
         ):
             cursor = await conn.execute(
@@ -152,6 +150,8 @@ async def purge_expired(
                 (stamp - limit,),
             )
             counts[table] = cursor.rowcount
+    if any(counts.values()):
+        await db.checkpoint()
     return counts
 
 

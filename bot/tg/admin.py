@@ -66,7 +66,7 @@ async def admin_help(update: Update, context: Context) -> None:
         t._("Send a .zip of the data folder or one center's .toml file to import it."),
         t._("/center ID: a center with its sources and notes"),
         t._("/verify ID: mark a center as checked today"),
-        t._("/close ID reason: close a center for now (the reason is shown to mothers)"),
+        t._("/close ID reason: hide a center from mothers for now (the reason is kept with it)"),
         t._("/reopen ID: show a closed center again"),
         t._("/stats: searches of the last 30 days, without any user"),
     ]

@@ -86,8 +86,12 @@ def answers(context: Context) -> dict[str, Any]:
 
 
 def touch(context: Context) -> None:
-    """Note when she was last active, so idle data can be dropped on time."""
-    if context.user_data is not None:
+    """Note when she was last active, so what we keep about her goes once she is idle.
+
+    Only for someone the bot already keeps something about: a stranger who only asks for
+    /sos, or a mother who has just wiped her data, must not get a row back for it.
+    """
+    if context.user_data:
         context.user_data[TOUCHED] = int(time.time())
 
 
@@ -100,6 +104,25 @@ async def remember_messages(context: Context, chat_id: int, *message_ids: int) -
     """Keep message ids of a private chat so that /clear can delete them."""
     db = await services(context).database()
     await state_repo.record_messages(db, chat_id, message_ids)
+
+
+async def send_to(
+    context: Context,
+    chat_id: int,
+    text: str,
+    markup: Markup | None = None,
+    silent: bool = False,
+) -> Message:
+    """Send one message to a private chat outside any update (e.g. from a job)."""
+    message = await context.bot.send_message(
+        chat_id=chat_id,
+        text=text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup,
+        disable_notification=silent,
+    )
+    await remember_messages(context, chat_id, message.message_id)
+    return message
 
 
 async def say(

@@ -7,8 +7,10 @@ timeout live here too.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import functools
+import time
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -18,6 +20,7 @@ from bot.core import codes
 from bot.core.answers import parse_age, parse_child
 from bot.i18n import translator
 from bot.render import NEED_LABELS, location_name
+from bot.storage import state_repo
 from bot.tg.common import (
     CONVERSATION_KEYS,
     LANG,
@@ -25,6 +28,7 @@ from bot.tg.common import (
     PENDING_AGE,
     PICKED,
     STEP,
+    TOUCHED,
     Context,
     ack,
     answers,
@@ -32,6 +36,7 @@ from bot.tg.common import (
     edit_buttons,
     remove_reply_keyboard,
     say,
+    send_to,
     services,
     set_step,
     sos_row,
@@ -98,6 +103,7 @@ async def _begin(update: Update, context: Context) -> int:
             "I will ask four short questions and show who can help you. "
             "/language changes the language."
         ),
+        remove_reply_keyboard(),  # a location keyboard from before must not linger
     )
     return await ask_age(update, context)
 
@@ -138,9 +144,10 @@ async def language_chosen(update: Update, context: Context) -> int:
 
 
 async def cancel(update: Update, context: Context) -> int:
-    """Stop the questions and drop her answers."""
+    """Stop the questions; what the conversation kept (answers, language) is dropped."""
     t = tr(update, context)
-    _reset_answers(context)
+    if update.effective_user is not None:
+        context.application.drop_user_data(update.effective_user.id)
     await say(
         update,
         context,
@@ -402,34 +409,52 @@ async def stale_button(update: Update, context: Context) -> int:
     return await ask_current(update, context)
 
 
-async def _flush_after(application: Any) -> None:
-    await asyncio.sleep(0)  # let PTB finish ending the conversation first
-    await application.update_persistence()
+def resumable(
+    callback: Callable[[Update, Context], Coroutine[Any, Any, int]],
+) -> Callable[[Update, Context], Coroutine[Any, Any, int]]:
+    """Guard a step's handler: if her conversation ended while she was away, begin again.
+
+    Idle conversations are ended by `end_idle_conversations`, which cannot reach into
+    PTB's ConversationHandler; the next update of hers corrects the state from here.
+    """
+
+    @functools.wraps(callback)
+    async def checked(update: Update, context: Context) -> int:
+        if STEP not in user_data(context):
+            await ack(update, tr(update, context)._("Let's begin again."))
+            return await _begin(update, context)
+        return await callback(update, context)
+
+    return checked
 
 
-async def timed_out(update: object, context: Context) -> None:
-    """A quiet conversation ends: her answers go, with one gentle line."""
-    data = context.user_data
-    lang = data.get(LANG) if data is not None else None
-    if data is not None:
-        for key in CONVERSATION_KEYS:
-            data.pop(key, None)
-    if isinstance(update, Update) and update.effective_user is not None:
-        context.application.mark_data_for_update_persistence(user_ids=update.effective_user.id)
-    if isinstance(update, Update) and update.effective_chat is not None:
-        t = translator(
-            lang if lang in codes.LANGUAGES else services(context).settings.default_language
-        )
-        # Silent: a message that buzzes long after she put the phone away could give her away.
-        await say(
-            update,
-            context,
-            t._(
+async def end_idle_conversations(context: Context) -> int:
+    """End every conversation idle longer than allowed: one gentle, silent line, then
+    everything kept about her (answers, step, language) is dropped. Works the same after a
+    restart, since it reads the persisted data; returns how many were ended."""
+    application = context.application
+    settings = services(context).settings
+    cutoff = time.time() - settings.conversation_timeout_minutes * 60
+    ended = 0
+    for user_id, data in list(application.user_data.items()):
+        if not data or float(data.get(TOUCHED, 0)) > cutoff:
+            continue
+        if STEP in data:
+            lang = data.get(LANG)
+            t = translator(lang if lang in codes.LANGUAGES else settings.default_language)
+            text = t._(
                 "We paused because it was quiet for a while; your answers are deleted. "
                 "Tap /start to begin again."
-            ),
-            silent=True,
-        )
-    # PTB ends the conversation right after this callback returns, outside any update, so the
-    # per-update flush never sees it: flush in a task that runs just after (write-through).
-    context.application.create_task(_flush_after(context.application))
+            )
+            # Silent: a message that buzzes long after she put the phone away could give
+            # her away. She may also have blocked the bot: that must not stop the others.
+            with contextlib.suppress(TelegramError):
+                await send_to(context, user_id, text, remove_reply_keyboard(), silent=True)
+            ended += 1
+        application.drop_user_data(user_id)
+        # PTB's in-memory state cannot be reached from here (`resumable` corrects it on her
+        # next update); the stored one goes now.
+        await state_repo.end_conversations(await services(context).database(), user_id)
+    if ended or application.user_data:
+        await application.update_persistence()
+    return ended

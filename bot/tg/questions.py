@@ -172,7 +172,8 @@ async def ask_needs(update: Update, context: Context) -> int:
     """Ask what she needs; she can choose several."""
     t = tr(update, context)
     data = user_data(context)
-    data[PICKED] = list(answers(context).get("needs", []))
+    # Ticks survive a re-ask (a danger word, a sticker, a language change) until "Done".
+    data.setdefault(PICKED, list(answers(context).get("needs", [])))
     set_step(context, "needs")
     await say(
         update,

@@ -4,6 +4,9 @@ and what she can do next. Matching runs in memory on every show; it costs micros
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.core.geo import Location
@@ -12,6 +15,7 @@ from bot.i18n import Translator
 from bot.render import center_card, hotlines_block, location_name, summary_line
 from bot.storage import state_repo
 from bot.tg.common import (
+    COUNTED,
     SHOWN,
     Context,
     ack,
@@ -114,9 +118,9 @@ async def _send_page(update: Update, context: Context, result: MatchResult) -> N
         address = center.shown_address.get(t.lang)
         # A pin only where the center publishes its address: shelters often keep it secret.
         if address and center.lat is not None and center.lon is not None:
-            await send_pin(
-                update, context, center.lat, center.lon, center.name.get(t.lang), address
-            )
+            # The address is the pin's title: a center's name may say "crisis" on a lock screen.
+            where = location_name(catalog, center.place, center.region or "", t)
+            await send_pin(update, context, center.lat, center.lon, address, where)
     user_data(context)[SHOWN] = shown + len(page)
 
 
@@ -130,10 +134,15 @@ async def show_results(update: Update, context: Context) -> int:
     catalog = services(context).catalog
     where = location_name(catalog, query.location.place, query.location.region, t)
     user_data(context)[SHOWN] = 0
-    db = await services(context).database()
-    await state_repo.count_search(
-        db, query.location.region, sorted(query.needs), result.local_count == 0
-    )
+    # Counted once per set of answers: showing the same results again in another language
+    # is not another search.
+    signature = hashlib.sha256(json.dumps(answers(context), sort_keys=True).encode()).hexdigest()
+    if user_data(context).get(COUNTED) != signature[:16]:
+        user_data(context)[COUNTED] = signature[:16]
+        db = await services(context).database()
+        await state_repo.count_search(
+            db, query.location.region, sorted(query.needs), result.local_count == 0
+        )
     await say(update, context, summary_line(result, catalog, where, t))
     await _send_page(update, context, result)
     return await show_footer(update, context, result)
@@ -175,6 +184,7 @@ async def change_answer(update: Update, context: Context) -> int:
     field = query.data.split(":", 1)[1]
     if field == "needs":
         # The needs keyboard opens with her current choice ticked.
+        user_data(context).pop("picked", None)
         return await ask_needs(update, context)
     given = answers(context)
     for key in {

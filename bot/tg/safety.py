@@ -10,14 +10,23 @@ from __future__ import annotations
 import logging
 import re
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import ChatMember, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot.i18n import Translator
 from bot.render import hotline_line
 from bot.storage import state_repo
-from bot.tg.common import Context, ack, button, is_private, say, services, tr
+from bot.tg.common import (
+    Context,
+    ack,
+    button,
+    is_private,
+    remove_reply_keyboard,
+    say,
+    services,
+    tr,
+)
 
 _LOGGER = logging.getLogger(__name__)
 # Telegram's deleteMessages takes at most 100 ids at once.
@@ -26,17 +35,18 @@ _DELETE_BATCH = 100
 # Words of immediate danger, as a frightened person types them (stems, both languages).
 DANGER_PATTERNS: tuple[str, ...] = (
     r"убь[её]т", r"убить", r"убива", r"уб[ьи]ю", r"бь[её]т", r"избива", r"изби[лт]",
-    r"помогите", r"спасите", r"суицид", r"покончить с собой", r"не хочу жить", r"повеш",
-    r"изнасил", r"угрожа", r"выгнал[аи]? на улицу",
-    r"өлтір", r"ұрады", r"ұрып", r"соғып", r"көмектесің", r"көмек керек", r"құтқар",
-    r"өзімді өлтір", r"өмір сүргім келмейді", r"зорла", r"қорқытады",
+    r"удар", r"помогите", r"спасите", r"суицид", r"поконч", r"не хочу жить", r"умереть",
+    r"умру", r"повес", r"изнасил", r"угрожа", r"выгнал[аи]? на улицу",
+    r"өлтір", r"ұрады", r"ұрды", r"ұрып", r"соғып", r"көмектесің", r"көмек керек", r"құтқар",
+    r"өлгім", r"өмір сүргім келмейді", r"зорла", r"қорқытады", r"асылып",
+    r"pomogi", r"spasi", r"ubj[eo]t", r"komektes", r"oltir",
 )  # fmt: skip
 _DANGER = re.compile("|".join(DANGER_PATTERNS))
 
 
 def is_danger(text: str) -> bool:
     """True when the text has words of immediate danger."""
-    return bool(_DANGER.search(text.casefold().replace("ё", "е").replace("Ё", "е")))
+    return bool(_DANGER.search(text.casefold().replace("ё", "е")))
 
 
 def sos_text(update: Update, context: Context, t: Translator) -> str:
@@ -73,7 +83,8 @@ async def sos_command(update: Update, context: Context) -> None:
 async def danger_alert(update: Update, context: Context) -> None:
     """When she writes words of danger, the next reply leads with the emergency numbers."""
     message = update.effective_message
-    if message is not None and message.text and is_danger(message.text):
+    words = (message.text or message.caption or "") if message is not None else ""
+    if words and is_danger(words):
         await send_sos(update, context)
 
 
@@ -118,9 +129,9 @@ def privacy_text(t: Translator, retention_hours: int, idle_minutes: int) -> str:
             "",
             t.ngettext(
                 "I keep only your answers to my questions and your language, and only while we "
-                "talk: after {minutes} minute of silence the answers are deleted.",
+                "talk: after {minutes} minute of silence I delete them.",
                 "I keep only your answers to my questions and your language, and only while we "
-                "talk: after {minutes} minutes of silence the answers are deleted.",
+                "talk: after {minutes} minutes of silence I delete them.",
                 idle_minutes,
             ).format(minutes=idle_minutes),
             t.ngettext(
@@ -190,7 +201,7 @@ async def clear_chat(update: Update, context: Context) -> int:
             ids.append(update.message.message_id)
         await _delete_quietly(context, chat.id, sorted(set(ids)))
     await _forget(update, context)
-    await say(update, context, t._("Done."), remember=False)
+    await say(update, context, t._("Done."), remove_reply_keyboard(), remember=False)
     return ConversationHandler.END
 
 
@@ -199,5 +210,13 @@ async def forget_me(update: Update, context: Context) -> int:
     t = tr(update, context)
     await ack(update)
     await _forget(update, context)
-    await say(update, context, t._("Done."), remember=False)
+    await say(update, context, t._("Done."), remove_reply_keyboard(), remember=False)
     return ConversationHandler.END
+
+
+async def blocked(update: Update, context: Context) -> None:
+    """She blocked or deleted the bot: keep nothing about her."""
+    member = update.my_chat_member
+    if member is not None and member.new_chat_member.status == ChatMember.BANNED:
+        await _forget(update, context)
+    raise ApplicationHandlerStop
