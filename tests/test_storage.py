@@ -162,6 +162,10 @@ async def test_pragmas(db: Database) -> None:
     assert await scalar(db, "PRAGMA secure_delete") == 1  # wiped rows are overwritten
 
 
+def _all_bytes(folder: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in folder.iterdir() if p.is_file())
+
+
 async def test_forgotten_answers_leave_no_trace_in_the_file(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
     db = await open_database(path)
@@ -170,8 +174,7 @@ async def test_forgotten_answers_leave_no_trace_in_the_file(tmp_path: Path) -> N
         await state_repo.forget_user(db, 5)
     finally:
         await db.close()
-    leftovers = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
-    assert b"unforgettable-needle" not in leftovers
+    assert b"unforgettable-needle" not in _all_bytes(tmp_path)
 
 
 async def test_database_file_is_private(tmp_path: Path) -> None:
