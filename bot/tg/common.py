@@ -112,8 +112,9 @@ async def send_to(
     text: str,
     markup: Markup | None = None,
     silent: bool = False,
+    remember: bool = True,
 ) -> Message:
-    """Send one message to a private chat outside any update (e.g. from a job)."""
+    """Send one message (HTML, no link previews) and remember its id for /clear."""
     message = await context.bot.send_message(
         chat_id=chat_id,
         text=text,
@@ -121,7 +122,8 @@ async def send_to(
         reply_markup=markup,
         disable_notification=silent,
     )
-    await remember_messages(context, chat_id, message.message_id)
+    if remember:
+        await remember_messages(context, chat_id, message.message_id)
     return message
 
 
@@ -133,19 +135,12 @@ async def say(
     remember: bool = True,
     silent: bool = False,
 ) -> Message:
-    """Send one message (HTML, no link previews: the app's defaults) and remember its id."""
+    """Answer in the chat of this update; ids are remembered in private chats only."""
     chat = update.effective_chat
     assert chat is not None
-    message = await context.bot.send_message(
-        chat_id=chat.id,
-        text=text,
-        parse_mode=ParseMode.HTML,
-        reply_markup=markup,
-        disable_notification=silent,
+    return await send_to(
+        context, chat.id, text, markup, silent=silent, remember=remember and is_private(update)
     )
-    if remember and is_private(update):
-        await remember_messages(context, chat.id, message.message_id)
-    return message
 
 
 async def send_pin(
