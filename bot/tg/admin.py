@@ -29,7 +29,7 @@ from bot.i18n import N_, Translator
 from bot.render import NEED_SHORT
 from bot.storage import state_repo
 from bot.storage.catalog_repo import replace_catalog
-from bot.tg.common import Context, say, services, tr
+from bot.tg.common import Context, remember_messages, say, services, tr
 
 _LOGGER = logging.getLogger(__name__)
 # Telegram messages hold 4096 characters; a long problem list is cut with a count.
@@ -79,9 +79,10 @@ async def export(update: Update, context: Context) -> None:
     chat = update.effective_chat
     assert chat is not None
     content = export_zip(services(context).catalog)
-    await context.bot.send_document(
+    message = await context.bot.send_document(
         chat.id, document=content, filename=f"ana-komek-catalog-{date.today().isoformat()}.zip"
     )
+    await remember_messages(context, chat.id, message.message_id)  # /clear deletes it too
     raise ApplicationHandlerStop
 
 
