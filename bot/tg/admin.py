@@ -32,8 +32,10 @@ from bot.storage.catalog_repo import replace_catalog
 from bot.tg.common import Context, remember_messages, say, services, tr
 
 _LOGGER = logging.getLogger(__name__)
-# Telegram messages hold 4096 characters; a long problem list is cut with a count.
+# Telegram messages hold 4096 characters; long lists are cut, with a count of the rest.
 _MAX_PROBLEM_LINES = 25
+_MAX_PROBLEM_CHARS = 140
+_MAX_NOTES_CHARS = 1500
 _STATS_DAYS = 30
 EDIT_ERRORS = {
     "too_large": N_("the file is larger than 2 MB"),
@@ -86,9 +88,16 @@ async def export(update: Update, context: Context) -> None:
     raise ApplicationHandlerStop
 
 
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _problem_text(problems: list[Problem], t: Translator) -> str:
     lines = [t._("Nothing changed. Problems in the file:")]
-    lines += [f"• {html.escape(str(p))}" for p in problems[:_MAX_PROBLEM_LINES]]
+    lines += [
+        f"• {html.escape(_shorten(str(p), _MAX_PROBLEM_CHARS))}"
+        for p in problems[:_MAX_PROBLEM_LINES]
+    ]
     if len(problems) > _MAX_PROBLEM_LINES:
         more = len(problems) - _MAX_PROBLEM_LINES
         lines.append(
@@ -155,7 +164,7 @@ async def show_center(update: Update, context: Context) -> None:
             *[f"• {html.escape(url)}" for url in prov.source_urls],
         ]
         if prov.notes:
-            lines += [t._("Notes:"), html.escape(prov.notes[:2000])]
+            lines += [t._("Notes:"), html.escape(_shorten(prov.notes, _MAX_NOTES_CHARS))]
         await say(update, context, "\n".join(lines))
     raise ApplicationHandlerStop
 
