@@ -439,8 +439,14 @@ async def end_idle_conversations(context: Context) -> int:
     for user_id, data in list(application.user_data.items()):
         if not data or float(data.get(TOUCHED, 0)) > cutoff:
             continue
-        if STEP in data:
-            lang = data.get(LANG)
+        lang, in_conversation = data.get(LANG), STEP in data
+        # Dropped before anything is awaited, so that a second run at the same moment finds
+        # nothing to end and she gets the line once.
+        application.drop_user_data(user_id)
+        # PTB's in-memory state cannot be reached from here (`resumable` corrects it on her
+        # next update); the stored one goes now.
+        await state_repo.end_conversations(await services(context).database(), user_id)
+        if in_conversation:
             t = translator(lang if lang in codes.LANGUAGES else settings.default_language)
             text = t._(
                 "We paused because it was quiet for a while; your answers are deleted. "
@@ -451,10 +457,6 @@ async def end_idle_conversations(context: Context) -> int:
             with contextlib.suppress(TelegramError):
                 await send_to(context, user_id, text, remove_reply_keyboard(), silent=True)
             ended += 1
-        application.drop_user_data(user_id)
-        # PTB's in-memory state cannot be reached from here (`resumable` corrects it on her
-        # next update); the stored one goes now.
-        await state_repo.end_conversations(await services(context).database(), user_id)
     if ended or application.user_data:
         await application.update_persistence()
     return ended
