@@ -62,7 +62,8 @@ class CatalogError(Exception):
     """The data files have problems; `problems` lists every one."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} problem(s) in the catalog files")
+        summary = f"{len(problems)} problem(s) in the catalog files"
+        super().__init__(summary)
         self.problems = problems
 
 

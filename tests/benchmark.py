@@ -20,18 +20,15 @@ import tracemalloc
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.app import build_application
 from bot.catalog_files import load_catalog
-from bot.config import Settings
 from bot.core.geo import Gazetteer
 from bot.core.matching import Query, match_centers
 from bot.i18n import translator
 from bot.render import center_card, summary_line
-from bot.services import DATA_DIR, Services
+from bot.services import DATA_DIR
 from bot.storage import state_repo
 from bot.storage.db import open_database
-from tests.fake_telegram import TelegramHarness
-from tests.journey import LANGUAGE_BUTTONS, need_button, tr
+from tests.journey import LANGUAGE_BUTTONS, bot_on_fake_telegram, need_button, tr
 
 
 def _per_call(fn: Callable[[], object], repeat: int) -> float:
@@ -92,40 +89,34 @@ async def persistence_work() -> dict[str, float]:
 
 async def whole_updates(journeys: int) -> dict[str, float]:
     """Full journeys of many mothers through the real Application; time per update."""
-    with tempfile.TemporaryDirectory() as tmp:
-        async with TelegramHarness() as harness:
-            settings = Settings(
-                token=harness.token, database_path=Path(tmp) / "b.sqlite3", api_url=harness.url
-            )
-            app = build_application(settings, Services(settings))
-            await harness.start(app)
-            almaty = app.bot_data["services"].catalog.place("almaty").name.get("ru")
-            t = tr("ru")
-            durations: list[float] = []
-            updates = 0
-            for user_id in range(1, journeys + 1):
-                mother = harness.user(10_000 + user_id, "M", "ru")
-                steps: list[Callable[[], Awaitable[object]]] = [
-                    lambda m=mother: m.send("/start"),
-                    lambda m=mother: m.tap(LANGUAGE_BUTTONS["ru"]),
-                    lambda m=mother: m.send("17"),
-                    lambda m=mother: m.tap(t._("Under 6 months")),
-                    lambda m=mother: m.tap(almaty),
-                    lambda m=mother: m.tap(need_button("ru", "shelter")),
-                    lambda m=mother: m.tap(t._("Done ➡️")),
-                ]
-                for step in steps:
-                    start = time.perf_counter()
-                    await step()
-                    durations.append(time.perf_counter() - start)
-                    updates += 1
-            calls = len([c for c in harness.server.calls if c.method != "getUpdates"])
-            return {
-                "whole update, median (ms)": statistics.median(durations) * 1e3,
-                "whole update, 95th percentile (ms)": sorted(durations)[int(0.95 * len(durations))]
-                * 1e3,
-                "Bot API calls per update": calls / updates,
-            }
+    async with bot_on_fake_telegram() as (harness, app):
+        almaty = app.bot_data["services"].catalog.place("almaty").name.get("ru")
+        t = tr("ru")
+        durations: list[float] = []
+        updates = 0
+        for user_id in range(1, journeys + 1):
+            mother = harness.user(10_000 + user_id, "M", "ru")
+            steps: list[Callable[[], Awaitable[object]]] = [
+                lambda m=mother: m.send("/start"),
+                lambda m=mother: m.tap(LANGUAGE_BUTTONS["ru"]),
+                lambda m=mother: m.send("17"),
+                lambda m=mother: m.tap(t._("Under 6 months")),
+                lambda m=mother: m.tap(almaty),
+                lambda m=mother: m.tap(need_button("ru", "shelter")),
+                lambda m=mother: m.tap(t._("Done ➡️")),
+            ]
+            for step in steps:
+                start = time.perf_counter()
+                await step()
+                durations.append(time.perf_counter() - start)
+                updates += 1
+        calls = len([c for c in harness.server.calls if c.method != "getUpdates"])
+        return {
+            "whole update, median (ms)": statistics.median(durations) * 1e3,
+            "whole update, 95th percentile (ms)": sorted(durations)[int(0.95 * len(durations))]
+            * 1e3,
+            "Bot API calls per update": calls / updates,
+        }
 
 
 def memory() -> dict[str, float]:

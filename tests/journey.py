@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from bot.app import build_application
+from bot.config import Settings
 from bot.i18n import Translator, translator
 from bot.render import NEED_LABELS
-from tests.fake_telegram import ChatMessage, TelegramUser
+from bot.services import Services
+from tests.fake_telegram import ChatMessage, TelegramHarness, TelegramUser
 
 LANGUAGE_BUTTONS = {"kk": "Қазақша", "ru": "Русский"}
+
+
+@asynccontextmanager
+async def bot_on_fake_telegram() -> AsyncIterator[tuple[TelegramHarness, Any]]:
+    """The real bot on a throwaway database, polling the fake Bot API (for scripts)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        async with TelegramHarness() as harness:
+            settings = Settings(
+                token=harness.token, database_path=Path(tmp) / "bot.sqlite3", api_url=harness.url
+            )
+            app = build_application(settings, Services(settings))
+            await harness.start(app)
+            yield harness, app
 
 
 def tr(lang: str) -> Translator:

@@ -8,43 +8,31 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
-from pathlib import Path
 
-from bot.app import build_application
-from bot.config import Settings
-from bot.services import Services
-from tests.fake_telegram import TelegramHarness
-from tests.journey import LANGUAGE_BUTTONS, need_button, tr
+from tests.journey import LANGUAGE_BUTTONS, bot_on_fake_telegram, need_button, tr
 
 
 async def journey(lang: str) -> str:
     """A 17-year-old in Almaty with a newborn who needs a place to live."""
     t = tr(lang)
-    with tempfile.TemporaryDirectory() as tmp:
-        async with TelegramHarness() as harness:
-            settings = Settings(
-                token=harness.token, database_path=Path(tmp) / "bot.sqlite3", api_url=harness.url
-            )
-            app = build_application(settings, Services(settings))
-            await harness.start(app)
-            mother = harness.user(1, "Aigerim", lang)
-            almaty = app.bot_data["services"].catalog.place("almaty").name.get(lang)
-            await mother.send("/start")
-            await mother.tap(LANGUAGE_BUTTONS[lang])
-            await mother.send("17")
-            await mother.tap(t._("Under 6 months"))
-            await mother.tap(almaty)
-            await mother.tap(need_button(lang, "shelter"))
-            await mother.tap(need_button(lang, "keep_baby"))
-            await mother.tap(t._("Done ➡️"))
-            lines = []
-            for message in mother.chat:
-                who = "🤖" if message.from_bot else "👩"
-                body = message.plain_text or f"[{message.kind}]"
-                buttons = " ".join(f"[{b}]" for b in message.buttons)
-                lines.append(f"{who} {body}" + (f"\n   {buttons}" if buttons else ""))
-            return "\n\n".join(lines)
+    async with bot_on_fake_telegram() as (harness, app):
+        mother = harness.user(1, "Aigerim", lang)
+        almaty = app.bot_data["services"].catalog.place("almaty").name.get(lang)
+        await mother.send("/start")
+        await mother.tap(LANGUAGE_BUTTONS[lang])
+        await mother.send("17")
+        await mother.tap(t._("Under 6 months"))
+        await mother.tap(almaty)
+        await mother.tap(need_button(lang, "shelter"))
+        await mother.tap(need_button(lang, "keep_baby"))
+        await mother.tap(t._("Done ➡️"))
+        lines = []
+        for message in mother.chat:
+            who = "🤖" if message.from_bot else "👩"
+            body = message.plain_text or f"[{message.kind}]"
+            buttons = " ".join(f"[{b}]" for b in message.buttons)
+            lines.append(f"{who} {body}" + (f"\n   {buttons}" if buttons else ""))
+        return "\n\n".join(lines)
 
 
 def main() -> None:
