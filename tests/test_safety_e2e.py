@@ -14,7 +14,7 @@ from bot.i18n_tools import extract_template, read_catalog
 from bot.render import DETAIL_ONLY
 from bot.storage import state_repo
 from tests.conftest import RunningBot
-from tests.journey import answer_all, choose_language, tr
+from tests.journey import answer_all, choose_language, need_button, tr
 
 # Words a lock-screen preview must never show: whoever watches her phone may read it.
 ALARMING = re.compile(
@@ -150,18 +150,30 @@ async def test_danger_words_bring_the_emergency_numbers_first(
 
 async def test_sos_is_one_tap_from_every_question_and_every_result(bot: RunningBot) -> None:
     t = tr("ru")
-    await full_journey(bot, 3008)
-    mother = bot.user(3008)
     sos = t._("🆘 Emergency numbers")
-    with_keyboards = [m for m in mother.bot_messages() if m.buttons]
-    # Questions and the footer carry the SOS button (answered questions lose their buttons).
-    assert sos in mother.last_bot_message().buttons
+    mother = bot.user(3008, language_code="ru")
+    almaty = bot.services.catalog.place("almaty")
+    assert almaty is not None
+    steps = [
+        lambda: mother.send("/start"),  # the language question
+        lambda: mother.tap("Русский"),  # her age
+        lambda: mother.tap("17"),  # her child
+        lambda: mother.tap(t._("Under 6 months")),  # her place (then a location hint)
+        lambda: mother.tap(t._("Another region…")),  # all regions
+        lambda: mother.tap(almaty.name.get("ru")),  # her needs
+        lambda: mother.tap(need_button("ru", "shelter")),
+        lambda: mother.tap(t._("Done ➡️")),  # the results' footer
+        lambda: mother.tap(t._("✏️ Change an answer")),  # which answer to change
+    ]
+    for step in steps:
+        await step()
+        question = next(m for m in reversed(mother.bot_messages()) if m.buttons)
+        assert sos in question.buttons, question.plain_text
     mark = mother.mark()
     await mother.tap(sos)
     text = mother.since(mark)[0].plain_text
     assert text.index("112") < text.index("102") < text.index("111") < text.index("150")
     assert t._("🧹 Clear this chat") in mother.last_bot_message().buttons
-    assert with_keyboards
 
 
 async def test_sos_command_keeps_the_conversation_where_it_was(bot: RunningBot) -> None:
