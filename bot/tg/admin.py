@@ -115,7 +115,7 @@ async def upload(update: Update, context: Context) -> None:
     size = document.file_size or 0
     filename = document.file_name or ""
     try:
-        if size > MAX_UPLOAD_BYTES:
+        if size > MAX_UPLOAD_BYTES:  # known before downloading: don't fetch what we refuse
             raise EditError("too_large")
         file = await document.get_file()
         content = bytes(await file.download_as_bytearray())

@@ -18,7 +18,6 @@ from bot.tg import results
 from bot.tg.common import (
     LANGUAGE_LABELS,
     PICKED,
-    SHOWN,
     STEP,
     Context,
     ack,
@@ -211,8 +210,7 @@ async def ask_next(update: Update, context: Context) -> int:
     if "lang" not in user_data(context):
         return await ask_language(update, context)
     step = missing_step(answers(context))
-    if step is None:
-        user_data(context)[SHOWN] = 0
+    if step is None:  # show_results starts the paging from the first card itself
         return await results.show_results(update, context)
     return await ASKERS[step](update, context)
 
