@@ -1,63 +1,113 @@
-"""Words for what matching decided: reasons, conditions, center cards, hotlines.
+"""Words for what matching decided: reasons, conditions, center cards, hotlines, results.
 
 Shared by the Telegram conversation and the CLI, so a mother and an admin read the same
-sentences. Output is Telegram HTML; `plain()` strips it for the terminal.
+sentences. Output is Telegram HTML, and this is the one place where text becomes HTML:
+every value from the catalog, from a user or from a number goes through `esc` (directly or
+through `fill`), and only the translated templates may carry tags. `plain()` strips the
+tags for the terminal.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from datetime import date
+from typing import assert_never
 
-from bot.core.matching import Match, MatchResult, Reason
-from bot.core.model import Catalog, Center, Hotline
+from babel.dates import format_date
+
+from bot.catalog.model import Catalog, Center, Hotline
+from bot.core.codes import Checked, Exclusion, Need, Requirement, Status
+from bot.core.matching import Match, MatchResult
+from bot.core.reasons import (
+    AcceptsChildUpTo,
+    AcceptsMothers,
+    AcceptsPregnant,
+    CheckLimit,
+    ChildTooOld,
+    ChildTooYoung,
+    Condition,
+    DoesNotAccept,
+    Excludes,
+    FartherThanOthers,
+    InYourCity,
+    InYourRegion,
+    LeftOut,
+    LimitKind,
+    MinorCallFirst,
+    MotherTooOld,
+    MotherTooYoung,
+    National,
+    Nearby,
+    NoNeededService,
+    NoPregnant,
+    NotActive,
+    Offers,
+    PregnancyUnknown,
+    Reason,
+    Requires,
+    Span,
+    StaysFor,
+    Unconfirmed,
+)
 from bot.i18n import N_, Translator
 
-NEED_LABELS: dict[str, str] = {
-    "shelter": N_("A place to live now"),
-    "keep_baby": N_("Keeping my baby"),
-    "pregnancy": N_("Pregnancy: support and advice"),
-    "violence": N_("Safety from violence at home"),
-    "psychological": N_("Someone to talk to: a psychologist"),
-    "legal": N_("Lawyer, documents, alimony"),
-    "medical": N_("Doctor, medical help"),
-    "material": N_("Food, clothes, baby things"),
-    "hiv": N_("Living with HIV"),
-    "trafficking": N_("Forced work or sexual exploitation"),
-    "work_study": N_("Job, training, school"),
+NEED_LABELS: dict[Need, str] = {
+    Need.SHELTER: N_("A place to live now"),
+    Need.KEEP_BABY: N_("Keeping my baby"),
+    Need.PREGNANCY: N_("Pregnancy: support and advice"),
+    Need.VIOLENCE: N_("Safety from violence at home"),
+    Need.PSYCHOLOGICAL: N_("Someone to talk to: a psychologist"),
+    Need.LEGAL: N_("Lawyer, documents, alimony"),
+    Need.MEDICAL: N_("Doctor, medical help"),
+    Need.MATERIAL: N_("Food, clothes, baby things"),
+    Need.HIV: N_("Living with HIV"),
+    Need.TRAFFICKING: N_("Forced work or sexual exploitation"),
+    Need.WORK_STUDY: N_("Job, training, school"),
 }
 # The same needs in a few words, for "Helps with: …" lines.
-NEED_SHORT: dict[str, str] = {
-    "shelter": N_("a place to live"),
-    "keep_baby": N_("keeping the baby"),
-    "pregnancy": N_("pregnancy support"),
-    "violence": N_("safety from violence"),
-    "psychological": N_("a psychologist"),
-    "legal": N_("legal help"),
-    "medical": N_("medical help"),
-    "material": N_("food and things for the baby"),
-    "hiv": N_("support with HIV"),
-    "trafficking": N_("help after exploitation"),
-    "work_study": N_("job and training"),
+NEED_SHORT: dict[Need, str] = {
+    Need.SHELTER: N_("a place to live"),
+    Need.KEEP_BABY: N_("keeping the baby"),
+    Need.PREGNANCY: N_("pregnancy support"),
+    Need.VIOLENCE: N_("safety from violence"),
+    Need.PSYCHOLOGICAL: N_("a psychologist"),
+    Need.LEGAL: N_("legal help"),
+    Need.MEDICAL: N_("medical help"),
+    Need.MATERIAL: N_("food and things for the baby"),
+    Need.HIV: N_("support with HIV"),
+    Need.TRAFFICKING: N_("help after exploitation"),
+    Need.WORK_STUDY: N_("job and training"),
 }
-REQUIREMENT_TEXT: dict[str, str] = {
-    "police_complaint": N_("Takes women only with a written complaint to the police."),
-    "commission_approval": N_("A commission decides who is admitted."),
-    "documents": N_("Bring any documents you have."),
+REQUIREMENT_TEXT: dict[Requirement, str] = {
+    Requirement.POLICE_COMPLAINT: N_("Takes women only with a written complaint to the police."),
+    Requirement.COMMISSION_APPROVAL: N_("A commission decides who is admitted."),
+    Requirement.DOCUMENTS: N_("Bring any documents you have."),
 }
-EXCLUSION_TEXT: dict[str, str] = {
-    "hiv": N_("Does not accept women living with HIV."),
-    "mental_illness": N_("Does not accept women with a mental illness."),
-    "substance_use": N_("Does not accept women who use alcohol or drugs."),
+EXCLUSION_TEXT: dict[Exclusion, str] = {
+    Exclusion.HIV: N_("Does not accept women living with HIV."),
+    Exclusion.MENTAL_ILLNESS: N_("Does not accept women with a mental illness."),
+    Exclusion.SUBSTANCE_USE: N_("Does not accept women who use alcohol or drugs."),
 }
 # Texts that never open a message (buttons and lines below a neutral first line); every other
-# message's first line must be neutral, because phones show it on the lock screen.
+# message's first two lines must be neutral, because phones show them on the lock screen.
 DETAIL_ONLY: frozenset[str] = frozenset(
     [*NEED_LABELS.values(), *NEED_SHORT.values(), *REQUIREMENT_TEXT.values(),
      *EXCLUSION_TEXT.values()]
 )  # fmt: skip
+# Telegram's limit for one message; a results page holds as many cards as fit under it.
+MAX_MESSAGE = 4096
 _TAG = re.compile(r"<[^>]+>")
+
+
+def esc(value: object) -> str:
+    """Any value as text that Telegram's HTML parser shows verbatim."""
+    return html.escape(str(value), quote=False)
+
+
+def fill(template: str, **values: object) -> str:
+    """A translated template with its placeholders filled, every value escaped."""
+    return template.format(**{key: esc(value) for key, value in values.items()})
 
 
 def plain(text: str) -> str:
@@ -80,138 +130,224 @@ def location_name(catalog: Catalog, place_id: str | None, region_id: str, t: Tra
     return _place_name(catalog, place_id, t) or _region_name(catalog, region_id, t)
 
 
-def _age_line(reason: Reason, t: Translator) -> str:
-    low, high = reason.params["min"], reason.params["max"]
+def _span(value: Span) -> str:
+    return str(value.low) if not value.disputed else f"{value.low}–{value.high}"
+
+
+def _age_line(reason: AcceptsMothers, t: Translator) -> str:
+    low, high = reason.min, reason.max
     if low is not None and high is not None:
-        return t.ngettext(
-            "Accepts mothers aged {min} to {max} year.",
-            "Accepts mothers aged {min} to {max} years.",
-            high,
-        ).format(min=low, max=high)
+        return fill(
+            t.ngettext(
+                "Accepts mothers aged {min} to {max} year.",
+                "Accepts mothers aged {min} to {max} years.",
+                high.high,
+            ),
+            min=_span(low),
+            max=_span(high),
+        )
     if high is not None:
-        return t.ngettext(
-            "Accepts mothers up to {max} year old.", "Accepts mothers up to {max} years old.", high
-        ).format(max=high)
-    return t.ngettext(
-        "Accepts mothers from {min} year old.", "Accepts mothers from {min} years old.", low
-    ).format(min=low)
+        return fill(
+            t.ngettext(
+                "Accepts mothers up to {max} year old.",
+                "Accepts mothers up to {max} years old.",
+                high.high,
+            ),
+            max=_span(high),
+        )
+    assert low is not None
+    return fill(
+        t.ngettext(
+            "Accepts mothers from {min} year old.", "Accepts mothers from {min} years old.", low.high
+        ),
+        min=_span(low),
+    )
 
 
-def _stay_line(reason: Reason, t: Translator) -> str:
-    low, high, extra = reason.params["min"], reason.params["max"], reason.params["exceptional"]
-    if low is not None:
-        line = t._("Stay: from {min} to {max}.").format(min=t.duration(low), max=t.duration(high))
+def _stay_line(reason: StaysFor, t: Translator) -> str:
+    if reason.min is not None:
+        line = fill(
+            t._("Stay: from {min} to {max}."),
+            min=t.duration(reason.min),
+            max=t.duration(reason.max),
+        )
     else:
-        line = t._("Longest stay: {max}.").format(max=t.duration(high))
-    if extra is not None:
-        line += " " + t._("In exceptional cases: {max}.").format(max=t.duration(extra))
+        line = fill(t._("Longest stay: {max}."), max=t.duration(reason.max))
+    if reason.exceptional is not None:
+        line += " " + fill(
+            t._("In exceptional cases: {max}."), max=t.duration(reason.exceptional)
+        )
     return line
 
 
 def reason_text(reason: Reason, catalog: Catalog, t: Translator) -> str:
-    """One reason a center fits, as a sentence."""
-    p = reason.params
-    texts: dict[str, Callable[[], str]] = {
-        "in_your_city": lambda: t._("In your city, {place}.").format(
-            place=_place_name(catalog, p["place"], t)
-        ),
-        "in_your_region": lambda: t._("In your region: {region}.").format(
-            region=_region_name(catalog, p["region"], t)
-        ),
-        "nearby": lambda: (
-            t._("In {place}, about {km} km from you.").format(
-                place=location_name(catalog, p["place"], p["region"], t), km=round(p["km"])
+    """One reason a center fits, as a sentence (HTML)."""
+    match reason:
+        case InYourCity(place):
+            return fill(t._("In your city, {place}."), place=_place_name(catalog, place, t))
+        case InYourRegion(region):
+            return fill(t._("In your region: {region}."), region=_region_name(catalog, region, t))
+        case Nearby(place, region, km):
+            where = location_name(catalog, place, region or "", t)
+            if km is None:
+                return fill(t._("In {place}."), place=where)
+            return fill(t._("In {place}, about {km} km from you."), place=where, km=round(km))
+        case National():
+            return esc(t._("Works across Kazakhstan."))
+        case Offers(needs):
+            return fill(t._("Helps with: {needs}."), needs=t.join([t._(NEED_SHORT[n]) for n in needs]))
+        case AcceptsMothers():
+            return _age_line(reason, t)
+        case AcceptsPregnant():
+            return esc(t._("Accepts pregnant women."))
+        case AcceptsChildUpTo(months):
+            return fill(
+                t.ngettext(
+                    "Accepts a child up to {months} month old.",
+                    "Accepts a child up to {months} months old.",
+                    months.high,
+                ),
+                months=_span(months),
             )
-            if p["km"] is not None
-            else t._("In {place}.").format(place=location_name(catalog, p["place"], p["region"], t))
-        ),
-        "national": lambda: t._("Works across Kazakhstan."),
-        "offers": lambda: t._("Helps with: {needs}.").format(
-            needs=t.join([t._(NEED_SHORT[n]) for n in p["needs"]])
-        ),
-        "accepts_mothers": lambda: _age_line(reason, t),
-        "accepts_pregnant": lambda: t._("Accepts pregnant women."),
-        "accepts_child_up_to": lambda: t.ngettext(
-            "Accepts a child up to {months} month old.",
-            "Accepts a child up to {months} months old.",
-            p["months"],
-        ).format(months=p["months"]),
-        "stay": lambda: _stay_line(reason, t),
-    }
-    return texts[reason.code]()
+        case StaysFor():
+            return _stay_line(reason, t)
+        case _:
+            assert_never(reason)
 
 
-def condition_text(reason: Reason, t: Translator) -> str:
-    """One thing she should know before she goes, as a sentence."""
-    code = reason.code
-    if code == "requires":
-        requirement = REQUIREMENT_TEXT[reason.params["code"]]
-        return t._(requirement)
-    if code == "does_not_accept":
-        exclusion = EXCLUSION_TEXT[reason.params["code"]]
-        return t._(exclusion)
-    texts = {
-        "minor_call_first": N_(
-            "If you are under 18, call first and ask whether they can take you."
-        ),
-        "pregnancy_unknown": N_("Call first and ask whether they take pregnant women."),
-        "unconfirmed": N_("We could not confirm it still works: call before you go."),
-    }
-    return t._(texts[code])
+def _limit_text(check: CheckLimit, t: Translator) -> str:
+    value = _span(check.span)
+    match check.limit:
+        case LimitKind.MOTHER_AGE_MAX:
+            template = t._("Age limit up to {value}: sources differ, check by phone.")
+        case LimitKind.MOTHER_AGE_MIN:
+            template = t._("Age limit from {value}: sources differ, check by phone.")
+        case LimitKind.CHILD_AGE_MAX:
+            template = t._("Child's age up to {value} months: sources differ, check by phone.")
+        case LimitKind.CHILD_AGE_MIN:
+            template = t._("Child's age from {value} months: sources differ, check by phone.")
+        case _:
+            assert_never(check.limit)
+    return fill(template, value=value)
+
+
+def condition_text(condition: Condition, t: Translator) -> str:
+    """One thing she should know before she goes, as a sentence (HTML)."""
+    match condition:
+        case Requires(code):
+            return esc(t._(REQUIREMENT_TEXT[code]))
+        case DoesNotAccept(code):
+            return esc(t._(EXCLUSION_TEXT[code]))
+        case MinorCallFirst():
+            return esc(t._("If you are under 18, call first and ask whether they can take you."))
+        case PregnancyUnknown():
+            return esc(t._("Call first and ask whether they take pregnant women."))
+        case Unconfirmed():
+            return esc(t._("We could not confirm it still works: call before you go."))
+        case CheckLimit():
+            return _limit_text(condition, t)
+        case _:
+            assert_never(condition)
+
+
+def left_out_text(reason: LeftOut, t: Translator) -> str:
+    """Why a center was left out, for admins (`--explain`, `/find`)."""
+    match reason:
+        case NotActive(status):
+            closed = status == Status.CLOSED
+            return t._("closed") if closed else t._("temporarily closed")
+        case MotherTooYoung(minimum):
+            return fill(t._("mother younger than {min}"), min=minimum)
+        case MotherTooOld(maximum):
+            return fill(t._("mother older than {max}"), max=maximum)
+        case NoPregnant():
+            return t._("does not take pregnant women")
+        case ChildTooOld(months):
+            return fill(t._("child older than {months} months"), months=months)
+        case ChildTooYoung(months):
+            return fill(t._("child younger than {months} months"), months=months)
+        case Excludes(code):
+            return esc(t._(EXCLUSION_TEXT[code]))
+        case NoNeededService():
+            return t._("offers nothing she asked for")
+        case FartherThanOthers():
+            return t._("farther away than the centers shown")
+        case _:
+            assert_never(reason)
 
 
 def _phone_lines(center: Center, t: Translator) -> list[str]:
     lines = []
     kinds = {"voice": "📞", "whatsapp": "💬 WhatsApp", "telegram": "✈️ Telegram"}
+    names = {"kk": t._("in Kazakh"), "ru": t._("in Russian")}
     for phone in center.phones:
         details = []
         if phone.hours:
             details.append(t._("around the clock") if phone.hours == "24/7" else phone.hours)
         if phone.languages:
-            names = {"kk": t._("in Kazakh"), "ru": t._("in Russian")}
             details.append(t.join([names[lang] for lang in phone.languages]))
         suffix = f" ({'; '.join(details)})" if details else ""
-        lines.append(f"{kinds.get(phone.kind, '📞')} {html.escape(phone.number)}{suffix}")
+        lines.append(esc(f"{kinds.get(phone.kind, '📞')} {phone.number}{suffix}"))
     return lines
 
 
-def center_card(match: Match, catalog: Catalog, t: Translator, index: int, total: int) -> str:
-    """A center as one message. The first line is neutral: phones show it on the lock screen."""
+def month_year(value: date, t: Translator) -> str:
+    """ "ноябрь 2026" / "қараша 2026": when desk research was done."""
+    return str(format_date(value, format="LLLL y", locale=t.locale))
+
+
+def verification_line(center: Center, t: Translator) -> str:
+    """How the card's facts were last checked, said plainly: never a bare "checked"."""
+    prov = center.provenance
+    day = prov.verified_at.strftime("%d.%m.%Y")
+    match prov.verified_how:
+        case Checked.DESK:
+            return fill(
+                t._("From public sources ({month}): call before you go."),
+                month=month_year(prov.verified_at, t),
+            )
+        case Checked.PHONED:
+            return fill(t._("Confirmed by phone on {date}."), date=day)
+        case Checked.CENTER:
+            return fill(t._("Confirmed by the center itself on {date}."), date=day)
+        case _:
+            assert_never(prov.verified_how)
+
+
+def center_card(match: Match, catalog: Catalog, t: Translator, index: int) -> str:
+    """A center as one block of a results page: the number, then the name, then the rest."""
     center = match.center
-    lines = [
-        t._("Option {index} of {total}").format(index=index, total=total),
-        f"<b>{html.escape(center.name.get(t.lang))}</b>",
-    ]
+    lines = [f"<b>{index}. {esc(center.name.get(t.lang))}</b>"]
     if center.summary:
-        lines.append(html.escape(center.summary.get(t.lang)))
-    lines.append("")
-    lines += [f"✅ {html.escape(reason_text(r, catalog, t))}" for r in match.reasons]
-    lines += [f"⚠️ {html.escape(condition_text(c, t))}" for c in match.conditions]
-    lines.append("")
+        lines.append(esc(center.summary.get(t.lang)))
+    lines += [f"✅ {reason_text(r, catalog, t)}" for r in match.reasons]
+    lines += [f"⚠️ {condition_text(c, t)}" for c in match.conditions]
     phones = _phone_lines(center, t)
     if phones:
         lines += phones
     else:
         lines.append(
-            t._("We do not know a direct number. Call 111 or 150: they will put you in touch.")
+            esc(t._("We do not know a direct number. Call 111 or 150: they will put you in touch."))
         )
+    if center.hours:
+        lines.append(fill(t._("🕘 Hours: {hours}"), hours=center.hours))
     if center.website:
-        lines.append(f"🌐 {html.escape(center.website)}")
+        lines.append(f"🌐 {esc(center.website)}")
     address = center.shown_address.get(t.lang)
     if address:
-        lines.append(f"📍 {html.escape(address)}")
-    lines.append(t._("<i>Checked: {date}</i>").format(date=t.date(center.provenance.verified_at)))
+        lines.append(f"📍 {esc(address)}")
+    lines.append(f"<i>{verification_line(center, t)}</i>")
     return "\n".join(lines)
 
 
 def hotline_line(hotline: Hotline, t: Translator) -> str:
     """ "<b>112</b> — what it is for", with hours when known."""
-    line = f"<b>{html.escape(hotline.number)}</b> — {html.escape(hotline.purpose.get(t.lang))}"
+    line = f"<b>{esc(hotline.number)}</b> — {esc(hotline.purpose.get(t.lang))}"
     if hotline.hours == "24/7":
         note = t._("(around the clock, free)") if hotline.free else t._("(around the clock)")
-        line += f" {note}"
+        line += f" {esc(note)}"
     elif hotline.free:
-        line += " " + t._("(free)")
+        line += " " + esc(t._("(free)"))
     return line
 
 
@@ -220,21 +356,51 @@ def hotlines_block(hotlines: tuple[Hotline, ...], t: Translator) -> str:
     return "\n".join(hotline_line(h, t) for h in sorted(hotlines, key=lambda h: not h.emergency))
 
 
-def summary_line(result: MatchResult, catalog: Catalog, where: str, t: Translator) -> str:
-    """The one line above the cards: how many places can help, and where."""
+def summary_line(result: MatchResult, where: str, t: Translator) -> str:
+    """How many organisations can help, and where."""
     local = result.local_count
     if local:
-        return t.ngettext(
-            "{count} place in {where} can help you.",
-            "{count} places in {where} can help you.",
-            local,
-        ).format(count=local, where=where)
+        return fill(
+            t.ngettext(
+                "{count} organisation in {where} can help you.",
+                "{count} organisations in {where} can help you.",
+                local,
+            ),
+            count=local,
+            where=where,
+        )
     if result.matches:
-        return t._(
-            "We found nothing that fits you in {where}. Here are the nearest places that can "
-            "help, and the national lines."
-        ).format(where=where)
-    return t._(
-        "We found no center that fits you yet. The national lines below work for all of "
-        "Kazakhstan: call them, they will find help near you."
+        return fill(
+            t._(
+                "We found nothing that fits you in {where}. Here are the nearest places that "
+                "can help, and the national lines."
+            ),
+            where=where,
+        )
+    return esc(
+        t._(
+            "We found no center that fits you yet. The national lines below work for all of "
+            "Kazakhstan: call them, they will find help near you."
+        )
     )
+
+
+def pages(result: MatchResult, catalog: Catalog, t: Translator, budget: int) -> list[range]:
+    """Split the matches into pages of at most three cards that fit into `budget` characters.
+
+    Deterministic, so the page number she is on is enough to show the same page again.
+    """
+    spans: list[range] = []
+    start = 0
+    total = len(result.matches)
+    while start < total:
+        end, used = start, 0
+        while end < total and end - start < 3:
+            size = len(center_card(result.matches[end], catalog, t, end + 1)) + 2
+            if end > start and used + size > budget:
+                break
+            used += size
+            end += 1
+        spans.append(range(start, end))
+        start = end
+    return spans

@@ -1,7 +1,7 @@
-"""Shared services of a running bot: the database and the catalog held in memory.
+"""Shared services of a running bot: the database, the catalog in memory, live conversations.
 
-Opened once (PTB's post_init, or the first persistence call, whichever comes first) and
-closed once in post_shutdown; handlers read `catalog` and `gazetteer` without I/O.
+Opened once (PTB's post_init) and closed once (post_shutdown); handlers read `catalog`,
+`gazetteer` and `matcher` without I/O, and the conversations in progress from `sessions`.
 """
 
 from __future__ import annotations
@@ -10,17 +10,16 @@ import asyncio
 import logging
 from pathlib import Path
 
-from bot.catalog_files import load_catalog as load_catalog_files
+from bot.catalog.files import load_catalog as load_catalog_files
+from bot.catalog.model import Catalog
+from bot.catalog.store import catalog_is_empty, catalog_revision, load_catalog, replace_catalog
 from bot.config import Settings
 from bot.core.geo import Gazetteer
-from bot.core.model import Catalog
-from bot.storage.catalog_repo import (
-    catalog_is_empty,
-    catalog_revision,
-    load_catalog,
-    replace_catalog,
-)
-from bot.storage.db import Database, open_database
+from bot.core.matching import Matcher
+from bot.core.session import Session
+from bot.storage.db import Database
+from bot.storage.migrations import open_database
+from bot.storage.state import load_sessions
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 _LOGGER = logging.getLogger(__name__)
@@ -32,7 +31,7 @@ async def open_seeded_database(path: Path, data_dir: Path = DATA_DIR) -> Databas
     try:
         if await catalog_is_empty(db):
             await replace_catalog(db, load_catalog_files(data_dir))
-            _LOGGER.info("Seeded the catalog from %s", data_dir)
+            _LOGGER.info("Seeded the catalog from the data folder")
     except BaseException:
         await db.close()
         raise
@@ -40,7 +39,7 @@ async def open_seeded_database(path: Path, data_dir: Path = DATA_DIR) -> Databas
 
 
 class Services:
-    """The database and the in-memory catalog of one bot process."""
+    """The database, the in-memory catalog and the live conversations of one bot process."""
 
     def __init__(self, settings: Settings, data_dir: Path = DATA_DIR) -> None:
         self.settings = settings
@@ -49,27 +48,62 @@ class Services:
         self._lock = asyncio.Lock()
         self.catalog = Catalog()
         self.gazetteer = Gazetteer(self.catalog)
+        self.matcher = Matcher(self.catalog)
         self.catalog_revision = -1
+        # Conversations in progress, by user id, as loaded or last written; updates of one
+        # user are handled one at a time, so each entry has one writer.
+        self.sessions: dict[int, Session] = {}
+        self.stored: dict[int, bytes] = {}
+
+    @property
+    def idle_seconds(self) -> float:
+        return self.settings.conversation_timeout_minutes * 60.0
 
     async def database(self) -> Database:
-        """The open database, opened (and seeded, and the catalog loaded) on first use."""
+        """The open database, opened (and seeded, and everything loaded) on first use."""
         async with self._lock:
             if self._db is None:
-                self._db = await open_seeded_database(self.settings.database_path, self.data_dir)
-                await self._load(self._db)
+                db = await open_seeded_database(self.settings.database_path, self.data_dir)
+                try:
+                    await self._load(db)
+                    for user_id, data in (await load_sessions(db, self.idle_seconds)).items():
+                        self.remember(user_id, data)
+                except BaseException:
+                    await db.close()
+                    raise
+                self._db = db
             return self._db
+
+    def remember(self, user_id: int, data: bytes) -> None:
+        """Keep a stored conversation in memory (unreadable rows are dropped, not fatal)."""
+        try:
+            self.sessions[user_id] = Session.from_json(data)
+        except ValueError:
+            _LOGGER.warning("Dropped a stored conversation that could not be read")
+            return
+        self.stored[user_id] = data
+
+    def forget(self, user_id: int) -> None:
+        """The conversation ended: nothing of it stays in memory."""
+        self.sessions.pop(user_id, None)
+        self.stored.pop(user_id, None)
 
     async def _load(self, db: Database) -> None:
         self.catalog_revision = await catalog_revision(db)
-        self.catalog = await load_catalog(db)
-        self.gazetteer = Gazetteer(self.catalog)
+        self.use_catalog(await load_catalog(db))
+
+    def use_catalog(self, catalog: Catalog) -> None:
+        """Switch every search to this catalog (indexes are built once, here)."""
+        self.catalog = catalog
+        self.gazetteer = Gazetteer(catalog)
+        self.matcher = Matcher(catalog)
 
     async def reload_catalog(self) -> None:
-        """Read the catalog again after an import."""
+        """Read the catalog again after a change."""
         await self._load(await self.database())
 
     async def reload_if_changed(self) -> bool:
-        """Reload when another process (the CLI) has imported a new catalog."""
+        """Reload when another process (the CLI) has changed the catalog."""
         db = await self.database()
         if await catalog_revision(db) == self.catalog_revision:
             return False

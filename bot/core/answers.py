@@ -1,99 +1,137 @@
-"""Free-text answers in Kazakh or Russian: her age and her child's age (or pregnancy)."""
+"""Her answers, as one typed value, and the step of the conversation they lead to.
+
+The conversation is form-filling: the next question is always `answers.missing()`. Nothing
+else encodes "where she is", so changing an answer is `answers.without(step)`, a language
+from a staff link is an answer given in advance, and a restart resumes exactly.
+"""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+import json
+from enum import StrEnum
+from typing import Any
 
-# Plausible ages are taken as typed; rarer ones are confirmed first; the rest re-asked.
-PLAUSIBLE_AGE = range(10, 61)
-POSSIBLE_AGE = range(1, 100)
-MAX_CHILD_MONTHS = 18 * 12
-_DAYS_PER_MONTH = 30.44
+import msgspec
 
-_NUMBER = re.compile(r"(?<![\d-])(\d{1,3}(?:[.,]\d+)?)")
-# A number and the word after it: "2 года 3 месяца" is two such pairs.
-_AMOUNT = re.compile(r"(\d{1,3}(?:[.,]\d+)?)\s*([^\d\s.,]*)")
-_NEGATIVE = re.compile(r"-\s*\d")
-# Cyrillic first, then the Latin spellings of Kazakh people also type ("zhuktimin", "3 ai").
-_PREGNANT = re.compile(
-    r"беремен|жүкті|жукти|pregnan|бала күт|жду ребе|жду ребё|жду малыш|екіқабат"
-    r"|zhukti|jukti|jükti|berem"
-)
-_NEWBORN = re.compile(r"новорожд|только родил|жаңа туған|жана туган|жаңа босан")
-_HALF = re.compile(r"полтор|жарым")
-_NUMBER_AND_HALF = re.compile(r"(\d+)\s*жарым")
-_UNITS: tuple[tuple[re.Pattern[str], float], ...] = (
-    (re.compile(r"ай|мес|month|ai|ay|mes"), 1.0),
-    (re.compile(r"жас|жыл|год|лет|year|jas|zhas|jyl|zhyl|god|let"), 12.0),
-    (re.compile(r"апта|нед|week|apta|ned"), 7 / _DAYS_PER_MONTH),
-    (re.compile(r"күн|кун|ден|дня|дн|day|kun|den|dn"), 1 / _DAYS_PER_MONTH),
-)
+from bot.core.codes import Language, Need
+from bot.core.geo import Gazetteer
+from bot.core.matching import Query
 
 
-@dataclass(frozen=True)
-class AgeAnswer:
-    """Her age in years, and whether it is plausible enough to take without asking back."""
+class Step(StrEnum):
+    """A question of the conversation (and the results after the last one).
 
-    years: int
-    plausible: bool
+    The value is also the prefix of the buttons that answer it ("age:17"), so a tap always
+    says which question it answers.
+    """
 
-
-@dataclass(frozen=True)
-class ChildAnswer:
-    """Pregnant, or a child of this many whole months."""
-
-    pregnant: bool
-    months: int | None = None
-
-
-def parse_age(text: str) -> AgeAnswer | None:
-    """The first whole number in the text, if it can be a person's age."""
-    if _NEGATIVE.search(text):
-        return None
-    match = _NUMBER.search(text)
-    if not match or not match.group(1).isdigit():
-        return None
-    years = int(match.group(1))
-    if years not in POSSIBLE_AGE:
-        return None
-    return AgeAnswer(years=years, plausible=years in PLAUSIBLE_AGE)
+    LANGUAGE = "language"
+    AGE = "age"
+    CHILD = "child"
+    PLACE = "place"
+    NEEDS = "needs"
+    RESULTS = "results"
 
 
-def parse_child(text: str) -> ChildAnswer | None:
-    """ "жүктімін", "беременна", "3 ай", "1,5 года", "полтора года", "2 апта" and the like."""
-    folded = text.casefold()
-    if _PREGNANT.search(folded):
-        return ChildAnswer(pregnant=True)
-    if _NEWBORN.search(folded):
-        return ChildAnswer(pregnant=False, months=0)
-    if _NEGATIVE.search(folded):
-        return None
-    half = _HALF.search(folded)
-    if half and not _NUMBER.search(folded):
-        # "полтора года", "бір жарым ай": one and a half of the unit that follows.
-        for word in folded[half.end() :].split():
-            unit = _unit(word)
-            if unit is not None:
-                return ChildAnswer(pregnant=False, months=int(1.5 * unit + 1e-9))
-        return None
-    folded = _NUMBER_AND_HALF.sub(r"\1.5", folded)  # "1 жарым жас" is 1.5 years
-    months = 0.0
-    found = False
-    for number, word in _AMOUNT.findall(folded):
-        unit = _unit(word)
-        if unit is None:
-            continue
-        months += float(number.replace(",", ".")) * unit
-        found = True
-    if not found or months > MAX_CHILD_MONTHS:
-        return None
-    return ChildAnswer(pregnant=False, months=int(months + 1e-9))
+class Answers(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """Everything she told the bot; None (or empty) means not answered yet."""
 
+    language: Language | None = None
+    age: int | None = None
+    pregnant: bool | None = None
+    child_months: int | None = None
+    region: str | None = None
+    place: str | None = None
+    needs: tuple[Need, ...] = ()
 
-def _unit(word: str) -> float | None:
-    """Months per unit named by `word` ("ай", "года", "апта", …), if it names one."""
-    for pattern, months_per_unit in _UNITS:
-        if pattern.match(word):
-            return months_per_unit
-    return None
+    def missing(self) -> Step:
+        """The first question she has not answered, or RESULTS when she answered them all."""
+        if self.language is None:
+            return Step.LANGUAGE
+        if self.age is None:
+            return Step.AGE
+        if self.pregnant is None:
+            return Step.CHILD
+        if self.region is None:
+            return Step.PLACE
+        if not self.needs:
+            return Step.NEEDS
+        return Step.RESULTS
+
+    def without(self, step: Step) -> Answers:
+        """The same answers with one forgotten, to ask that question again."""
+        match step:
+            case Step.LANGUAGE:
+                return msgspec.structs.replace(self, language=None)
+            case Step.AGE:
+                return msgspec.structs.replace(self, age=None)
+            case Step.CHILD:
+                return msgspec.structs.replace(self, pregnant=None, child_months=None)
+            case Step.PLACE:
+                return msgspec.structs.replace(self, region=None, place=None)
+            case Step.NEEDS:
+                return msgspec.structs.replace(self, needs=())
+            case Step.RESULTS:
+                return self
+
+    def to_query(self, gazetteer: Gazetteer) -> Query | None:
+        """The search these answers ask for; None while any is missing or no longer valid
+        (a place removed from the catalog since she answered)."""
+        if self.missing() is not Step.RESULTS or self.age is None or self.region is None:
+            return None
+        try:
+            location = (
+                gazetteer.place_location(self.place)
+                if self.place
+                else gazetteer.region_location(self.region)
+            )
+        except KeyError:
+            return None
+        return Query(
+            mother_age=self.age,
+            pregnant=bool(self.pregnant),
+            child_months=None if self.pregnant else self.child_months,
+            location=location,
+            needs=frozenset(self.needs),
+        )
+
+    def to_json(self) -> bytes:
+        """Language-neutral JSON: codes and ids, never words."""
+        return msgspec.json.encode(self)
+
+    @classmethod
+    def from_json(cls, data: bytes | str) -> Answers:
+        """Answers from JSON of this layout, or of the previous one (a PTB user_data dict
+        with "lang" and an "answers" dict), so conversations survive the upgrade."""
+        raw = json.loads(data)
+        if not isinstance(raw, dict):
+            raise ValueError("answers must be a JSON object")
+        if "answers" in raw or "lang" in raw:  # the previous layout's whole user_data
+            return cls.from_legacy(raw)
+        return msgspec.convert(raw, cls)
+
+    @classmethod
+    def from_legacy(cls, data: dict[str, Any]) -> Answers:
+        """Answers from the previous layout; anything unusable in it is simply not answered."""
+        given = data.get("answers") if isinstance(data.get("answers"), dict) else {}
+        assert isinstance(given, dict)
+        lang = data.get("lang")
+        needs = given.get("needs") if isinstance(given.get("needs"), list) else []
+        assert isinstance(needs, list)
+
+        def whole(value: object) -> int | None:
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+        def text(value: object) -> str | None:
+            return value if isinstance(value, str) and value else None
+
+        pregnant = given.get("pregnant")
+        return cls(
+            language=Language(lang) if lang in tuple(Language) else None,
+            age=whole(given.get("age")),
+            pregnant=pregnant if isinstance(pregnant, bool) else None,
+            child_months=whole(given.get("child_months")),
+            region=text(given.get("region")),
+            place=text(given.get("place")),
+            needs=tuple(Need(n) for n in Need if n in needs),
+        )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import timedelta
+from functools import total_ordering
 from typing import Literal, cast
 
 DurationUnit = Literal["year", "month", "week", "day", "hour"]
@@ -16,12 +16,31 @@ _DAYS_PER_YEAR = 365
 _DAYS_PER_MONTH = 30
 
 
-@dataclass(frozen=True, order=True)
+@total_ordering
 class StayDuration:
-    """A stay limit; `hours` orders them, `iso` is what the data file says."""
+    """A stay limit; `hours` orders them, `iso` is what the data file says.
 
-    hours: int
-    iso: str
+    A plain class rather than a dataclass so that the catalog's JSON keeps it as its ISO
+    string (see `bot.catalog.store`), exactly as the data file writes it.
+    """
+
+    __slots__ = ("hours", "iso")
+
+    def __init__(self, hours: int, iso: str) -> None:
+        self.hours = hours
+        self.iso = iso
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StayDuration) and (self.hours, self.iso) == (other.hours, other.iso)
+
+    def __lt__(self, other: StayDuration) -> bool:
+        return (self.hours, self.iso) < (other.hours, other.iso)
+
+    def __hash__(self) -> int:
+        return hash((self.hours, self.iso))
+
+    def __repr__(self) -> str:
+        return f"StayDuration({self.iso!r})"
 
     @property
     def timedelta(self) -> timedelta:

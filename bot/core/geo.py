@@ -7,7 +7,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from bot.core.model import Catalog
+from bot.catalog.model import Catalog
+from bot.core.codes import RegionKind
 
 # Kazakh letters folded to the Russian ones people type on a Russian keyboard, so that
 # "Қарағанды", "Карагaнды" and "Караганды" meet; casefold() alone does not do this.
@@ -46,6 +47,16 @@ class Location:
     place: str | None
     lat: float | None
     lon: float | None
+
+
+# Kazakhstan's bounding box, with a small margin.
+LAT_RANGE = (40.5, 55.5)
+LON_RANGE = (46.4, 87.4)
+
+
+def in_kazakhstan(lat: float, lon: float) -> bool:
+    """True for a point inside Kazakhstan's bounding box (a typo or abroad otherwise)."""
+    return LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= lon <= LON_RANGE[1]
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -95,7 +106,7 @@ class Gazetteer:
         center = self._catalog.place(region.admin_center)
         lat = center.lat if center else None
         lon = center.lon if center else None
-        place = region.admin_center if region.kind == "city" and center else None
+        place = region.admin_center if region.kind == RegionKind.CITY and center else None
         return Location(region=region.id, place=place, lat=lat, lon=lon)
 
     def resolve(self, text: str) -> Location | None:
@@ -116,7 +127,13 @@ class Gazetteer:
         return self._keys[close[0]]
 
     def nearest(self, lat: float, lon: float) -> Location | None:
-        """The catalog place closest to a shared location."""
+        """The catalog place closest to a shared location in Kazakhstan; None elsewhere.
+
+        A point outside the country (or not a point at all: NaN, 91°) is no answer: she is
+        asked for her city instead of being sent to the nearest border town.
+        """
+        if not (math.isfinite(lat) and math.isfinite(lon)) or not in_kazakhstan(lat, lon):
+            return None
         located = [p for p in self._catalog.places if p.lat is not None and p.lon is not None]
         if not located:
             return None

@@ -1,26 +1,68 @@
 """Which centers fit a mother, best first, and why: plain data in, plain data out.
 
-Reasons and exclusions are language-neutral codes with parameters; the conversation and the
-CLI turn them into words. Hard conditions (closed, age, child's age, exclusions, nothing she
-needs) remove a center; place only orders them, so a search never ends empty-handed.
+Hard conditions (closed, a confirmed age or child's-age limit, an exclusion, nothing she
+needs) remove a center; a disputed or unconfirmed limit never does, it becomes something to
+ask by phone. Place only orders the rest, so a search never ends empty-handed. The first page
+covers every need she asked for that any fitting center meets, so a rare need is never buried
+under a common one.
+
+`Matcher` indexes a catalog once by region and need, so a search touches only the centers
+that could fit her, measures distances only for those, and never sorts the whole catalog.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import heapq
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from bot.catalog.model import Catalog, Center, Disputed, Hotline, Limit
+from bot.core.codes import Confidence, Coverage, Exclusion, Need, Status, Tier
 from bot.core.geo import Location, distance_km
-from bot.core.model import Catalog, Center, Hotline
+from bot.core.reasons import (
+    AcceptsChildUpTo,
+    AcceptsMothers,
+    AcceptsPregnant,
+    CheckLimit,
+    ChildTooOld,
+    ChildTooYoung,
+    Condition,
+    DoesNotAccept,
+    Excludes,
+    FartherThanOthers,
+    InYourCity,
+    InYourRegion,
+    LeftOut,
+    LimitKind,
+    MinorCallFirst,
+    MotherTooOld,
+    MotherTooYoung,
+    National,
+    Nearby,
+    NoNeededService,
+    NoPregnant,
+    NotActive,
+    Offers,
+    PregnancyUnknown,
+    Reason,
+    Requires,
+    Span,
+    StaysFor,
+    Unconfirmed,
+)
 
-# Tiers, nearest first. "nearby" is another city or region, ordered by distance.
-TIERS: tuple[str, ...] = ("city", "region", "nearby", "national")
+TIERS: tuple[Tier, ...] = tuple(Tier)
 # With fewer local results than this, the nearest fitting centers elsewhere are added.
 ENOUGH_LOCAL = 3
-_CONFIDENCE_RANK = {"high": 0, "medium": 1, "low": 2}
+# Cards on one page; the first page covers every need some fitting center meets.
+PAGE_SIZE = 3
+_CONFIDENCE_RANK = {Confidence.HIGH: 0, Confidence.MEDIUM: 1, Confidence.LOW: 2}
+_FAR = float("inf")
+Point = tuple[float, float]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Query:
     """What the mother told the bot."""
 
@@ -28,43 +70,35 @@ class Query:
     pregnant: bool
     child_months: int | None
     location: Location
-    needs: frozenset[str]
+    needs: frozenset[Need]
 
     @property
-    def conditions(self) -> frozenset[str]:
+    def conditions(self) -> frozenset[Exclusion]:
         """What a center may exclude her for; asking for HIV help says she lives with HIV."""
-        return frozenset({"hiv"}) & self.needs
+        return frozenset({Exclusion.HIV}) if Need.HIV in self.needs else frozenset()
 
 
-@dataclass(frozen=True)
-class Reason:
-    """One language-neutral statement about a center, e.g. ("mother_age_max", {"max": 30})."""
-
-    code: str
-    params: dict[str, Any] = field(default_factory=dict, hash=False, compare=True)
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Match:
     """A center that fits, with why it fits and what she should know first."""
 
     center: Center
-    tier: str
+    tier: Tier
     distance_km: float | None
     reasons: tuple[Reason, ...]
-    conditions: tuple[Reason, ...]
-    needs_met: tuple[str, ...]
+    conditions: tuple[Condition, ...]
+    needs_met: tuple[Need, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Excluded:
     """A center left out, and why (for `--explain` and the admins)."""
 
     center: Center
-    reasons: tuple[Reason, ...]
+    reasons: tuple[LeftOut, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MatchResult:
     """The answer to one search."""
 
@@ -74,169 +108,289 @@ class MatchResult:
     local_count: int
 
     @property
-    def tier(self) -> str:
-        """Where the best result came from; "hotlines" when only the national lines are left."""
-        return self.matches[0].tier if self.matches else "hotlines"
+    def tier(self) -> Tier | None:
+        """Where the best result came from; None when only the national lines are left."""
+        return self.matches[0].tier if self.matches else None
 
 
-def _hard_failures(center: Center, query: Query) -> list[Reason]:
-    """Conditions that rule a center out for this mother."""
-    failures: list[Reason] = []
-    if center.status != "active":
-        failures.append(Reason(center.status))
-    rules = center.eligibility
-    if rules.mother_age_min is not None and query.mother_age < rules.mother_age_min:
-        failures.append(Reason("mother_too_young", {"min": rules.mother_age_min}))
-    if rules.mother_age_max is not None and query.mother_age > rules.mother_age_max:
-        failures.append(Reason("mother_too_old", {"max": rules.mother_age_max}))
-    if query.pregnant and rules.accepts_pregnant is False:
-        failures.append(Reason("no_pregnant"))
-    if query.child_months is not None:
-        if (
-            rules.child_age_max_months is not None
-            and query.child_months > rules.child_age_max_months
-        ):
-            failures.append(Reason("child_too_old", {"max_months": rules.child_age_max_months}))
-        if (
-            rules.child_age_min_months is not None
-            and query.child_months < rules.child_age_min_months
-        ):
-            failures.append(Reason("child_too_young", {"min_months": rules.child_age_min_months}))
-    for code in sorted(query.conditions & set(rules.exclusions)):
-        failures.append(Reason("excludes", {"code": code}))
-    if not query.needs & set(center.needs):
-        failures.append(Reason("no_needed_service"))
-    return failures
-
-
-def _tier(center: Center, location: Location) -> str:
-    if center.coverage == "national":
-        return "national"
-    if center.place is not None and center.place == location.place:
-        return "city"
-    if center.region == location.region:
-        return "region"
-    return "nearby"
-
-
-def _distance(center: Center, catalog: Catalog, location: Location) -> float | None:
-    if location.lat is None or location.lon is None:
+def span(limit: Limit) -> Span | None:
+    """A limit as the values sources give for it."""
+    if limit is None:
         return None
-    lat, lon = center.lat, center.lon
-    if lat is None or lon is None:
-        # Its place, else (a village with unknown coordinates) its region's admin center.
-        region = catalog.region(center.region) if center.region else None
-        candidates = [center.place, region.admin_center if region else None]
-        places = [catalog.place(pid) for pid in candidates if pid]
-        point = next((p for p in places if p and p.lat is not None and p.lon is not None), None)
-        if point is None or point.lat is None or point.lon is None:
-            return None
-        lat, lon = point.lat, point.lon
-    return distance_km(location.lat, location.lon, lat, lon)
+    if isinstance(limit, Disputed):
+        return Span(limit.low, limit.high)
+    return Span(limit, limit)
 
 
-def _reasons(center: Center, query: Query, tier: str, km: float | None) -> list[Reason]:
-    """Why a center fits, in the order a mother wants to hear it."""
-    reasons: list[Reason] = []
-    if tier == "city":
-        reasons.append(Reason("in_your_city", {"place": center.place}))
-    elif tier == "region":
-        reasons.append(Reason("in_your_region", {"region": center.region}))
-    elif tier == "nearby":
-        reasons.append(Reason("nearby", {"place": center.place, "region": center.region, "km": km}))
-    else:
-        reasons.append(Reason("national"))
-    needs_met = [n for n in center.needs if n in query.needs]
-    reasons.append(Reason("offers", {"needs": needs_met}))
+def _assess(center: Center, query: Query) -> tuple[list[LeftOut], list[Condition]]:
+    """Hard reasons to leave a center out, and limits she should ask about."""
+    failures: list[LeftOut] = []
+    checks: list[Condition] = []
+    if center.status != Status.ACTIVE:
+        failures.append(NotActive(center.status))
     rules = center.eligibility
-    if rules.mother_age_max is not None or rules.mother_age_min is not None:
-        reasons.append(
-            Reason("accepts_mothers", {"min": rules.mother_age_min, "max": rules.mother_age_max})
-        )
+    age = query.mother_age
+
+    def lower(limit: Limit, kind: LimitKind, value: int, fail: LeftOut) -> None:
+        if isinstance(limit, Disputed):
+            if value < limit.high:
+                checks.append(CheckLimit(kind, Span(limit.low, limit.high)))
+        elif limit is not None and value < limit:
+            failures.append(fail)
+
+    def upper(limit: Limit, kind: LimitKind, value: int, fail: LeftOut) -> None:
+        if isinstance(limit, Disputed):
+            if value > limit.low:
+                checks.append(CheckLimit(kind, Span(limit.low, limit.high)))
+        elif limit is not None and value > limit:
+            failures.append(fail)
+
+    minimum, maximum = rules.mother_age_min, rules.mother_age_max
+    lower(minimum, LimitKind.MOTHER_AGE_MIN, age, MotherTooYoung(_int(minimum)))
+    upper(maximum, LimitKind.MOTHER_AGE_MAX, age, MotherTooOld(_int(maximum)))
+    if query.pregnant and rules.accepts_pregnant is False:
+        failures.append(NoPregnant())
+    months = query.child_months
+    if months is not None:
+        oldest, youngest = rules.child_age_max_months, rules.child_age_min_months
+        upper(oldest, LimitKind.CHILD_AGE_MAX, months, ChildTooOld(_int(oldest)))
+        lower(youngest, LimitKind.CHILD_AGE_MIN, months, ChildTooYoung(_int(youngest)))
+    failures += [Excludes(code) for code in sorted(query.conditions & set(rules.exclusions))]
+    if not query.needs.intersection(center.needs):
+        failures.append(NoNeededService())
+    return failures, checks
+
+
+def _int(limit: Limit) -> int:
+    return limit if isinstance(limit, int) else 0
+
+
+def _reasons(center: Center, query: Query, tier: Tier, km: float | None) -> list[Reason]:
+    """Why a center fits, in the order a mother wants to hear it."""
+    reasons: list[Reason]
+    match tier:
+        case Tier.CITY:
+            reasons = [InYourCity(center.place or "")]
+        case Tier.REGION:
+            reasons = [InYourRegion(center.region or "")]
+        case Tier.NEARBY:
+            reasons = [Nearby(center.place, center.region, km)]
+        case Tier.NATIONAL:
+            reasons = [National()]
+    reasons.append(Offers(tuple(n for n in center.needs if n in query.needs)))
+    rules = center.eligibility
+    low, high = span(rules.mother_age_min), span(rules.mother_age_max)
+    if low is not None or high is not None:
+        reasons.append(AcceptsMothers(low, high))
     if query.pregnant and rules.accepts_pregnant:
-        reasons.append(Reason("accepts_pregnant"))
-    if rules.child_age_max_months is not None:
-        reasons.append(Reason("accepts_child_up_to", {"months": rules.child_age_max_months}))
+        reasons.append(AcceptsPregnant())
+    child = span(rules.child_age_max_months)
+    if child is not None:
+        reasons.append(AcceptsChildUpTo(child))
     if center.stay.max is not None:
-        reasons.append(
-            Reason(
-                "stay",
-                {"min": center.stay.min, "max": center.stay.max,
-                 "exceptional": center.stay.max_exceptional},
-            )
-        )  # fmt: skip
+        reasons.append(StaysFor(center.stay.min, center.stay.max, center.stay.max_exceptional))
     return reasons
 
 
-def _conditions(center: Center, query: Query) -> list[Reason]:
+def _conditions(center: Center, query: Query, checks: list[Condition]) -> list[Condition]:
     """What she should know before she goes: requirements, exclusions, unknowns."""
     rules = center.eligibility
-    conditions = [Reason("requires", {"code": code}) for code in rules.requirements]
-    conditions += [Reason("does_not_accept", {"code": code}) for code in rules.exclusions]
+    conditions: list[Condition] = [Requires(code) for code in rules.requirements]
+    conditions += [DoesNotAccept(code) for code in rules.exclusions]
+    conditions += checks
     # A minor is never turned away, but where no minimum age is known she should ask first.
     if query.mother_age < 18 and rules.mother_age_min is None:
-        conditions.append(Reason("minor_call_first"))
+        conditions.append(MinorCallFirst())
     if query.pregnant and rules.accepts_pregnant is None:
-        conditions.append(Reason("pregnancy_unknown"))
-    if center.provenance.confidence == "low":
-        conditions.append(Reason("unconfirmed"))
+        conditions.append(PregnancyUnknown())
+    if center.provenance.confidence == Confidence.LOW:
+        conditions.append(Unconfirmed())
     return conditions
 
 
 def _rank_key(match: Match, query: Query) -> tuple[Any, ...]:
+    """Place tier, distance, how many of her needs it meets, how well it fits, confidence."""
     center = match.center
     rules = center.eligibility
     # A center built for young mothers with babies fits better than a general one.
     targeted = rules.mother_age_max is not None or rules.child_age_max_months is not None
-    shelter_fit = "shelter" in query.needs and center.shelter is True
+    shelter_fit = Need.SHELTER in query.needs and center.shelter is True
     return (
         TIERS.index(match.tier),
+        match.distance_km if match.distance_km is not None else _FAR,
         -len(match.needs_met),
         not shelter_fit,
         not targeted,
         bool(rules.requirements),
         _CONFIDENCE_RANK.get(center.provenance.confidence, 3),
-        match.distance_km if match.distance_km is not None else float("inf"),
         center.id,
     )
 
 
-def match_centers(catalog: Catalog, query: Query) -> MatchResult:
-    """Rank the catalog's centers for one mother; hotlines always come with the answer."""
-    fitting: list[Match] = []
-    excluded: list[Excluded] = []
-    for center in catalog.centers:
-        failures = _hard_failures(center, query)
+def cover_needs_first(ranked: list[Match], size: int = PAGE_SIZE) -> list[Match]:
+    """Reorder so that the first `size` cards meet every need some center in `ranked` meets.
+
+    Greedy, best-ranked first: a center that meets a need no card before it meets comes
+    before one that only repeats covered needs; the rest keep their order.
+    """
+    uncovered = {need for match in ranked for need in match.needs_met}
+    pool = list(ranked)
+    page: list[Match] = []
+    while pool and len(page) < size:
+        pick = next((m for m in pool if uncovered.intersection(m.needs_met)), pool[0])
+        page.append(pick)
+        pool.remove(pick)
+        uncovered.difference_update(pick.needs_met)
+    return page + pool
+
+
+class Matcher:
+    """A catalog indexed for matching: built once per catalog, read by every search."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._by_region: dict[str, dict[Need, list[Center]]] = {}
+        self._national: dict[Need, list[Center]] = {}
+        self._points: dict[str, Point | None] = {}
+        for center in catalog.centers:
+            if center.status != Status.ACTIVE:
+                continue  # never a candidate; --explain still lists it
+            if center.coverage == Coverage.NATIONAL or not center.region:
+                index = self._national
+            else:
+                index = self._by_region.setdefault(center.region, {})
+            for need in center.needs:
+                index.setdefault(need, []).append(center)
+            self._points[center.id] = self._point_of(center)
+        self._region_points = {
+            region.id: self._place_point(region.admin_center) for region in catalog.regions
+        }
+        self.hotlines = tuple(sorted(catalog.hotlines, key=lambda h: not h.emergency))
+
+    def _place_point(self, place_id: str | None) -> Point | None:
+        place = self.catalog.place(place_id) if place_id else None
+        if place is None or place.lat is None or place.lon is None:
+            return None
+        return place.lat, place.lon
+
+    def _point_of(self, center: Center) -> Point | None:
+        """The building if public, else its place, else its region's admin center."""
+        if center.lat is not None and center.lon is not None:
+            return center.lat, center.lon
+        point = self._place_point(center.place)
+        if point is None and center.region:
+            region = self.catalog.region(center.region)
+            point = self._place_point(region.admin_center if region else None)
+        return point
+
+    def _candidates(self, index: dict[Need, list[Center]], needs: Iterable[Need]) -> list[Center]:
+        seen: dict[str, Center] = {}
+        for need in needs:
+            for center in index.get(need, ()):
+                seen.setdefault(center.id, center)
+        return list(seen.values())
+
+    def _distance(self, center: Center, location: Location) -> float | None:
+        point = self._points.get(center.id)
+        if point is None or location.lat is None or location.lon is None:
+            return None
+        return distance_km(location.lat, location.lon, point[0], point[1])
+
+    def _fit(self, center: Center, query: Query, tier: Tier) -> Match | None:
+        failures, checks = _assess(center, query)
         if failures:
-            excluded.append(Excluded(center, tuple(failures)))
-            continue
-        tier = _tier(center, query.location)
-        km = _distance(center, catalog, query.location)
-        fitting.append(
-            Match(
-                center=center,
-                tier=tier,
-                distance_km=km,
-                reasons=tuple(_reasons(center, query, tier, km)),
-                conditions=tuple(_conditions(center, query)),
-                needs_met=tuple(n for n in center.needs if n in query.needs),
-            )
+            return None
+        km = self._distance(center, query.location)
+        return Match(
+            center=center,
+            tier=tier,
+            distance_km=km,
+            reasons=tuple(_reasons(center, query, tier, km)),
+            conditions=tuple(_conditions(center, query, checks)),
+            needs_met=tuple(n for n in center.needs if n in query.needs),
         )
-    fitting.sort(key=lambda m: _rank_key(m, query))
-    local = [m for m in fitting if m.tier in ("city", "region")]
-    national = [m for m in fitting if m.tier == "national"]
-    elsewhere = sorted(
-        (m for m in fitting if m.tier == "nearby"),
-        key=lambda m: (m.distance_km if m.distance_km is not None else float("inf"),
-                       _rank_key(m, query)),
-    )  # fmt: skip
-    room = max(0, ENOUGH_LOCAL - len(local))
-    nearby, too_far = elsewhere[:room], elsewhere[room:]
-    excluded += [Excluded(m.center, (Reason("farther_than_others"),)) for m in too_far]
-    hotlines = tuple(sorted(catalog.hotlines, key=lambda h: not h.emergency))
-    return MatchResult(
-        matches=tuple(local + nearby + national),
-        excluded=tuple(excluded),
-        hotlines=hotlines,
-        local_count=len(local),
-    )
+
+    def _regions_by_distance(self, location: Location) -> list[str]:
+        def key(region_id: str) -> float:
+            point = self._region_points.get(region_id)
+            if point is None or location.lat is None or location.lon is None:
+                return _FAR
+            return distance_km(location.lat, location.lon, point[0], point[1])
+
+        others = [r for r in self._by_region if r != location.region]
+        return sorted(others, key=key)
+
+    def _nearby(self, query: Query, room: int, uncovered: set[Need]) -> list[Match]:
+        """The nearest fitting centers in other regions: enough to fill `room`, and the
+        nearest one for each need nothing closer meets. Regions are visited nearest first,
+        so a search in a well-served city never looks at the rest of the country."""
+        if not room and not uncovered:
+            return []
+        found: list[Match] = []
+        wanted = set(uncovered)
+        filled_in: int | None = None
+        for position, region_id in enumerate(self._regions_by_distance(query.location)):
+            if filled_in is not None and position > filled_in + 1 and not wanted:
+                break
+            index = self._by_region[region_id]
+            needs = query.needs if (room and filled_in is None) else wanted
+            for center in self._candidates(index, needs):
+                match = self._fit(center, query, Tier.NEARBY)
+                if match is not None:
+                    found.append(match)
+                    wanted.difference_update(match.needs_met)
+            if filled_in is None and len(found) >= room:
+                filled_in = position
+        distance = (lambda m: m.distance_km if m.distance_km is not None else _FAR)  # noqa: E731
+        nearest = heapq.nsmallest(room, found, key=lambda m: (distance(m), m.center.id))
+        chosen = {m.center.id for m in nearest}
+        for need in sorted(uncovered - {n for m in nearest for n in m.needs_met}):
+            meeting = [m for m in found if need in m.needs_met and m.center.id not in chosen]
+            if meeting:
+                best = min(meeting, key=lambda m: (distance(m), m.center.id))
+                nearest.append(best)
+                chosen.add(best.center.id)
+        return sorted(nearest, key=lambda m: (distance(m), m.center.id))
+
+    def match(self, query: Query, explain: bool = False) -> MatchResult:
+        """Rank the catalog's centers for one mother; hotlines always come with the answer."""
+        location = query.location
+        local: list[Match] = []
+        for center in self._candidates(self._by_region.get(location.region, {}), query.needs):
+            tier = Tier.CITY if center.place and center.place == location.place else Tier.REGION
+            if (match := self._fit(center, query, tier)) is not None:
+                local.append(match)
+        national = [
+            match
+            for center in self._candidates(self._national, query.needs)
+            if (match := self._fit(center, query, Tier.NATIONAL)) is not None
+        ]
+        local.sort(key=lambda m: _rank_key(m, query))
+        national.sort(key=lambda m: _rank_key(m, query))
+        covered = {n for m in (*local, *national) for n in m.needs_met}
+        room = max(0, ENOUGH_LOCAL - len(local))
+        nearby = self._nearby(query, room, set(query.needs) - covered)
+        matches = cover_needs_first([*local, *nearby, *national])
+        excluded = self._explain(query, matches) if explain else ()
+        return MatchResult(
+            matches=tuple(matches),
+            excluded=excluded,
+            hotlines=self.hotlines,
+            local_count=len(local),
+        )
+
+    def _explain(self, query: Query, matches: list[Match]) -> tuple[Excluded, ...]:
+        """Every center left out and why: the whole catalog, for admins only."""
+        shown = {m.center.id for m in matches}
+        excluded: list[Excluded] = []
+        for center in self.catalog.centers:
+            if center.id in shown:
+                continue
+            failures, _ = _assess(center, query)
+            excluded.append(Excluded(center, tuple(failures or [FartherThanOthers()])))
+        return tuple(excluded)
+
+
+def match_centers(catalog: Catalog, query: Query, explain: bool = False) -> MatchResult:
+    """One search on a catalog indexed for it (index once with `Matcher` for many)."""
+    return Matcher(catalog).match(query, explain=explain)

@@ -1,22 +1,26 @@
 """The one place that opens the SQLite database.
 
 Every connection gets the same pragmas; the file is created readable by its owner only,
-because it holds conversations with mothers in crisis.
+because it holds conversations with mothers in crisis. Migrations live in
+`bot.storage.migrations`, which opens the database through here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiosqlite
 
-from bot.storage.migrations import migrate
-
 BUSY_TIMEOUT_MS = 5000
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be used; the message names the file and says why, in one line."""
 
 
 class Database:
@@ -25,8 +29,8 @@ class Database:
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         self.conn = connection
         self.path = path
-        # One connection is shared by concurrent tasks (PTB gathers persistence writes), and
-        # SQLite has one transaction per connection: transactions take turns.
+        # One connection is shared by concurrent tasks, and SQLite has one transaction per
+        # connection: transactions take turns.
         self._lock = asyncio.Lock()
 
     @asynccontextmanager
@@ -52,17 +56,31 @@ class Database:
 
 
 def _create_private_file(path: Path) -> None:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(fd)
-    path.chmod(0o600)
+    if str(path.resolve()).startswith(("/proc/", "/sys/", "/dev/")):
+        raise DatabaseError(f"{path} is not a place for a database file")
+    if path.exists() and not path.is_file():
+        raise DatabaseError(f"{path} is not a file")
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        os.close(fd)
+        path.chmod(0o600)
+    except OSError as exc:
+        raise DatabaseError(f"cannot create or open {path}: {exc.strerror or exc}") from None
 
 
-async def open_database(path: Path) -> Database:
-    """Open (creating if needed) and migrate the database at `path`."""
+async def connect(path: Path) -> Database:
+    """Open (creating if needed) the database file at `path` with the bot's pragmas.
+
+    Every way the file can be unusable (a directory, no permission, not a database, locked
+    by another program) becomes one `DatabaseError` line.
+    """
     _create_private_file(path)
-    # isolation_level=None: we issue BEGIN ourselves, so a transaction is exactly one block.
-    conn = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        # isolation_level=None: we issue BEGIN ourselves, so a transaction is exactly one block.
+        conn = await aiosqlite.connect(path, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"cannot open {path}: {exc}") from None
     try:
         conn.row_factory = aiosqlite.Row
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -71,9 +89,15 @@ async def open_database(path: Path) -> Database:
         await conn.execute("PRAGMA synchronous = NORMAL")
         # Deleted rows (a wiped conversation) are overwritten, not left in free pages.
         await conn.execute("PRAGMA secure_delete = ON")
-        database = Database(conn, path)
-        await migrate(database)
+        async with conn.execute("PRAGMA quick_check") as cursor:
+            row = await cursor.fetchone()
+        if row is None or row[0] != "ok":
+            raise DatabaseError(f"{path} is damaged (SQLite quick_check failed)")
+    except sqlite3.DatabaseError as exc:
+        await conn.close()
+        reason = "it is locked by another program" if "locked" in str(exc) else str(exc)
+        raise DatabaseError(f"cannot use {path}: {reason}") from None
     except BaseException:
         await conn.close()
         raise
-    return database
+    return Database(conn, path)

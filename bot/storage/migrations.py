@@ -1,18 +1,27 @@
 """Numbered, append-only schema migrations, each applied in its own transaction.
 
 Never edit a migration that has shipped: add the next number. A database whose version is
-newer than the code is refused, so an old deploy cannot damage a newer schema.
+newer than the code is refused, so an old deploy cannot damage a newer schema. A migration
+is an SQL script or, where rows must be rewritten, an async function of the connection.
+`open_database` here is how everything opens the bot's database: connect, then migrate.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from datetime import date
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
 
-if TYPE_CHECKING:
-    from bot.storage.db import Database
+import aiosqlite
+
+from bot.catalog.files import catalog_from_tables
+from bot.catalog.store import encode_entry
+from bot.storage.db import Database, DatabaseError, connect
 
 
-class SchemaTooNewError(RuntimeError):
+class SchemaTooNewError(DatabaseError):
     """The database was written by a newer version of the bot."""
 
 
@@ -156,7 +165,139 @@ CREATE TABLE catalog_meta (
 INSERT INTO catalog_meta (id, revision, changed_at) VALUES (1, 0, 0)
 """
 
-MIGRATIONS: tuple[str, ...] = (_CATALOG, _BOT_STATE, _CATALOG_REVISION)
+async def _legacy_rows(conn: aiosqlite.Connection, sql: str) -> list[dict[str, Any]]:
+    async with conn.execute(sql) as cursor:
+        return [dict(row) for row in await cursor.fetchall()]
+
+
+def _flag(value: object) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _without_empty(table: dict[str, Any]) -> dict[str, Any]:
+    """Drop what the data files would leave out, so the file reader sees a file's table."""
+    return {k: v for k, v in table.items() if v is not None and v != "" and v != []}
+
+
+async def _catalog_as_documents(conn: aiosqlite.Connection) -> None:
+    """Version 4: the catalog as one JSON document per entry; conversations as sessions.
+
+    The old column tables are read back into the data files' own layout (their columns were
+    named after the file keys) and pass through the same reader and validator as a data file,
+    so every stored entry is a valid catalog entry of the current model.
+    """
+    await conn.execute(
+        "CREATE TABLE catalog_entries ("
+        " kind TEXT NOT NULL CHECK (kind IN ('region', 'place', 'center', 'hotline')),"
+        " id TEXT NOT NULL, position INTEGER NOT NULL, doc TEXT NOT NULL,"
+        " PRIMARY KEY (kind, id))"
+    )
+    regions = [
+        _without_empty({**r, "aliases": json.loads(r["aliases"])})
+        for r in await _legacy_rows(conn, "SELECT * FROM regions ORDER BY position")
+    ]
+    places = [
+        _without_empty(
+            {**{k: v for k, v in p.items() if k != "region_id"}, "region": p["region_id"],
+             "aliases": json.loads(p["aliases"])}
+        )
+        for p in await _legacy_rows(conn, "SELECT * FROM places ORDER BY position")
+    ]  # fmt: skip
+    for table in (*regions, *places):
+        table.pop("position", None)
+    needs: dict[str, list[str]] = {}
+    for row in await _legacy_rows(conn, "SELECT * FROM center_needs ORDER BY position"):
+        needs.setdefault(row["center_id"], []).append(row["need"])
+    phones: dict[str, list[dict[str, Any]]] = {}
+    for row in await _legacy_rows(conn, "SELECT * FROM center_phones ORDER BY position"):
+        phone = {k: row[k] for k in ("number", "kind", "hours", "source")}
+        phone["languages"] = json.loads(row["languages"])
+        phones.setdefault(row["center_id"], []).append(_without_empty(phone))
+    centers = []
+    for row in await _legacy_rows(conn, "SELECT * FROM centers ORDER BY id"):
+        table = {k: v for k, v in row.items() if k not in ("place_id", "region_id")}
+        table |= {
+            "place": row["place_id"], "region": row["region_id"],
+            "needs": needs.get(row["id"], []), "phones": phones.get(row["id"], []),
+            "shelter": _flag(row["shelter"]), "accepts_pregnant": _flag(row["accepts_pregnant"]),
+            "address_public": bool(row["address_public"]),
+            "exclusions": json.loads(row["exclusions"]),
+            "requirements": json.loads(row["requirements"]),
+            "source_urls": json.loads(row["source_urls"]),
+            "verified_at": _day(row["verified_at"]),
+        }  # fmt: skip
+        if not table["address_public"]:
+            del table["address_public"]
+        centers.append(_without_empty(table))
+    hotlines = []
+    for row in await _legacy_rows(conn, "SELECT * FROM hotlines ORDER BY position"):
+        table = {k: v for k, v in row.items() if k != "position"}
+        table |= {
+            "emergency": bool(row["emergency"]), "free": _flag(row["free"]),
+            "channels": json.loads(row["channels"]), "needs": json.loads(row["needs"]),
+            "source_urls": json.loads(row["source_urls"]),
+            "verified_at": _day(row["verified_at"]),
+        }  # fmt: skip
+        hotlines.append(_without_empty(table))
+    if regions:  # an empty database (never seeded) has nothing to carry over
+        catalog, problems = catalog_from_tables(
+            {"region": regions, "place": places}, {"hotline": hotlines}, centers
+        )
+        if problems:
+            raise DatabaseError(
+                f"the stored catalog cannot be carried over: {problems[0]} "
+                f"(and {len(problems) - 1} more)"
+            )
+        rows = [
+            (kind, entry.id, i, encode_entry(entry).decode())
+            for kind, entries in (("region", catalog.regions), ("place", catalog.places),
+                                  ("center", catalog.centers), ("hotline", catalog.hotlines))
+            for i, entry in enumerate(entries)
+        ]  # fmt: skip
+        await conn.executemany(
+            "INSERT INTO catalog_entries (kind, id, position, doc) VALUES (?, ?, ?, ?)", rows
+        )
+    for table in ("center_phones", "center_needs", "centers", "hotlines", "places", "regions"):
+        await conn.execute(f"DROP TABLE {table}")
+    # Her conversation: one row per user, its JSON read by `bot.core.session` (which also
+    # reads the rows of the previous layout, copied here as they are).
+    await conn.execute(
+        "CREATE TABLE sessions (user_id INTEGER PRIMARY KEY, data TEXT NOT NULL,"
+        " updated_at REAL NOT NULL)"
+    )
+    await conn.execute(
+        "INSERT INTO sessions (user_id, data, updated_at)"
+        " SELECT user_id, data, updated_at FROM user_data"
+    )
+    await conn.execute("DROP TABLE user_data")
+    await conn.execute("DROP TABLE conversations")
+    # Updates fetched from Telegram, stored before they are confirmed and deleted once
+    # handled; `done` rows keep no content, only the id, so a re-delivery is not handled twice.
+    await conn.execute(
+        "CREATE TABLE inbox (update_id INTEGER PRIMARY KEY, payload TEXT, lane TEXT NOT NULL,"
+        " received_at REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+        " done INTEGER NOT NULL DEFAULT 0)"
+    )
+    # Conversations started from staff links and how many reached results: counts per day
+    # and source name only, no user, no time of day.
+    await conn.execute(
+        "CREATE TABLE referral_stats (day TEXT NOT NULL, source TEXT NOT NULL,"
+        " started INTEGER NOT NULL DEFAULT 0, reached_results INTEGER NOT NULL DEFAULT 0,"
+        " PRIMARY KEY (day, source))"
+    )
+
+
+def _day(value: str) -> date:
+    return date.fromisoformat(value)
+
+
+Migration = str | Callable[[aiosqlite.Connection], Awaitable[None]]
+MIGRATIONS: tuple[Migration, ...] = (
+    _CATALOG,
+    _BOT_STATE,
+    _CATALOG_REVISION,
+    _catalog_as_documents,
+)
 LATEST_VERSION = len(MIGRATIONS)
 
 
@@ -166,6 +307,12 @@ def _statements(script: str) -> list[str]:
 
 async def schema_version(db: Database) -> int:
     """The version recorded in the database; 0 for a new file."""
+    async with db.conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ) as cursor:
+        tables = {row[0] for row in await cursor.fetchall()}
+    if tables and "schema_version" not in tables:
+        raise DatabaseError(f"{db.path} is a database of another program, not of this bot")
     await db.conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
     async with db.conn.execute("SELECT MAX(version) FROM schema_version") as cursor:
         row = await cursor.fetchone()
@@ -181,8 +328,23 @@ async def migrate(db: Database) -> int:
             f"up to {LATEST_VERSION}: run a newer version of the bot"
         )
     for number in range(version + 1, LATEST_VERSION + 1):
+        migration = MIGRATIONS[number - 1]
         async with db.transaction() as conn:
-            for statement in _statements(MIGRATIONS[number - 1]):
-                await conn.execute(statement)
+            if isinstance(migration, str):
+                for statement in _statements(migration):
+                    await conn.execute(statement)
+            else:
+                await migration(conn)
             await conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
     return LATEST_VERSION
+
+
+async def open_database(path: Path) -> Database:
+    """Open (creating if needed) and migrate the database at `path`."""
+    db = await connect(path)
+    try:
+        await migrate(db)
+    except BaseException:
+        await db.close()
+        raise
+    return db

@@ -1,462 +1,472 @@
-"""The mother's answers: one callback per step, each returning the next state.
+"""The mother's conversation: every update fills in her answers, then the screen of the next
+question (or the results) is shown.
 
-Every question accepts a tap or a typed answer; anything else gets a short, kind re-ask
-with the buttons again. Entry points (/start, /language, a first message) and the idle
-timeout live here too.
+There is no state machine besides `answers.missing()`: a tap answers the step its button
+names, a typed text answers the step she is at, and anything that cannot be taken gets a
+short, kind hint on top of the same question. A tap on a button of an earlier step is
+recognised as old and she gets the current screen again.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
+import hashlib
 import time
-from collections.abc import Callable, Coroutine
-from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, Update
+import msgspec
+from telegram import Update
 from telegram.error import TelegramError
 
-from bot.core import codes
-from bot.core.answers import parse_age, parse_child
-from bot.i18n import translator
-from bot.render import NEED_LABELS, location_name
-from bot.storage import state_repo
-from bot.tg.common import (
-    CONVERSATION_KEYS,
-    LANG,
-    LANGUAGE_LABELS,
-    PENDING_AGE,
-    PICKED,
-    STEP,
-    TOUCHED,
-    Context,
-    ack,
-    answers,
-    button,
-    edit_buttons,
-    remove_reply_keyboard,
-    say,
-    send_to,
-    services,
-    set_step,
-    sos_row,
-    tr,
-    user_data,
-)
-from bot.tg.questions import (
+from bot.core.answers import Answers, Step
+from bot.core.codes import Language, Need
+from bot.core.deeplink import parse_start_payload
+from bot.core.parsing import POSSIBLE_AGE, parse_age, parse_child
+from bot.core.session import Session, View
+from bot.i18n import Translator, translator
+from bot.render import esc, fill, location_name
+from bot.storage import state
+from bot.storage.state import SearchCount
+from bot.tg.context import BotContext, app_language
+from bot.tg.screens import (
     AGE_BUTTONS,
     CHILD_BUTTONS,
-    CHOOSE_LANGUAGE,
-    ask_age,
-    ask_current,
-    ask_language,
-    ask_next,
-    child_label,
-    needs_keyboard,
-    reask,
+    change_screen,
+    greeting,
+    language_screen,
+    question_screen,
+    results_screen,
 )
-from bot.tg.states import AGE_CONFIRM, END, LANGUAGE, NEEDS, PLACE
+from bot.tg.send import Screen, ack, remove_reply_keyboard, say, show
 
-
-async def _edit_answered(update: Update, answer: str) -> None:
-    """Show her tapped answer under the question and take its buttons away."""
-    await ack(update)
-    query = update.callback_query
-    if query is None or not isinstance(query.message, Message):
-        return  # no tap, or a message too old for Telegram to let us edit it
-    # Already edited after a double tap, or gone: the conversation goes on regardless.
-    with contextlib.suppress(TelegramError):
-        await query.edit_message_text(
-            f"{query.message.text_html}\n\n<b>→ {answer}</b>", reply_markup=None
-        )
+_TAP_AGAIN = "Please tap one of the buttons."
 
 
 # --- entry points ---
 
 
-def _reset_answers(context: Context) -> None:
-    data = user_data(context)
-    for key in CONVERSATION_KEYS:
-        data.pop(key, None)
+def _fresh_answers(context: BotContext, link_language: Language | None) -> Answers:
+    """A new conversation keeps only her language: chosen, from a link, or her app's."""
+    language = (
+        link_language or context.answers.language or app_language(context.turn.app_language)
+    )
+    return Answers(language=language)
 
 
-async def start(update: Update, context: Context) -> int:
-    """Begin (or begin again): keep her language, forget the old answers."""
+async def start(update: Update, context: BotContext) -> None:
+    """/start (also from a staff link), 🔄 Start over, or a first message: begin again."""
     await ack(update)
-    return await _begin(update, context)
-
-
-async def _begin(update: Update, context: Context) -> int:
-    _reset_answers(context)
     payload = context.args[0] if context.args else ""
-    if payload in codes.LANGUAGES:  # a link like t.me/bot?start=kk from a hotline
-        user_data(context)[LANG] = payload
-    if "lang" not in user_data(context):
-        return await ask_language(update, context)
-    t = tr(update, context)
-    await say(
-        update,
-        context,
-        t._("Hello! I am Ana Komek.")
-        + "\n"
-        + t._(
-            "I will ask four short questions and show who can help you. "
-            "/language changes the language."
-        ),
-        remove_reply_keyboard(),  # a location keyboard from before must not linger
-    )
-    return await ask_age(update, context)
+    catalog = context.services.catalog
+    link = parse_start_payload(payload, {p.id for p in catalog.places}) if payload else None
+    answers = _fresh_answers(context, Language(link.lang) if link else None)
+    if link is not None and link.place is not None:
+        place = catalog.place(link.place)
+        if place is not None:
+            answers = msgspec.structs.replace(answers, region=place.region, place=place.id)
+    session = context.begin(answers)
+    if link is not None and link.source:
+        session.source = link.source
+        context.turn.started_from = link.source
+    if answers.language is None:
+        first = app_language(context.turn.app_language) or Language(
+            context.services.settings.default_language
+        )
+        await show(update, context, language_screen(first))
+        return
+    await _show_current(update, context, greet=True)
 
 
-async def first_contact(update: Update, context: Context) -> int:
-    """Any message from someone not in a conversation starts one."""
-    await ack(update, tr(update, context)._("Let's begin again."))
-    return await _begin(update, context)
+async def first_contact(update: Update, context: BotContext) -> None:
+    """Someone without a conversation wrote or tapped: begin one."""
+    if update.callback_query is not None:
+        await ack(update, context.t._("Let's begin again."))
+    await start(update, context)
 
 
-async def choose_language_command(update: Update, context: Context) -> int | None:
-    """/language: offer the two languages; the conversation continues after the choice."""
-    data = user_data(context)
+async def language_command(update: Update, context: BotContext) -> None:
+    """/language: the two languages; the conversation goes on after her choice."""
     await ack(update)
-    keyboard = InlineKeyboardMarkup(
-        [
-            [button(LANGUAGE_LABELS[code], f"lang:{code}") for code in codes.LANGUAGES],
-            sos_row(tr(update, context)),
-        ]
-    )
-    await say(update, context, CHOOSE_LANGUAGE, keyboard)
-    if STEP not in data:
-        set_step(context, "language")
-        return LANGUAGE
-    return None
+    if context.session is None:
+        context.begin(Answers())
+    else:
+        context.answers = context.answers.without(Step.LANGUAGE)
+    session = context.session
+    assert session is not None
+    session.screen = None  # the choice is a new message below her command
+    await show(update, context, language_screen(context.language))
 
 
-async def language_chosen(update: Update, context: Context) -> int:
-    """Remember her language and go on with the conversation in it."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    lang = query.data.split(":", 1)[1]
-    if lang not in codes.LANGUAGES:
-        return await reask(update, context, tr(update, context)._("Please tap one of the buttons."))
-    user_data(context)[LANG] = lang
-    await _edit_answered(update, LANGUAGE_LABELS[lang])
-    return await ask_next(update, context)
-
-
-async def cancel(update: Update, context: Context) -> int:
+async def cancel(update: Update, context: BotContext) -> None:
     """Stop the questions; what the conversation kept (answers, language) is dropped."""
-    t = tr(update, context)
-    if update.effective_user is not None:
-        context.application.drop_user_data(update.effective_user.id)
+    t = context.t
+    context.end()
     await say(
-        update,
         context,
-        t._("Stopped. Your answers are deleted. /start to begin again, /sos for the numbers."),
+        esc(t._("Stopped. Your answers are deleted. /start to begin again, /sos for the numbers.")),
         remove_reply_keyboard(),
     )
-    return END
 
 
-# --- her age ---
+# --- showing where she is ---
 
 
-async def age_tapped(update: Update, context: Context) -> int:
-    """Take her age from a button."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    value = query.data.split(":", 1)[1]
-    label = next((label for label, years in AGE_BUTTONS if str(years) == value), None)
-    if label is None:  # not one of our buttons
-        return await reask(update, context, tr(update, context)._("Please tap one of the buttons."))
-    await _edit_answered(update, label)
-    answers(context)["age"] = int(value)
-    return await ask_next(update, context)
-
-
-async def age_typed(update: Update, context: Context) -> int:
-    """Take her age from a typed number; ask back when it is unusual."""
-    t = tr(update, context)
-    message = update.effective_message
-    parsed = parse_age(message.text or "") if message is not None else None
-    if parsed is None:
-        return await reask(
-            update,
-            context,
-            t._("I did not understand. Please type your age as a number, for example 17."),
-        )
-    if not parsed.plausible:
-        user_data(context)[PENDING_AGE] = parsed.years
-        set_step(context, "age_confirm")
-        keyboard = InlineKeyboardMarkup(
-            [
-                [
-                    button(t._("Yes, that's right"), "age_ok"),
-                    button(t._("No, change it"), "age_redo"),
-                ],
-                sos_row(t),
-            ]
-        )
-        await say(
-            update,
-            context,
-            t._("You wrote {age}. Is that your age?").format(age=parsed.years),
-            keyboard,
-        )
-        return AGE_CONFIRM
-    answers(context)["age"] = parsed.years
-    return await ask_next(update, context)
-
-
-async def age_confirmed(update: Update, context: Context) -> int:
-    """She confirmed an unusual age."""
-    data = user_data(context)
-    years = data.pop(PENDING_AGE, None)
-    if years is None:
-        return await ask_age(update, context)
-    await _edit_answered(update, str(years))
-    answers(context)["age"] = int(years)
-    return await ask_next(update, context)
-
-
-async def age_rejected(update: Update, context: Context) -> int:
-    """She wants to type her age again."""
-    user_data(context).pop(PENDING_AGE, None)
-    await _edit_answered(update, tr(update, context)._("No, change it"))
-    return await ask_age(update, context)
-
-
-# --- her child ---
-
-
-async def child_tapped(update: Update, context: Context) -> int:
-    """Take pregnancy or the child's age from a button."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    t = tr(update, context)
-    value = query.data.split(":", 1)[1]
-    given = answers(context)
-    if value == "pregnant":
-        given.update(pregnant=True, child_months=None)
-        await _edit_answered(update, t._("I am pregnant"))
-    elif value in {str(months) for _, months in CHILD_BUTTONS}:
-        label = next(child_label(k, t) for k, m in CHILD_BUTTONS if str(m) == value)
-        given.update(pregnant=False, child_months=int(value))
-        await _edit_answered(update, label)
+async def _show_current(
+    update: Update, context: BotContext, hint: str = "", greet: bool = False
+) -> None:
+    """The screen of the step she is at; the results once every answer is in."""
+    session = context.session
+    assert session is not None
+    t = context.t
+    catalog = context.services.catalog
+    if session.answers.missing() is Step.RESULTS and session.view is not View.CHANGE:
+        await _show_results(update, context)
+        return
+    if session.answers.missing() is Step.RESULTS:
+        screen = change_screen(session, catalog, t)
     else:
-        return await reask(update, context, t._("Please tap one of the buttons."))
-    return await ask_next(update, context)
+        screen = question_screen(session, catalog, t, esc(hint) if hint else "")
+    if greet:
+        screen = Screen(f"{greeting()}\n\n{screen.text}", screen.markup)
+    await show(update, context, screen)
 
 
-async def child_typed(update: Update, context: Context) -> int:
-    """Take pregnancy or the child's age from text: "3 ай", "1,5 года", "беременна"."""
-    t = tr(update, context)
-    message = update.effective_message
-    parsed = parse_child(message.text or "") if message is not None else None
-    if parsed is None:
-        return await reask(
-            update,
-            context,
-            t._("I did not understand. Write, for example: 3 months, 1.5 years, or “pregnant”."),
+def _signature(answers: Answers) -> str:
+    """Which search this is, so that one search is counted once (no user in it)."""
+    given = msgspec.structs.replace(answers, language=None)
+    return hashlib.sha256(msgspec.json.encode(given)).hexdigest()[:16]
+
+
+async def _show_results(update: Update, context: BotContext) -> None:
+    session = context.session
+    assert session is not None
+    services = context.services
+    query = session.answers.to_query(services.gazetteer)
+    if query is None:  # her place left the catalog since she answered: ask it again
+        session.answers = session.answers.without(Step.PLACE)
+        await _show_current(update, context)
+        return
+    result = services.matcher.match(query)
+    t = context.t
+    where = location_name(services.catalog, query.location.place, query.location.region, t)
+    signature = _signature(session.answers)
+    if session.counted != signature:
+        session.counted = signature
+        context.turn.searches.append(
+            SearchCount(
+                region=query.location.region,
+                needs=tuple(sorted(query.needs)),
+                nothing_local=result.local_count == 0,
+                source=session.source,
+            )
         )
-    answers(context).update(pregnant=parsed.pregnant, child_months=parsed.months)
-    return await ask_next(update, context)
+    await show(update, context, results_screen(session, result, services.catalog, t, where))
 
 
-# --- her place ---
+async def _leave_location_view(context: BotContext, session: Session, name: str) -> None:
+    """The "send my location" keyboard goes away with a short neutral line."""
+    if session.view is View.LOCATION:
+        await say(context, fill(context.t._("📍 {place}"), place=name), remove_reply_keyboard())
+        session.screen = None
+    session.view = None
 
 
-async def _place_found(update: Update, context: Context, region: str, place: str | None) -> int:
-    t = tr(update, context)
-    catalog = services(context).catalog
-    answers(context).update(region=region, place=place)
-    name = location_name(catalog, place, region, t)
-    await say(update, context, t._("📍 {place}").format(place=name), remove_reply_keyboard())
-    return await ask_next(update, context)
+# --- taps ---
 
 
-async def place_tapped(update: Update, context: Context) -> int:
-    """Take a city from a button."""
+async def on_tap(update: Update, context: BotContext) -> None:
+    """A tap on a button of a step: `<step>:<value>`."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    place_id = query.data.split(":", 1)[1]
-    catalog = services(context).catalog
-    place = catalog.place(place_id)
-    if place is None:
-        return await reask(update, context, tr(update, context)._("Please tap one of the buttons."))
-    await _edit_answered(update, place.name.get(tr(update, context).lang))
-    return await _place_found(update, context, place.region, place.id)
-
-
-async def regions_listed(update: Update, context: Context) -> int:
-    """Show all 20 regions as buttons."""
-    t = tr(update, context)
+    session = context.session
+    if session is None:
+        await first_contact(update, context)
+        return
+    prefix, _, value = query.data.partition(":")
+    step = Step(prefix)
+    if step is Step.LANGUAGE:
+        await _language_tapped(update, context, value)
+        return
+    current = session.answers.missing()
+    if step is not current:
+        await stale_button(update, context)
+        return
+    t = context.t
+    match step:
+        case Step.AGE:
+            handled = _age_tapped(session, value)
+        case Step.CHILD:
+            handled = _child_tapped(session, value)
+        case Step.PLACE:
+            handled = await _place_tapped(update, context, session, value)
+        case Step.NEEDS:
+            handled = await _needs_tapped(update, context, session, value)
+        case Step.RESULTS:
+            handled = _results_tapped(session, value)
+    if not handled:
+        await ack(update, t._(_TAP_AGAIN))
+        return
     await ack(update)
-    catalog = services(context).catalog
-    regions = sorted(catalog.regions, key=lambda r: r.name.get(t.lang))
-    buttons = [button(r.name.get(t.lang), f"region:{r.id}") for r in regions]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append(sos_row(t))
-    await say(update, context, t._("Choose your region:"), InlineKeyboardMarkup(rows))
-    return PLACE
+    await _show_current(update, context)
 
 
-async def region_tapped(update: Update, context: Context) -> int:
-    """Take a region from a button."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    catalog = services(context).catalog
-    region = catalog.region(query.data.split(":", 1)[1])
-    if region is None:
-        return await reask(update, context, tr(update, context)._("Please tap one of the buttons."))
-    await _edit_answered(update, region.name.get(tr(update, context).lang))
-    location = services(context).gazetteer.region_location(region.id)
-    return await _place_found(update, context, location.region, location.place)
+async def _language_tapped(update: Update, context: BotContext, value: str) -> None:
+    if value not in tuple(Language):
+        await ack(update, context.t._(_TAP_AGAIN))
+        return
+    context.answers = msgspec.structs.replace(context.answers, language=Language(value))
+    await ack(update)
+    await _show_current(update, context)
 
 
-async def place_typed(update: Update, context: Context) -> int:
-    """Take a typed place name, tolerant of other spellings and small typos."""
-    t = tr(update, context)
-    message = update.effective_message
-    text = (message.text or "") if message is not None else ""
-    location = services(context).gazetteer.resolve(text[:100])
-    if location is None:
-        return await reask(
-            update,
-            context,
-            t._("I could not find this place. Tap your city or region, or send your location."),
+def _age_tapped(session: Session, value: str) -> bool:
+    if value == "again":
+        session.view, session.pending_age = None, None
+        return True
+    confirmed = session.view is View.AGE_CONFIRM and value == str(session.pending_age)
+    if not confirmed and value not in {str(years) for _, years in AGE_BUTTONS}:
+        return False
+    if not value.isdigit() or int(value) not in POSSIBLE_AGE:
+        return False
+    session.view, session.pending_age = None, None
+    session.answers = msgspec.structs.replace(session.answers, age=int(value))
+    return True
+
+
+def _child_tapped(session: Session, value: str) -> bool:
+    if value == "pregnant":
+        session.answers = msgspec.structs.replace(
+            session.answers, pregnant=True, child_months=None
         )
-    return await _place_found(update, context, location.region, location.place)
-
-
-async def location_shared(update: Update, context: Context) -> int:
-    """Find the nearest catalog place to her location; the coordinates are not kept."""
-    message = update.effective_message
-    assert message is not None and message.location is not None
-    nearest = services(context).gazetteer.nearest(
-        message.location.latitude, message.location.longitude
+        return True
+    if value not in {str(months) for _, months in CHILD_BUTTONS}:
+        return False
+    session.answers = msgspec.structs.replace(
+        session.answers, pregnant=False, child_months=int(value)
     )
-    if nearest is None:
-        return await reask(
-            update, context, tr(update, context)._("Please tap your city or region.")
+    return True
+
+
+async def _place_tapped(
+    update: Update, context: BotContext, session: Session, value: str
+) -> bool:
+    catalog = context.services.catalog
+    if value in ("regions", "back"):
+        session.view = View.REGIONS if value == "regions" else None
+        return True
+    if value == "geo":
+        session.view = View.LOCATION
+        return True
+    if value.startswith("r:"):
+        region = catalog.region(value[2:])
+        if region is None:
+            return False
+        location = context.services.gazetteer.region_location(region.id)
+        session.answers = msgspec.structs.replace(
+            session.answers, region=location.region, place=location.place
         )
-    return await _place_found(update, context, nearest.region, nearest.place)
+        session.view = None
+        return True
+    place = catalog.place(value)
+    if place is None:
+        return False
+    session.answers = msgspec.structs.replace(session.answers, region=place.region, place=place.id)
+    session.view = None
+    return True
 
 
-# --- her needs ---
-
-
-async def need_toggled(update: Update, context: Context) -> int:
-    """Tick or untick one need."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    t = tr(update, context)
-    need = query.data.split(":", 1)[1]
-    data = user_data(context)
-    picked: list[str] = data.setdefault(PICKED, [])
-    if need not in codes.NEEDS:
-        await ack(update)
-        return NEEDS
+async def _needs_tapped(
+    update: Update, context: BotContext, session: Session, value: str
+) -> bool:
+    picked = list(session.picked if session.picked is not None else session.answers.needs)
+    if value == "done":
+        chosen = tuple(n for n in Need if n in picked)
+        if not chosen:
+            await ack(update, context.t._("Choose at least one."), alert=True)
+            return True  # answered; the screen stays as it is
+        session.answers = msgspec.structs.replace(session.answers, needs=chosen)
+        session.picked, session.page = None, 0
+        return True
+    if value not in tuple(Need):
+        return False
+    need = Need(value)
     if need in picked:
         picked.remove(need)
     else:
         picked.append(need)
-    await ack(update)
-    await edit_buttons(update, needs_keyboard(picked, t))
-    return NEEDS
+    session.picked = tuple(n for n in Need if n in picked)
+    return True
 
 
-async def needs_done(update: Update, context: Context) -> int:
-    """Save the chosen needs; at least one is needed."""
-    query = update.callback_query
-    assert query is not None
-    t = tr(update, context)
-    data = user_data(context)
-    picked = [n for n in codes.NEEDS if n in data.get(PICKED, [])]
-    if not picked:
-        await ack(update, t._("Choose at least one."), alert=True)
-        return NEEDS
-    await _edit_answered(update, t.join([t._(NEED_LABELS[n]) for n in picked]))
-    answers(context)["needs"] = picked
-    data.pop(PICKED, None)
-    return await ask_next(update, context)
+def _results_tapped(session: Session, value: str) -> bool:
+    if value == "change":
+        session.view = View.CHANGE
+        return True
+    if value == "back":
+        session.view = None
+        return True
+    kind, _, argument = value.partition(":")
+    if kind == "page" and argument.isdigit():
+        session.page, session.view = int(argument), None
+        return True
+    if kind == "edit" and argument in {Step.AGE, Step.CHILD, Step.PLACE, Step.NEEDS}:
+        step = Step(argument)
+        if step is Step.NEEDS:  # the keyboard opens with her current choice ticked
+            session.picked = session.answers.needs
+        session.answers = session.answers.without(step)
+        session.view, session.page = None, 0
+        return True
+    return False
 
 
-async def needs_typed(update: Update, context: Context) -> int:
-    """Typed text at the needs question: ask for the buttons."""
-    t = tr(update, context)
-    return await reask(update, context, t._("Please choose with the buttons, then tap “Done”."))
+async def stale_button(update: Update, context: BotContext) -> None:
+    """A button from an earlier message: explain, and show the current screen below."""
+    session = context.session
+    if session is None:
+        await first_contact(update, context)
+        return
+    await ack(update, context.t._("This button is from an earlier step."))
+    session.screen = None  # the old message stays as it is; the current screen comes anew
+    await _show_current(update, context)
 
 
-# --- anything else ---
+# --- typed answers ---
 
 
-async def not_understood(update: Update, context: Context) -> int:
-    """Stickers, photos, voice, files, unknown commands: a kind re-ask."""
-    t = tr(update, context)
-    return await reask(update, context, t._("Sorry, I can only read text and buttons here."))
+async def on_text(update: Update, context: BotContext) -> None:
+    """Typed text answers the step she is at; anything else gets a hint and the question."""
+    message = update.effective_message
+    assert message is not None
+    session = context.session
+    if session is None:
+        await start(update, context)
+        return
+    text = (message.text or "")[:200]
+    t = context.t
+    hint = ""
+    match session.answers.missing():
+        case Step.LANGUAGE:
+            hint = t._(_TAP_AGAIN)
+        case Step.AGE:
+            hint = _age_typed(session, text, t)
+        case Step.CHILD:
+            parsed = parse_child(text)
+            if parsed is None:
+                hint = t._(
+                    "I did not understand. Write, for example: 3 months, 1.5 years, or "
+                    "“pregnant”."
+                )
+            else:
+                session.answers = msgspec.structs.replace(
+                    session.answers, pregnant=parsed.pregnant, child_months=parsed.months
+                )
+        case Step.PLACE:
+            location = context.services.gazetteer.resolve(text[:100])
+            if location is None:
+                hint = t._(
+                    "I could not find this place. Tap your city or region, or send your "
+                    "location."
+                )
+            else:
+                session.answers = msgspec.structs.replace(
+                    session.answers, region=location.region, place=location.place
+                )
+                name = location_name(context.services.catalog, location.place, location.region, t)
+                await _leave_location_view(context, session, name)
+        case Step.NEEDS:
+            hint = t._("Please choose with the buttons, then tap “Done”.")
+        case Step.RESULTS:
+            hint = t._(_TAP_AGAIN)
+            session.view = None
+    session.screen = None  # her message is below the old screen: the answer comes below it
+    await _show_current(update, context, hint)
 
 
-async def wrong_input(update: Update, context: Context) -> int:
-    """Text where only buttons work."""
-    t = tr(update, context)
-    return await reask(update, context, t._("Please tap one of the buttons."))
+def _age_typed(session: Session, text: str, t: Translator) -> str:
+    parsed = parse_age(text)
+    if parsed is None:
+        return t._("I did not understand. Please type your age as a number, for example 17.")
+    if not parsed.plausible:
+        session.view, session.pending_age = View.AGE_CONFIRM, parsed.years
+        return ""
+    session.view, session.pending_age = None, None
+    session.answers = msgspec.structs.replace(session.answers, age=parsed.years)
+    return ""
 
 
-async def stale_button(update: Update, context: Context) -> int:
-    """A button from an earlier message: explain, and show the current question again."""
-    t = tr(update, context)
-    await ack(update, t._("This button is from an earlier step."))
-    return await ask_current(update, context)
-
-
-def resumable(
-    callback: Callable[[Update, Context], Coroutine[Any, Any, int]],
-) -> Callable[[Update, Context], Coroutine[Any, Any, int]]:
-    """Guard a step's handler: if her conversation ended while she was away, begin again.
-
-    Idle conversations are ended by `end_idle_conversations`, which cannot reach into
-    PTB's ConversationHandler; the next update of hers corrects the state from here.
-    """
-
-    @functools.wraps(callback)
-    async def checked(update: Update, context: Context) -> int:
-        if STEP not in user_data(context):
-            await ack(update, tr(update, context)._("Let's begin again."))
-            return await _begin(update, context)
-        return await callback(update, context)
-
-    return checked
-
-
-async def end_idle_conversations(context: Context) -> int:
-    """End every conversation idle longer than allowed: one gentle, silent line, then
-    everything kept about her (answers, step, language) is dropped. Works the same after a
-    restart, since it reads the persisted data; returns how many were ended."""
-    application = context.application
-    settings = services(context).settings
-    cutoff = time.time() - settings.conversation_timeout_minutes * 60
-    ended = 0
-    for user_id, data in list(application.user_data.items()):
-        if not data or float(data.get(TOUCHED, 0)) > cutoff:
-            continue
-        lang, in_conversation = data.get(LANG), STEP in data
-        # Dropped before anything is awaited, so that a second run at the same moment finds
-        # nothing to end and she gets the line once.
-        application.drop_user_data(user_id)
-        # PTB's in-memory state cannot be reached from here (`resumable` corrects it on her
-        # next update); the stored one goes now.
-        await state_repo.end_conversations(await services(context).database(), user_id)
-        if in_conversation:
-            t = translator(lang if lang in codes.LANGUAGES else settings.default_language)
-            text = t._(
-                "We paused because it was quiet for a while; your answers are deleted. "
-                "Tap /start to begin again."
+async def location_shared(update: Update, context: BotContext) -> None:
+    """The nearest catalog place to her location; the coordinates are not kept."""
+    message = update.effective_message
+    assert message is not None and message.location is not None
+    session = context.session
+    if session is None:
+        await start(update, context)
+        return
+    t = context.t
+    hint = ""
+    if session.answers.missing() is not Step.PLACE:
+        hint = t._(_TAP_AGAIN)
+    else:
+        nearest = context.services.gazetteer.nearest(
+            message.location.latitude, message.location.longitude
+        )
+        if nearest is None:
+            hint = t._("Please tap your city or region.")
+        else:
+            session.answers = msgspec.structs.replace(
+                session.answers, region=nearest.region, place=nearest.place
             )
-            # Silent: a message that buzzes long after she put the phone away could give
-            # her away. She may also have blocked the bot: that must not stop the others.
-            with contextlib.suppress(TelegramError):
-                await send_to(context, user_id, text, remove_reply_keyboard(), silent=True)
-            ended += 1
-    if ended or application.user_data:
-        await application.update_persistence()
-    return ended
+            catalog = context.services.catalog
+            name = location_name(catalog, nearest.place, nearest.region, t)
+            await _leave_location_view(context, session, name)
+    session.screen = None
+    await _show_current(update, context, hint)
+
+
+async def not_understood(update: Update, context: BotContext) -> None:
+    """Stickers, photos, voice, files, unknown commands: a kind hint and the question."""
+    session = context.session
+    if session is None:
+        await start(update, context)
+        return
+    session.screen = None
+    await _show_current(update, context, context.t._("Sorry, I can only read text and buttons here."))
+
+
+# --- the end of a quiet conversation ---
+
+
+async def end_idle_conversations(context: BotContext) -> int:
+    """End every conversation idle longer than allowed: one gentle, silent line, then
+    everything kept about it is dropped (and the WAL emptied). Works the same after a
+    restart, since it reads the stored conversations; returns how many were ended."""
+    services = context.services
+    db = await services.database()
+    idle = await state.idle_sessions(db, services.idle_seconds)
+    cutoff = time.time() - services.idle_seconds
+    ended: list[int] = []
+    for user_id, data in idle:
+        live = services.sessions.get(user_id)
+        if live is not None and live.touched > cutoff:
+            continue  # she wrote again a moment ago
+        services.forget(user_id)
+        ended.append(user_id)
+        try:
+            session = Session.from_json(data)
+        except ValueError:
+            continue
+        lang = session.answers.language or Language(services.settings.default_language)
+        text = translator(lang)._(
+            "We paused because it was quiet for a while; your answers are deleted. "
+            "Tap /start to begin again."
+        )
+        # Silent: a message that buzzes long after she put the phone away could give her
+        # away. She may also have blocked the bot: that must not stop the others.
+        try:
+            message = await context.bot.send_message(
+                user_id, esc(text), reply_markup=remove_reply_keyboard(),
+                disable_notification=True,
+            )  # fmt: skip
+            await state.record_messages(db, user_id, [message.message_id])
+        except TelegramError:
+            continue
+    await state.end_sessions(db, ended)
+    return len(ended)

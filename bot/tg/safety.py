@@ -1,97 +1,94 @@
-"""Help that is always one tap away, and leaving no trace: /sos, /help, /privacy, /clear, /forget.
+"""Help that is always one tap away, and leaving no trace: /sos, /help, /privacy, /clear,
+/forget, a blocked bot.
 
-Many mothers share a phone with the person they fear. The first line of every message is
-neutral (phones show it on the lock screen), /clear deletes the whole conversation from the
-chat, and /forget drops everything the bot stored about her.
+Many mothers share a phone with the person they fear. The first two lines of every message
+are neutral (phones show them on the lock screen), /clear deletes the whole conversation
+from the chat, and /forget drops everything the bot stored about her.
 """
 
 from __future__ import annotations
 
-import logging
-import re
+from typing import Any
 
-from telegram import ChatMember, InlineKeyboardMarkup, Update
+from telegram import Bot, ChatMember, Update
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop, ConversationHandler
+from telegram.ext import ApplicationHandlerStop
 
-from bot.i18n import Translator
-from bot.render import hotline_line
-from bot.storage import state_repo
-from bot.tg.common import (
-    Context,
-    ack,
-    button,
-    is_private,
-    remove_reply_keyboard,
-    say,
-    services,
-    tr,
-)
+from bot.catalog.model import Hotline
+from bot.core.codes import Language
+from bot.i18n import Translator, translator
+from bot.render import esc, fill, hotline_line
+from bot.services import Services
+from bot.storage import state
+from bot.tg.context import BotContext
+from bot.tg.send import ack, button, keyboard, remove_reply_keyboard, say
 
-_LOGGER = logging.getLogger(__name__)
 # Telegram's deleteMessages takes at most 100 ids at once.
 _DELETE_BATCH = 100
 
-# Words of immediate danger, as a frightened person types them (stems, both languages).
-DANGER_PATTERNS: tuple[str, ...] = (
-    r"убь[её]т", r"убить", r"убива", r"уб[ьи]ю", r"бь[её]т", r"избива", r"изби[лт]",
-    r"удар", r"помогите", r"спасите", r"суицид", r"поконч", r"не хочу жить", r"умереть",
-    r"умру", r"повес", r"изнасил", r"угрожа", r"выгнал[аи]? на улицу",
-    r"өлтір", r"ұрады", r"ұрды", r"ұрып", r"соғып", r"көмектесің", r"көмек керек", r"құтқар",
-    r"өлгім", r"өмір сүргім келмейді", r"зорла", r"қорқытады", r"асылып",
-    r"pomogi", r"spasi", r"ubj[eo]t", r"komektes", r"oltir",
-)  # fmt: skip
-_DANGER = re.compile("|".join(DANGER_PATTERNS))
 
-
-def is_danger(text: str) -> bool:
-    """True when the text has words of immediate danger."""
-    return bool(_DANGER.search(text.casefold().replace("ё", "е")))
-
-
-def sos_text(update: Update, context: Context, t: Translator) -> str:
+def sos_text(hotlines: tuple[Hotline, ...], t: Translator) -> str:
     """Emergency lines first (112, 102), then the others, one line each on what it is for."""
-    hotlines = services(context).catalog.hotlines
     urgent = [h for h in hotlines if h.emergency]
     others = [h for h in hotlines if not h.emergency]
-    lines = [t._("📞 Useful numbers"), "", t._("<b>If you are in danger right now:</b>")]
+    lines = [esc(t._("📞 Useful numbers")), "", t._("<b>If you are in danger right now:</b>")]
     lines += [hotline_line(h, t) for h in urgent]
     lines += ["", t._("<b>For advice and support:</b>")]
     lines += [hotline_line(h, t) for h in others]
-    lines += ["", t._("Calls to these numbers are free. You do not have to give your name.")]
+    anonymous = [h.number for h in hotlines if h.anonymous]
+    if anonymous:
+        lines += ["", fill(t._("You do not have to give your name on {numbers}."),
+                           numbers=t.join(anonymous))]  # fmt: skip
     return "\n".join(lines)
 
 
-def sos_keyboard(t: Translator) -> InlineKeyboardMarkup:
+def sos_keyboard(t: Translator) -> Any:
     """Under the numbers: wipe this chat."""
-    return InlineKeyboardMarkup([[button(t._("🧹 Clear this chat"), "clear")]])
+    return keyboard([[button(t._("🧹 Clear this chat"), "clear")]])
 
 
-async def send_sos(update: Update, context: Context) -> None:
+async def send_sos_to(
+    bot: Bot | None, services: Services, chat_id: int, lang: Language | None
+) -> int | None:
+    """Send the numbers to a chat outside any handler (the SOS lane); the message id."""
+    if bot is None:
+        return None
+    t = translator(lang or Language(services.settings.default_language))
+    message = await bot.send_message(
+        chat_id, sos_text(services.catalog.hotlines, t), parse_mode=ParseMode.HTML,
+        reply_markup=sos_keyboard(t),
+    )  # fmt: skip
+    return message.message_id
+
+
+async def send_sos(context: BotContext) -> None:
     """Send the emergency numbers to this chat."""
-    t = tr(update, context)
-    await say(update, context, sos_text(update, context, t), sos_keyboard(t))
+    t = context.t
+    await say(context, sos_text(context.services.catalog.hotlines, t), sos_keyboard(t))
+    context.turn.sos_sent = True
 
 
-async def sos_command(update: Update, context: Context) -> None:
+async def sos_command(update: Update, context: BotContext) -> None:
     """Show the emergency numbers; the conversation stays where it was."""
     await ack(update)
-    await send_sos(update, context)
+    await send_sos(context)
     raise ApplicationHandlerStop
 
 
-async def danger_alert(update: Update, context: Context) -> None:
-    """When she writes words of danger, the next reply leads with the emergency numbers."""
-    message = update.effective_message
-    words = (message.text or message.caption or "") if message is not None else ""
-    if words and is_danger(words):
-        await send_sos(update, context)
+async def danger_alert(update: Update, context: BotContext) -> None:
+    """Words of danger: the numbers first (unless the SOS lane already sent them)."""
+    if not context.turn.sos_sent and context.turn.lane != "normal":
+        await send_sos(context)
+    if update.edited_message is not None:
+        raise ApplicationHandlerStop  # an edit is read for danger, never as an answer
 
 
 def help_text(t: Translator) -> str:
     """What the bot does and the commands, in a few lines."""
     return "\n".join(
-        [
+        esc(line)
+        for line in (
             t._("Hello! I am Ana Komek."),
             t._(
                 "I help young mothers and pregnant women in Kazakhstan find a place to live, "
@@ -105,19 +102,14 @@ def help_text(t: Translator) -> str:
             t._("/clear: delete this whole chat"),
             t._("/forget: delete what I stored, keep the chat"),
             t._("/cancel: stop the questions"),
-        ]
+        )
     )
 
 
-async def help_command(update: Update, context: Context) -> None:
+async def help_command(update: Update, context: BotContext) -> None:
     """Explain the bot and its commands."""
-    t = tr(update, context)
-    await say(
-        update,
-        context,
-        help_text(t),
-        InlineKeyboardMarkup([[button(t._("🆘 Emergency numbers"), "sos")]]),
-    )
+    t = context.t
+    await say(context, help_text(t), keyboard([[button(t._("🆘 Emergency numbers"), "sos")]]))
     raise ApplicationHandlerStop
 
 
@@ -125,47 +117,55 @@ def privacy_text(t: Translator, retention_hours: int, idle_minutes: int) -> str:
     """What is kept, for how long, who sees it, and how to wipe it."""
     return "\n".join(
         [
-            t._("About your privacy"),
+            esc(t._("About your privacy")),
             "",
-            t.ngettext(
-                "I keep only your answers to my questions and your language, and only while we "
-                "talk: after {minutes} minute of silence I delete them.",
-                "I keep only your answers to my questions and your language, and only while we "
-                "talk: after {minutes} minutes of silence I delete them.",
-                idle_minutes,
-            ).format(minutes=idle_minutes),
-            t.ngettext(
-                "To be able to clear this chat for you, I keep the numbers of our messages (not "
-                "their text) for {hours} hour.",
-                "To be able to clear this chat for you, I keep the numbers of our messages (not "
-                "their text) for {hours} hours.",
-                retention_hours,
-            ).format(hours=retention_hours),
-            t._(
-                "I do not keep your name, your phone number or the text of your messages. Nobody "
-                "at the centers sees our chat; statistics only count searches per region, "
-                "without you."
+            fill(
+                t.ngettext(
+                    "I keep only your answers to my questions and your language, and only while "
+                    "we talk: after {minutes} minute of silence I delete them.",
+                    "I keep only your answers to my questions and your language, and only while "
+                    "we talk: after {minutes} minutes of silence I delete them.",
+                    idle_minutes,
+                ),
+                minutes=idle_minutes,
             ),
-            t._(
-                "/clear deletes this whole chat and everything I stored. /forget deletes what I "
-                "stored and keeps the chat."
+            fill(
+                t.ngettext(
+                    "To be able to clear this chat for you, I keep the numbers of our messages "
+                    "(not their text) for {hours} hour.",
+                    "To be able to clear this chat for you, I keep the numbers of our messages "
+                    "(not their text) for {hours} hours.",
+                    retention_hours,
+                ),
+                hours=retention_hours,
+            ),
+            esc(
+                t._(
+                    "I do not keep your name, your phone number or the text of your messages. "
+                    "Nobody at the centers sees our chat; statistics only count searches per "
+                    "region, without you."
+                )
+            ),
+            esc(
+                t._(
+                    "/clear deletes this whole chat and everything I stored. /forget deletes "
+                    "what I stored and keeps the chat."
+                )
             ),
         ]
     )
 
 
-async def privacy_command(update: Update, context: Context) -> None:
+async def privacy_command(update: Update, context: BotContext) -> None:
     """Explain what the bot keeps and how to wipe it."""
-    t = tr(update, context)
-    settings = services(context).settings
+    t = context.t
+    settings = context.services.settings
     text = privacy_text(t, settings.message_retention_hours, settings.conversation_timeout_minutes)
-    await say(
-        update, context, text, InlineKeyboardMarkup([[button(t._("🧹 Clear this chat"), "clear")]])
-    )
+    await say(context, text, keyboard([[button(t._("🧹 Clear this chat"), "clear")]]))
     raise ApplicationHandlerStop
 
 
-async def _delete_quietly(context: Context, chat_id: int, message_ids: list[int]) -> None:
+async def _delete_quietly(context: BotContext, chat_id: int, message_ids: list[int]) -> None:
     """Delete what can be deleted; a message too old or already gone does not stop the rest."""
     for start in range(0, len(message_ids), _DELETE_BATCH):
         batch = message_ids[start : start + _DELETE_BATCH]
@@ -181,42 +181,43 @@ async def _delete_quietly(context: Context, chat_id: int, message_ids: list[int]
                 continue
 
 
-async def _forget(update: Update, context: Context) -> None:
-    user = update.effective_user
-    if user is None:
-        return
-    context.application.drop_user_data(user.id)
-    await state_repo.forget_user(await services(context).database(), user.id)
+def _forget(context: BotContext) -> None:
+    """Everything about her goes when this update is committed (and the WAL is emptied)."""
+    context.end()
+    context.turn.forgotten = True
+    context.turn.message_ids.clear()
 
 
-async def clear_chat(update: Update, context: Context) -> int:
+async def clear_chat(update: Update, context: BotContext) -> None:
     """Delete every message of this conversation and everything stored about her."""
-    t = tr(update, context)
-    chat = update.effective_chat
+    t = context.t
     await ack(update)
-    if chat is not None and is_private(update):
-        db = await services(context).database()
-        ids = await state_repo.chat_message_ids(db, chat.id)
+    chat_id = context.turn.chat_id
+    if chat_id is not None and context.turn.private:
+        ids = await state.chat_message_ids(await context.services.database(), chat_id)
+        ids += context.turn.message_ids
         if update.message is not None:
             ids.append(update.message.message_id)
-        await _delete_quietly(context, chat.id, sorted(set(ids)))
-    await _forget(update, context)
-    await say(update, context, t._("Done."), remove_reply_keyboard(), remember=False)
-    return ConversationHandler.END
+        await _delete_quietly(context, chat_id, sorted(set(ids)))
+    _forget(context)
+    await say(context, esc(t._("Done.")), remove_reply_keyboard())
+    context.turn.message_ids.clear()  # "Done." is not remembered: nothing of her stays
+    raise ApplicationHandlerStop
 
 
-async def forget_me(update: Update, context: Context) -> int:
+async def forget_me(update: Update, context: BotContext) -> None:
     """Drop everything stored about her; the chat itself stays."""
-    t = tr(update, context)
+    t = context.t
     await ack(update)
-    await _forget(update, context)
-    await say(update, context, t._("Done."), remove_reply_keyboard(), remember=False)
-    return ConversationHandler.END
+    _forget(context)
+    await say(context, esc(t._("Done.")), remove_reply_keyboard())
+    context.turn.message_ids.clear()
+    raise ApplicationHandlerStop
 
 
-async def blocked(update: Update, context: Context) -> None:
+async def blocked(update: Update, context: BotContext) -> None:
     """She blocked or deleted the bot: keep nothing about her."""
     member = update.my_chat_member
     if member is not None and member.new_chat_member.status == ChatMember.BANNED:
-        await _forget(update, context)
+        _forget(context)
     raise ApplicationHandlerStop

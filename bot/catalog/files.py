@@ -12,16 +12,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from enum import StrEnum
 from typing import Any, TypeVar
 
-from bot.core import codes
-from bot.core.durations import StayDuration, parse_duration
-from bot.core.geo import normalize
-from bot.core.model import (
+from bot.catalog.model import (
     Catalog,
     Center,
+    Disputed,
     Eligibility,
     Hotline,
+    Limit,
     Localized,
     Phone,
     Place,
@@ -29,6 +29,22 @@ from bot.core.model import (
     Region,
     Stay,
 )
+from bot.core.codes import (
+    Channel,
+    Checked,
+    Confidence,
+    Coverage,
+    Exclusion,
+    Language,
+    Need,
+    OrgType,
+    PhoneKind,
+    RegionKind,
+    Requirement,
+    Status,
+)
+from bot.core.durations import StayDuration, parse_duration
+from bot.core.geo import in_kazakhstan, normalize
 
 GEOGRAPHY_FILE = "geography.toml"
 HOTLINES_FILE = "hotlines.toml"
@@ -39,11 +55,11 @@ MAX_ID_LENGTH = 48
 _PHONE = re.compile(r"^\+7\d{10}$")
 _HOTLINE_NUMBER = re.compile(r"^\d{3,4}$|^\+7\d{10}$|^8800\d{7}$")
 _URL = re.compile(r"^https?://\S+$")
-# Kazakhstan's bounding box, with a small margin: a point outside is a typo.
-_LAT_RANGE = (40.5, 55.5)
-_LON_RANGE = (46.4, 87.4)
+# Opening hours are a short free text ("Пн–Пт 9:00–18:00"); anything longer is a mistake.
+MAX_HOURS_CHARS = 120
 _AGE_RANGE = range(10, 100)
 T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
 
 
 @dataclass(frozen=True)
@@ -121,26 +137,55 @@ class _Entry:
             self.problem(f"'{key}' is in the future")
         return value  # type: ignore[no-any-return]
 
-    def strings(self, key: str, allowed: Iterable[str] | None = None) -> tuple[str, ...]:
+    def strings(self, key: str) -> tuple[str, ...]:
         value = self._get(key, list, False) or []
         result: list[str] = []
-        allowed_set = set(allowed) if allowed is not None else None
         for item in value:
             if not isinstance(item, str) or not item.strip():
                 self.problem(f"'{key}' must hold non-empty strings")
-            elif allowed_set is not None and item not in allowed_set:
-                self.problem(f"'{key}' has unknown code {item!r} (known: {', '.join(allowed)})")  # type: ignore[arg-type]
             else:
                 result.append(item.strip())
         if len(set(result)) != len(result):
             self.problem(f"'{key}' lists a value twice")
         return tuple(result)
 
-    def code(self, key: str, allowed: tuple[str, ...], default: str | None = None) -> str:
-        value = self.text(key, required=default is None) or default or ""
-        if value and value not in allowed:
-            self.problem(f"'{key}' must be one of {', '.join(allowed)}, got {value!r}")
-        return value
+    def codes(self, key: str, kind: type[E]) -> tuple[E, ...]:
+        known = {member.value: member for member in kind}
+        result: list[E] = []
+        for item in self.strings(key):
+            if item in known:
+                result.append(known[item])
+            else:
+                self.problem(f"'{key}' has unknown code {item!r} (known: {', '.join(known)})")
+        return tuple(result)
+
+    def code(self, key: str, kind: type[E], default: E | None = None) -> E:
+        known = {member.value: member for member in kind}
+        value = self.text(key, required=default is None)
+        if not value:
+            return default if default is not None else next(iter(kind))
+        if value not in known:
+            self.problem(f"'{key}' must be one of {', '.join(known)}, got {value!r}")
+            return default if default is not None else next(iter(kind))
+        return known[value]
+
+    def limit(self, key: str) -> Limit:
+        """A number, or `{ values = [30, 34], sources = [...] }` when sources disagree."""
+        value = self._get(key, (int, dict), False)
+        if not isinstance(value, dict):
+            return value  # type: ignore[no-any-return]
+        sub = _Entry(value, self.file, self.entry, self.out)
+        numbers = sub._get("values", list, True) or []
+        if not numbers or not all(isinstance(n, int) and not isinstance(n, bool) for n in numbers):
+            self.problem(f"'{key}.values' must list one or more whole numbers")
+            numbers = [n for n in numbers if isinstance(n, int) and not isinstance(n, bool)]
+        sources = sub.strings("sources")
+        for url in sources:
+            if not _URL.match(url):
+                self.problem(f"'{key}.sources' has {url!r}, which is not an http(s) URL")
+        for other in sorted(set(value) - {"values", "sources"}):
+            self.problem(f"unknown key '{key}.{other}'")
+        return Disputed(values=tuple(sorted(set(numbers))), sources=sources) if numbers else None
 
     def finish(self) -> None:
         for key in sorted(set(self.table) - self.used):
@@ -153,14 +198,17 @@ def _check_point(entry: _Entry, lat: float | None, lon: float | None) -> None:
     elif (
         lat is not None
         and lon is not None
-        and not (_LAT_RANGE[0] <= lat <= _LAT_RANGE[1] and _LON_RANGE[0] <= lon <= _LON_RANGE[1])
+        and not in_kazakhstan(lat, lon)
     ):
         entry.problem(f"coordinates {lat}, {lon} are outside Kazakhstan")
 
 
 def _provenance(entry: _Entry) -> Provenance:
     urls = entry.strings("source_urls")
-    if not urls:
+    how = entry.code("verified_how", Checked, default=Checked.DESK)
+    # Desk research stands on public sources; an entry an admin phoned or the center
+    # confirmed stands on that check, recorded with its date and who did it.
+    if not urls and how is Checked.DESK:
         entry.problem("'source_urls' needs at least one source")
     for url in urls:
         if not _URL.match(url):
@@ -170,7 +218,8 @@ def _provenance(entry: _Entry) -> Provenance:
         source_urls=urls,
         verified_at=verified_at,
         verified_by=entry.text("verified_by", required=True),
-        confidence=entry.code("confidence", codes.CONFIDENCES, default="medium"),
+        verified_how=how,
+        confidence=entry.code("confidence", Confidence, default=Confidence.MEDIUM),
         notes=entry.text("notes"),
     )
 
@@ -223,7 +272,7 @@ def _read_geography(
         entry = _Entry(table, GEOGRAPHY_FILE, f"region {table.get('id', f'#{i + 1}')}", problems)
         region = Region(
             id=entry.text("id", required=True),
-            kind=entry.code("kind", codes.REGION_KINDS),
+            kind=entry.code("kind", RegionKind),
             name=entry.localized("name", required=True),
             name_en=entry.text("name_en"),
             aliases=entry.strings("aliases"),
@@ -261,8 +310,9 @@ def _read_hotlines(doc: dict[str, Any], problems: list[Problem]) -> list[Hotline
             purpose=entry.localized("purpose", required=True),
             hours=entry.text("hours"),
             free=entry.flag("free"),
-            channels=entry.strings("channels", codes.CHANNELS),
-            needs=entry.strings("needs", codes.NEEDS),
+            anonymous=entry.flag("anonymous"),
+            channels=entry.codes("channels", Channel),
+            needs=entry.codes("needs", Need),
             provenance=_provenance(entry),
         )
         if hotline.number and not _HOTLINE_NUMBER.match(hotline.number):
@@ -282,44 +332,70 @@ def _read_phones(entry: _Entry) -> tuple[Phone, ...]:
         sub = _Entry(table, entry.file, f"{entry.entry} phone #{j + 1}", entry.out)
         phone = Phone(
             number=sub.text("number", required=True),
-            kind=sub.code("kind", codes.PHONE_KINDS, default="voice"),
+            kind=sub.code("kind", PhoneKind, default=PhoneKind.VOICE),
             hours=sub.text("hours"),
-            languages=sub.strings("languages", codes.LANGUAGES),
-            source=sub.text("source", required=True),
+            languages=sub.codes("languages", Language),
+            source=sub.text("source"),
         )
-        if phone.number and not _PHONE.match(phone.number):
-            sub.problem(f"number {phone.number!r} is not in international form +7XXXXXXXXXX")
+        problem = phone_problem(phone.number)
+        if problem:
+            sub.problem(problem)
         if phone.source and not _URL.match(phone.source):
             sub.problem(f"source {phone.source!r} is not an http(s) URL")
+        if len(phone.hours) > MAX_HOURS_CHARS:
+            sub.problem(f"'hours' is longer than {MAX_HOURS_CHARS} characters")
         sub.finish()
         phones.append(phone)
     return tuple(phones)
 
 
+def phone_problem(number: str) -> str | None:
+    """What is wrong with a phone number, or None when it is in +7XXXXXXXXXX form."""
+    if _PHONE.match(number):
+        return None
+    return f"number {number!r} is not in international form +7XXXXXXXXXX"
+
+
+def _limits(rules: Eligibility) -> dict[str, tuple[int, int] | None]:
+    """Each limit as (lowest, highest) value, whether confirmed or disputed."""
+
+    def span(value: Limit) -> tuple[int, int] | None:
+        if value is None:
+            return None
+        if isinstance(value, Disputed):
+            return value.low, value.high
+        return value, value
+
+    return {
+        "mother_age_min": span(rules.mother_age_min),
+        "mother_age_max": span(rules.mother_age_max),
+        "child_age_min_months": span(rules.child_age_min_months),
+        "child_age_max_months": span(rules.child_age_max_months),
+    }
+
+
 def _check_center(entry: _Entry, center: Center) -> None:
-    rules = center.eligibility
+    limits = _limits(center.eligibility)
     for key in ("mother_age_min", "mother_age_max"):
-        value = getattr(rules, key)
-        if value is not None and value not in _AGE_RANGE:
-            entry.problem(f"'{key}' = {value} is not a plausible age")
-    if None not in (rules.mother_age_min, rules.mother_age_max) and (
-        rules.mother_age_min > rules.mother_age_max  # type: ignore[operator]
-    ):
+        span = limits[key]
+        if span is not None and not (span[0] in _AGE_RANGE and span[1] in _AGE_RANGE):
+            entry.problem(f"'{key}' = {span[0] if span[0] not in _AGE_RANGE else span[1]} is not a plausible age")
+    low, high = limits["mother_age_min"], limits["mother_age_max"]
+    if low is not None and high is not None and low[0] > high[1]:
         entry.problem("'mother_age_min' is greater than 'mother_age_max'")
     for key in ("child_age_min_months", "child_age_max_months"):
-        value = getattr(rules, key)
-        if value is not None and not 0 <= value <= 18 * 12:
-            entry.problem(f"'{key}' = {value} is not between 0 and 216 months")
-    if None not in (rules.child_age_min_months, rules.child_age_max_months) and (
-        rules.child_age_min_months > rules.child_age_max_months  # type: ignore[operator]
-    ):
+        span = limits[key]
+        if span is not None and not (0 <= span[0] and span[1] <= 18 * 12):
+            entry.problem(f"'{key}' = {span[1]} is not between 0 and 216 months")
+    low, high = limits["child_age_min_months"], limits["child_age_max_months"]
+    if low is not None and high is not None and low[0] > high[1]:
         entry.problem("'child_age_min_months' is greater than 'child_age_max_months'")
     stay = center.stay
     if stay.min and stay.max and stay.min > stay.max:
         entry.problem("'stay_min' is longer than 'stay_max'")
     if stay.max_exceptional and (not stay.max or stay.max_exceptional <= stay.max):
         entry.problem("'stay_max_exceptional' needs a shorter 'stay_max'")
-    if center.shelter is False and (stay.max or "shelter" in center.needs):
+    if center.shelter is False and (stay.max or Need.SHELTER in center.needs):
         entry.problem("a center without shelter has no 'shelter' need and no stay limits")
     if not center.needs:
         entry.problem("'needs' lists nothing the center offers")
@@ -327,11 +403,13 @@ def _check_center(entry: _Entry, center: Center) -> None:
         for lang in ("kk", "ru"):
             if len(getattr(center, field).get(lang)) > limit:
                 entry.problem(f"'{field}_{lang}' is longer than {limit} characters")
-    if center.status != "active" and not center.status_reason:
+    if len(center.hours) > MAX_HOURS_CHARS:
+        entry.problem(f"'hours' is longer than {MAX_HOURS_CHARS} characters")
+    if center.status != Status.ACTIVE and not center.status_reason:
         entry.problem("a center that is not active needs 'status_reason_kk'/'status_reason_ru'")
-    if center.coverage == "city" and not center.place:
+    if center.coverage == Coverage.CITY and not center.place:
         entry.problem("coverage 'city' needs a 'place'")
-    if center.coverage != "national" and not center.region:
+    if center.coverage != Coverage.NATIONAL and not center.region:
         entry.problem(f"coverage '{center.coverage}' needs a 'region'")
     if center.website and not _URL.match(center.website):
         entry.problem(f"website {center.website!r} is not an http(s) URL")
@@ -339,22 +417,27 @@ def _check_center(entry: _Entry, center: Center) -> None:
         entry.problem("coordinates of a building are given only when its address is public")
     if center.address_public and not center.address:
         entry.problem("'address_public' is true but there is no address")
+    if any(not phone.source for phone in center.phones) and (
+        center.provenance.verified_how is Checked.DESK
+    ):
+        entry.problem("a phone without a 'source' needs 'verified_how' = 'phoned' or 'center'")
     _check_point(entry, center.lat, center.lon)
 
 
-def _read_center(doc: dict[str, Any], name: str, problems: list[Problem]) -> Center:
+def read_center_table(doc: dict[str, Any], name: str, problems: list[Problem]) -> Center:
+    """One center from its data file's table, every problem recorded."""
     entry = _Entry(doc, name, f"center {doc.get('id', '?')}", problems)
     center = Center(
         id=entry.text("id", required=True),
         name=entry.localized("name", required=True),
         summary=entry.localized("summary", required=True),
-        org_type=entry.code("org_type", codes.ORG_TYPES),
-        status=entry.code("status", codes.STATUSES, default="active"),
+        org_type=entry.code("org_type", OrgType),
+        status=entry.code("status", Status, default=Status.ACTIVE),
         status_reason=entry.localized("status_reason"),
-        coverage=entry.code("coverage", codes.COVERAGES),
+        coverage=entry.code("coverage", Coverage),
         place=entry.text("place") or None,
         region=entry.text("region") or None,
-        needs=entry.strings("needs", codes.NEEDS),
+        needs=entry.codes("needs", Need),
         shelter=entry.flag("shelter"),
         stay=Stay(
             min=_duration(entry, "stay_min"),
@@ -362,15 +445,16 @@ def _read_center(doc: dict[str, Any], name: str, problems: list[Problem]) -> Cen
             max_exceptional=_duration(entry, "stay_max_exceptional"),
         ),
         eligibility=Eligibility(
-            mother_age_min=entry.integer("mother_age_min"),
-            mother_age_max=entry.integer("mother_age_max"),
-            child_age_min_months=entry.integer("child_age_min_months"),
-            child_age_max_months=entry.integer("child_age_max_months"),
+            mother_age_min=entry.limit("mother_age_min"),
+            mother_age_max=entry.limit("mother_age_max"),
+            child_age_min_months=entry.limit("child_age_min_months"),
+            child_age_max_months=entry.limit("child_age_max_months"),
             accepts_pregnant=entry.flag("accepts_pregnant"),
-            exclusions=entry.strings("exclusions", codes.EXCLUSIONS),
-            requirements=entry.strings("requirements", codes.REQUIREMENTS),
+            exclusions=entry.codes("exclusions", Exclusion),
+            requirements=entry.codes("requirements", Requirement),
         ),
         phones=_read_phones(entry),
+        hours=entry.text("hours"),
         website=entry.text("website"),
         address=entry.localized("address"),
         address_public=bool(entry.flag("address_public")),
@@ -473,7 +557,7 @@ def read_catalog(root: Path) -> tuple[Catalog, list[Problem]]:
         doc = _read_toml(path, root, problems)
         if doc is None:
             continue
-        center = _read_center(doc, f"{CENTERS_DIR}/{path.name}", problems)
+        center = read_center_table(doc, f"{CENTERS_DIR}/{path.name}", problems)
         if center.id and center.id != path.stem:
             problems.append(
                 Problem(
@@ -484,6 +568,21 @@ def read_catalog(root: Path) -> tuple[Catalog, list[Problem]]:
             )
         centers.append(center)
     catalog = Catalog(tuple(regions), tuple(places), tuple(centers), tuple(hotlines))
+    _check_references(catalog, problems)
+    return catalog, problems
+
+
+def catalog_from_tables(
+    geography: dict[str, Any], hotlines: dict[str, Any], centers: list[dict[str, Any]]
+) -> tuple[Catalog, list[Problem]]:
+    """A catalog from tables in the data files' layout (used to migrate older databases)."""
+    problems: list[Problem] = []
+    regions, places = _read_geography(geography, problems)
+    lines = _read_hotlines(hotlines, problems)
+    read = [read_center_table(t, f"{CENTERS_DIR}/{t.get('id')}.toml", problems) for t in centers]
+    catalog = Catalog(
+        tuple(regions), tuple(places), tuple(sorted(read, key=lambda c: c.id)), tuple(lines)
+    )
     _check_references(catalog, problems)
     return catalog, problems
 

@@ -6,20 +6,35 @@ exactly as a person would leave them out.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
-from bot.catalog_files import CENTERS_DIR, GEOGRAPHY_FILE, HOTLINES_FILE
-from bot.core.model import Catalog, Center, Localized, Provenance
+from bot.catalog.files import CENTERS_DIR, GEOGRAPHY_FILE, HOTLINES_FILE
+from bot.catalog.model import Catalog, Center, Disputed, Limit, Localized, Provenance
+from bot.core.codes import Checked
 
 
 def _put(table: dict[str, Any], key: str, value: Any) -> None:
     """Write only what is known: empty text, empty lists and None stay out of the file."""
     if value is None or value == "" or value == () or value == []:
         return
-    table[key] = list(value) if isinstance(value, tuple) else value
+    if isinstance(value, tuple):
+        value = [str(v) if isinstance(v, StrEnum) else v for v in value]
+    elif isinstance(value, StrEnum):
+        value = str(value)
+    table[key] = value
+
+
+def _put_limit(table: dict[str, Any], key: str, value: Limit) -> None:
+    if isinstance(value, Disputed):
+        limit: dict[str, Any] = {"values": list(value.values)}
+        _put(limit, "sources", value.sources)
+        table[key] = limit
+    else:
+        _put(table, key, value)
 
 
 def _put_localized(table: dict[str, Any], key: str, value: Localized) -> None:
@@ -32,6 +47,8 @@ def _put_provenance(table: dict[str, Any], provenance: Provenance) -> None:
     _put(table, "source_urls", provenance.source_urls)
     _put(table, "verified_at", provenance.verified_at)
     _put(table, "verified_by", provenance.verified_by)
+    if provenance.verified_how != Checked.DESK:
+        _put(table, "verified_how", provenance.verified_how)
     _put(table, "notes", provenance.notes)
 
 
@@ -53,12 +70,14 @@ def center_to_table(center: Center) -> dict[str, Any]:
                       ("stay_max_exceptional", center.stay.max_exceptional)):  # fmt: skip
         _put(table, key, stay.iso if stay else None)
     rules = center.eligibility
-    eligibility_keys = (
-        "mother_age_min", "mother_age_max", "child_age_min_months", "child_age_max_months",
-        "accepts_pregnant", "exclusions", "requirements",
-    )  # fmt: skip
-    for key in eligibility_keys:
-        _put(table, key, getattr(rules, key))
+    _put_limit(table, "mother_age_min", rules.mother_age_min)
+    _put_limit(table, "mother_age_max", rules.mother_age_max)
+    _put_limit(table, "child_age_min_months", rules.child_age_min_months)
+    _put_limit(table, "child_age_max_months", rules.child_age_max_months)
+    _put(table, "accepts_pregnant", rules.accepts_pregnant)
+    _put(table, "exclusions", rules.exclusions)
+    _put(table, "requirements", rules.requirements)
+    _put(table, "hours", center.hours)
     _put(table, "website", center.website)
     _put_localized(table, "address", center.address)
     if center.address_public:
@@ -114,6 +133,7 @@ def _hotlines_doc(catalog: Catalog) -> dict[str, Any]:
         _put_localized(table, "purpose", hotline.purpose)
         _put(table, "hours", hotline.hours)
         _put(table, "free", hotline.free)
+        _put(table, "anonymous", hotline.anonymous)
         _put(table, "channels", hotline.channels)
         _put(table, "needs", hotline.needs)
         _put_provenance(table, hotline.provenance)

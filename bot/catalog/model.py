@@ -1,0 +1,232 @@
+"""The catalog as plain, immutable, typed data: what the data files hold and what matching reads.
+
+The structs are msgspec `Struct`s: compact in memory (a catalog of 100,000 centers must fit),
+and the database keeps every entry as the struct's own JSON, so the schema is written here
+once and the storage never maps it by hand. The data files' flat TOML layout is read and
+written by `bot.catalog.files` and `bot.catalog.writer`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import msgspec
+
+from bot.core.codes import (
+    Channel,
+    Checked,
+    Confidence,
+    Coverage,
+    Exclusion,
+    Language,
+    Need,
+    OrgType,
+    PhoneKind,
+    RegionKind,
+    Requirement,
+    Status,
+)
+from bot.core.durations import StayDuration
+
+
+class Localized(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A text in Kazakh and Russian; either may be empty when unknown."""
+
+    kk: str = ""
+    ru: str = ""
+
+    def get(self, lang: str) -> str:
+        """The text in `lang`, falling back to the other language rather than to nothing."""
+        first, second = (self.kk, self.ru) if lang == Language.KK else (self.ru, self.kk)
+        return first or second
+
+    def __bool__(self) -> bool:
+        return bool(self.kk or self.ru)
+
+
+class Region(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A first-level unit: one of 17 regions or 3 cities of republican significance."""
+
+    id: str
+    kind: RegionKind
+    name: Localized
+    name_en: str = ""
+    aliases: tuple[str, ...] = ()
+    admin_center: str
+
+
+class Place(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A city, town or village; coordinates are approximate and may be unknown."""
+
+    id: str
+    region: str
+    name: Localized
+    name_en: str = ""
+    aliases: tuple[str, ...] = ()
+    lat: float | None = None
+    lon: float | None = None
+
+
+class Phone(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One contact number of a center, with where it comes from."""
+
+    number: str
+    kind: PhoneKind = PhoneKind.VOICE
+    hours: str = ""
+    languages: tuple[Language, ...] = ()
+    # A URL for a published number; empty when an admin phoned or the center gave it.
+    source: str = ""
+
+
+class Disputed(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A limit the sources disagree on, or that nobody has confirmed.
+
+    It is never a reason to leave a mother out: the card shows it as something to ask by
+    phone ("age up to 30–34, check by phone").
+    """
+
+    values: tuple[int, ...]
+    sources: tuple[str, ...] = ()
+
+    @property
+    def low(self) -> int:
+        return min(self.values)
+
+    @property
+    def high(self) -> int:
+        return max(self.values)
+
+
+# A limit is a confirmed number, a disputed one, or unknown (None: no limit known).
+Limit = int | Disputed | None
+
+
+class Eligibility(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """Who a center accepts; None means the sources say nothing."""
+
+    mother_age_min: Limit = None
+    mother_age_max: Limit = None
+    child_age_min_months: Limit = None
+    child_age_max_months: Limit = None
+    accepts_pregnant: bool | None = None
+    exclusions: tuple[Exclusion, ...] = ()
+    requirements: tuple[Requirement, ...] = ()
+
+
+class Stay(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """How long a shelter lets a mother live there."""
+
+    min: StayDuration | None = None
+    max: StayDuration | None = None
+    max_exceptional: StayDuration | None = None
+
+
+class Provenance(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """Where the facts come from, and how, when and by whom they were last checked."""
+
+    source_urls: tuple[str, ...] = ()
+    verified_at: date
+    verified_by: str
+    verified_how: Checked = Checked.DESK
+    confidence: Confidence = Confidence.MEDIUM
+    notes: str = ""
+
+
+class Center(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """An organisation a mother can turn to."""
+
+    id: str
+    name: Localized
+    summary: Localized
+    org_type: OrgType
+    status: Status = Status.ACTIVE
+    status_reason: Localized = Localized()
+    coverage: Coverage
+    place: str | None = None
+    region: str | None = None
+    needs: tuple[Need, ...]
+    shelter: bool | None = None
+    stay: Stay = Stay()
+    eligibility: Eligibility = Eligibility()
+    phones: tuple[Phone, ...] = ()
+    hours: str = ""
+    website: str = ""
+    address: Localized = Localized()
+    address_public: bool = False
+    lat: float | None = None
+    lon: float | None = None
+    provenance: Provenance
+
+    @property
+    def shown_address(self) -> Localized:
+        """The address only where the center itself publishes it; shelters often hide theirs."""
+        return self.address if self.address_public else Localized()
+
+
+class Hotline(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A national phone line."""
+
+    id: str
+    number: str
+    emergency: bool = False
+    name: Localized
+    purpose: Localized
+    hours: str = ""
+    free: bool | None = None
+    # Lines where she may stay anonymous; the SOS text says so only under these.
+    anonymous: bool | None = None
+    channels: tuple[Channel, ...] = ()
+    needs: tuple[Need, ...] = ()
+    provenance: Provenance
+
+
+class Catalog:
+    """Everything the bot knows, loaded once and shared read-only between updates."""
+
+    __slots__ = ("_centers", "_places", "_regions", "centers", "hotlines", "places", "regions")
+
+    def __init__(
+        self,
+        regions: tuple[Region, ...] = (),
+        places: tuple[Place, ...] = (),
+        centers: tuple[Center, ...] = (),
+        hotlines: tuple[Hotline, ...] = (),
+    ) -> None:
+        self.regions = regions
+        self.places = places
+        self.centers = centers
+        self.hotlines = hotlines
+        self._regions = {r.id: r for r in regions}
+        self._places = {p.id: p for p in places}
+        self._centers = {c.id: c for c in centers}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Catalog):
+            return NotImplemented
+        return (self.regions, self.places, self.centers, self.hotlines) == (
+            other.regions,
+            other.places,
+            other.centers,
+            other.hotlines,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def region(self, region_id: str) -> Region | None:
+        """The region with this id, if any."""
+        return self._regions.get(region_id)
+
+    def place(self, place_id: str) -> Place | None:
+        """The place with this id, if any."""
+        return self._places.get(place_id)
+
+    def center(self, center_id: str) -> Center | None:
+        """The center with this id, if any."""
+        return self._centers.get(center_id)
+
+    def with_center(self, changed: Center) -> Catalog:
+        """A new catalog with this center added or replaced, in id order."""
+        centers = {c.id: c for c in self.centers}
+        centers[changed.id] = changed
+        ordered = tuple(centers[key] for key in sorted(centers))
+        return Catalog(self.regions, self.places, ordered, self.hotlines)

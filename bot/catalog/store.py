@@ -1,0 +1,130 @@
+"""The catalog in SQLite: every entry is stored as its model's own JSON document.
+
+The schema lives in `bot.catalog.model` only: msgspec encodes and decodes the structs, so
+adding a field to a center never touches this module or a migration. Entries are written
+after validation (data files, uploads, admin edits) and read back typed; the bot always
+loads the catalog whole and matches in memory.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import aiosqlite
+import msgspec
+
+from bot.catalog.model import Catalog, Center, Hotline, Place, Region
+from bot.core.durations import StayDuration, parse_duration
+from bot.storage.db import Database
+
+_KINDS = ("region", "place", "center", "hotline")
+_CHUNK = 2000
+
+
+def _encode_hook(value: Any) -> Any:
+    if isinstance(value, StayDuration):
+        return value.iso  # as the data file writes it
+    raise NotImplementedError(f"cannot store {type(value).__name__}")
+
+
+def _decode_hook(kind: type, value: Any) -> Any:
+    if kind is StayDuration and isinstance(value, str):
+        return parse_duration(value)
+    raise NotImplementedError(f"cannot read {kind.__name__}")
+
+
+_ENCODER = msgspec.json.Encoder(enc_hook=_encode_hook)
+_DECODERS: dict[str, msgspec.json.Decoder[Any]] = {
+    "region": msgspec.json.Decoder(Region, dec_hook=_decode_hook),
+    "place": msgspec.json.Decoder(Place, dec_hook=_decode_hook),
+    "center": msgspec.json.Decoder(Center, dec_hook=_decode_hook),
+    "hotline": msgspec.json.Decoder(Hotline, dec_hook=_decode_hook),
+}
+
+
+def encode_entry(entry: Region | Place | Center | Hotline) -> bytes:
+    """An entry as its JSON document (also what history records as old and new values)."""
+    return _ENCODER.encode(entry)
+
+
+def decode_center(doc: bytes | str) -> Center:
+    """A center back from its JSON document."""
+    center: Center = _DECODERS["center"].decode(doc)
+    return center
+
+
+def _rows(catalog: Catalog) -> list[tuple[str, str, int, bytes]]:
+    rows: list[tuple[str, str, int, bytes]] = []
+    for kind, entries in (
+        ("region", catalog.regions),
+        ("place", catalog.places),
+        ("center", catalog.centers),
+        ("hotline", catalog.hotlines),
+    ):
+        rows += [(kind, e.id, i, _ENCODER.encode(e)) for i, e in enumerate(entries)]
+    return rows
+
+
+async def bump_revision(conn: aiosqlite.Connection) -> None:
+    """Tell every process (the bot, the CLI) that the catalog changed."""
+    await conn.execute(
+        "UPDATE catalog_meta SET revision = revision + 1, changed_at = ? WHERE id = 1",
+        (time.time(),),
+    )
+
+
+async def replace_catalog(db: Database, catalog: Catalog) -> None:
+    """Swap the stored catalog for `catalog` atomically: on any error nothing changes."""
+    async with db.transaction() as conn:
+        await bump_revision(conn)
+        await conn.execute("DELETE FROM catalog_entries")
+        await conn.executemany(
+            "INSERT INTO catalog_entries (kind, id, position, doc) VALUES (?, ?, ?, ?)",
+            _rows(catalog),
+        )
+
+
+async def put_center(conn: aiosqlite.Connection, center: Center) -> None:
+    """Add or replace one center inside the caller's transaction (admin edits)."""
+    await conn.execute(
+        "INSERT INTO catalog_entries (kind, id, position, doc) VALUES ('center', ?, 0, ?)"
+        " ON CONFLICT(kind, id) DO UPDATE SET doc = excluded.doc",
+        (center.id, _ENCODER.encode(center)),
+    )
+    await bump_revision(conn)
+
+
+async def catalog_revision(db: Database) -> int:
+    """How many times the catalog has been changed; differs when anyone changed it."""
+    async with db.conn.execute("SELECT revision FROM catalog_meta WHERE id = 1") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def catalog_is_empty(db: Database) -> bool:
+    """True for a new database that has not been seeded yet."""
+    async with db.conn.execute(
+        "SELECT COUNT(*) FROM catalog_entries WHERE kind = 'region'"
+    ) as cursor:
+        row = await cursor.fetchone()
+    return row is None or row[0] == 0
+
+
+async def load_catalog(db: Database) -> Catalog:
+    """The stored catalog: geography and hotlines in file order, centers by id."""
+    found: dict[str, list[Any]] = {kind: [] for kind in _KINDS}
+    async with db.conn.execute(
+        "SELECT kind, doc FROM catalog_entries ORDER BY kind, position, id"
+    ) as cursor:
+        # In chunks: one trip to the database thread per chunk, and a catalog of 100,000
+        # centers never sits in memory twice (as text and as structs).
+        while rows := await cursor.fetchmany(_CHUNK):
+            for kind, doc in rows:
+                found[kind].append(_DECODERS[kind].decode(doc))
+    return Catalog(
+        tuple(found["region"]),
+        tuple(found["place"]),
+        tuple(sorted(found["center"], key=lambda c: c.id)),
+        tuple(found["hotline"]),
+    )

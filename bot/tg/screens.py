@@ -1,0 +1,282 @@
+"""Every screen of the conversation, built from her session: one function per step.
+
+A screen is one message: two neutral lines first (phones show them on the lock screen),
+then the question or the results, then the buttons — the step's own, then 🆘 and the
+language switch, always. Buttons carry `<step>:<value>`, so a tap says which question it
+answers and an old button can be recognised as old.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, KeyboardButton, ReplyKeyboardMarkup
+
+from bot.catalog.model import Catalog
+from bot.core.answers import Answers, Step
+from bot.core.codes import Language, Need
+from bot.core.durations import parse_duration
+from bot.core.matching import MatchResult
+from bot.core.session import Session, View
+from bot.i18n import N_, Translator, translator
+from bot.render import (
+    MAX_MESSAGE,
+    NEED_LABELS,
+    center_card,
+    esc,
+    fill,
+    hotlines_block,
+    location_name,
+    pages,
+    summary_line,
+)
+from bot.tg.send import Screen, button, keyboard, sos_button
+
+# Age buttons: a typed number works too. Ranges answer with their upper end, which never
+# promises a center that would turn her away for being too old.
+AGE_BUTTONS: tuple[tuple[str, int], ...] = (
+    ("≤14", 14), ("15", 15), ("16", 16), ("17", 17),
+    ("18", 18), ("19", 19), ("20", 20), ("21", 21),
+    ("22–25", 25), ("26–30", 30), ("31–35", 35), ("36+", 36),
+)  # fmt: skip
+# Child buttons answer with the upper end of each range, for the same reason.
+CHILD_BUTTONS: tuple[tuple[str, int], ...] = (
+    (N_("Under 6 months"), 5),
+    (N_("6–12 months"), 12),
+    (N_("1–1.5 years"), 18),
+    (N_("Older than 1.5 years"), 24),
+)
+LANGUAGE_LABELS = {Language.KK: "Қазақша", Language.RU: "Русский"}
+# Shown before she has a language, so it is in both, untranslated.
+CHOOSE_LANGUAGE = "Тілді таңдаңыз / Выберите язык:"
+LANGUAGE_SWITCH = "🌐 Қазақша / Русский"
+BIG_CITIES = ("almaty", "astana", "shymkent", "karaganda", "aktobe", "taraz", "pavlodar", "oskemen")
+_QUESTIONS = (Step.AGE, Step.CHILD, Step.PLACE, Step.NEEDS)
+
+
+def bottom_row(t: Translator) -> list[InlineKeyboardButton]:
+    """🆘 and the language switch: on every screen."""
+    lang = Language(t.lang)
+    return [sos_button(t), button(LANGUAGE_SWITCH, f"{Step.LANGUAGE}:{lang.other}")]
+
+
+def greeting() -> str:
+    """The greeting in both languages: neutral, and she sees at once both are spoken."""
+    parts = []
+    for lang in (Language.KK, Language.RU):
+        t = translator(lang)
+        parts.append(
+            esc(t._("Hello! I am Ana Komek."))
+            + "\n"
+            + esc(
+                t._(
+                    "I help young mothers and pregnant women find a place to live, support and "
+                    "advice near them. It is free and you do not have to give your name."
+                )
+            )
+        )
+    return "\n\n".join(parts)
+
+
+def child_label(months: int | None, pregnant: bool | None, t: Translator) -> str:
+    """Her child's answer as she chose it."""
+    if pregnant:
+        return t._("I am pregnant")
+    for label, value in CHILD_BUTTONS:
+        if value == months:
+            return t._(label)
+    return t.duration(parse_duration(f"P{months or 0}M"))
+
+
+def answers_line(answers: Answers, catalog: Catalog, t: Translator) -> str:
+    """What she has answered so far, in neutral words (needs are never on these lines)."""
+    parts = []
+    if answers.age is not None:
+        parts.append(fill(t._("Age: {age}"), age=answers.age))
+    if answers.pregnant is not None:
+        parts.append(
+            fill(t._("Child: {child}"), child=child_label(answers.child_months, answers.pregnant, t))
+        )
+    if answers.region is not None:
+        name = location_name(catalog, answers.place, answers.region, t)
+        parts.append(fill(t._("Place: {place}"), place=name))
+    return " · ".join(parts)
+
+
+def _head(step: Step, answers: Answers, catalog: Catalog, t: Translator) -> list[str]:
+    """The two neutral lines every question starts with."""
+    number = _QUESTIONS.index(step) + 1
+    return [
+        fill(t._("Ana Komek · question {number} of {total}"), number=number, total=len(_QUESTIONS)),
+        answers_line(answers, catalog, t),
+    ]
+
+
+def _page(head: list[str], hint: str, body: str) -> str:
+    lines = [*head, ""]
+    if hint:
+        lines += [f"<i>{hint}</i>", ""]
+    return "\n".join([*lines, body])
+
+
+def language_screen(first: Language) -> Screen:
+    """Greeting and the two languages, hers first."""
+    order = [first, first.other]
+    rows = [[button(LANGUAGE_LABELS[lang], f"{Step.LANGUAGE}:{lang}") for lang in order]]
+    rows.append([sos_button(translator(first))])
+    return Screen(f"{greeting()}\n\n{CHOOSE_LANGUAGE}", keyboard(rows))
+
+
+def age_screen(session: Session, catalog: Catalog, t: Translator, hint: str) -> Screen:
+    answers = session.answers
+    head = _head(Step.AGE, answers, catalog, t)
+    if session.view is View.AGE_CONFIRM and session.pending_age is not None:
+        years = session.pending_age
+        rows = [
+            [button(t._("Yes, that's right"), f"{Step.AGE}:{years}"),
+             button(t._("No, change it"), f"{Step.AGE}:again")],
+            bottom_row(t),
+        ]  # fmt: skip
+        body = fill(t._("You wrote {age}. Is that your age?"), age=years)
+        return Screen(_page(head, hint, body), keyboard(rows))
+    rows = [
+        [button(label, f"{Step.AGE}:{value}") for label, value in AGE_BUTTONS[i : i + 4]]
+        for i in range(0, len(AGE_BUTTONS), 4)
+    ]
+    body = esc(t._("How old are you? Tap a button or type your age."))
+    return Screen(_page(head, hint, body), keyboard([*rows, bottom_row(t)]))
+
+
+def child_screen(session: Session, catalog: Catalog, t: Translator, hint: str) -> Screen:
+    rows = [[button(t._("I am pregnant"), f"{Step.CHILD}:pregnant")]]
+    pairs = [button(t._(label), f"{Step.CHILD}:{months}") for label, months in CHILD_BUTTONS]
+    rows += [pairs[0:2], pairs[2:4], bottom_row(t)]
+    body = esc(
+        t._(
+            "Are you pregnant, or how old is your child? Tap a button or type, "
+            "for example: 3 months, 1.5 years."
+        )
+    )
+    return Screen(_page(_head(Step.CHILD, session.answers, catalog, t), hint, body), keyboard(rows))
+
+
+def place_screen(session: Session, catalog: Catalog, t: Translator, hint: str) -> Screen:
+    head = _head(Step.PLACE, session.answers, catalog, t)
+    if session.view is View.REGIONS:
+        regions = sorted(catalog.regions, key=lambda r: r.name.get(t.lang))
+        buttons = [button(r.name.get(t.lang), f"{Step.PLACE}:r:{r.id}") for r in regions]
+        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+        rows += [[button(t._("⬅️ Back"), f"{Step.PLACE}:back")], bottom_row(t)]
+        return Screen(_page(head, hint, esc(t._("Choose your region:"))), keyboard(rows))
+    if session.view is View.LOCATION:
+        location_keyboard = ReplyKeyboardMarkup(
+            [[KeyboardButton(t._("📍 Send my location"), request_location=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+        body = esc(
+            t._("Tap the button below to send your location: I will find the nearest places.")
+        )
+        return Screen(_page(head, hint, body), location_keyboard)
+    cities = [catalog.place(pid) for pid in BIG_CITIES]
+    buttons = [button(p.name.get(t.lang), f"{Step.PLACE}:{p.id}") for p in cities if p is not None]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append(
+        [button(t._("Another region…"), f"{Step.PLACE}:regions"),
+         button(t._("📍 Near me"), f"{Step.PLACE}:geo")]
+    )  # fmt: skip
+    rows.append(bottom_row(t))
+    body = esc(
+        t._("Where are you now? Tap your city, choose a region, or type the name of the place.")
+    )
+    return Screen(_page(head, hint, body), keyboard(rows))
+
+
+def needs_keyboard(picked: tuple[Need, ...], t: Translator) -> list[list[InlineKeyboardButton]]:
+    rows = [
+        [button(("✅ " if need in picked else "") + t._(NEED_LABELS[need]), f"{Step.NEEDS}:{need}")]
+        for need in Need
+    ]
+    rows.append([button(t._("Done ➡️"), f"{Step.NEEDS}:done")])
+    return rows
+
+
+def needs_screen(session: Session, catalog: Catalog, t: Translator, hint: str) -> Screen:
+    picked = session.picked if session.picked is not None else session.answers.needs
+    body = esc(t._("What do you need? Choose one or more, then tap “Done”."))
+    rows = [*needs_keyboard(picked, t), bottom_row(t)]
+    return Screen(_page(_head(Step.NEEDS, session.answers, catalog, t), hint, body), keyboard(rows))
+
+
+def question_screen(session: Session, catalog: Catalog, t: Translator, hint: str = "") -> Screen:
+    """The screen of the question she is at (not RESULTS: see `results_screen`)."""
+    step = session.answers.missing()
+    match step:
+        case Step.LANGUAGE:
+            return language_screen(Language(t.lang))
+        case Step.AGE:
+            return age_screen(session, catalog, t, hint)
+        case Step.CHILD:
+            return child_screen(session, catalog, t, hint)
+        case Step.PLACE:
+            return place_screen(session, catalog, t, hint)
+        case Step.NEEDS | Step.RESULTS:
+            return needs_screen(session, catalog, t, hint)
+
+
+def change_screen(session: Session, catalog: Catalog, t: Translator) -> Screen:
+    """Which answer to change, under the results."""
+    prefix = f"{Step.RESULTS}:edit"
+    rows = [
+        [button(t._("My age"), f"{prefix}:{Step.AGE}"),
+         button(t._("My child"), f"{prefix}:{Step.CHILD}")],
+        [button(t._("My place"), f"{prefix}:{Step.PLACE}"),
+         button(t._("What I need"), f"{prefix}:{Step.NEEDS}")],
+        [button(t._("⬅️ Back"), f"{Step.RESULTS}:back")],
+        bottom_row(t),
+    ]  # fmt: skip
+    head = [esc(t._("Ana Komek")), answers_line(session.answers, catalog, t)]
+    return Screen(_page(head, "", esc(t._("What would you like to change?"))), keyboard(rows))
+
+
+def results_screen(
+    session: Session, result: MatchResult, catalog: Catalog, t: Translator, where: str
+) -> Screen:
+    """One page of results: summary, up to three cards, the national lines, what next."""
+    lines_block = "\n".join([esc(t._("Phone lines for all of Kazakhstan:")),
+                             hotlines_block(result.hotlines, t)])  # fmt: skip
+    head = [esc(t._("Ana Komek")), answers_line(session.answers, catalog, t)]
+    fixed = len(_page(head, "", "")) + len(lines_block) + 400  # summary and spacing
+    spans = pages(result, catalog, t, MAX_MESSAGE - fixed) or [range(0, 0)]
+    page = min(session.page, len(spans) - 1)
+    session.page = page
+    shown = spans[page]
+    total = len(result.matches)
+    parts = [summary_line(result, where, t)]
+    if total:
+        parts.append(
+            fill(t._("Options {first}–{last} of {total}:"), first=shown.start + 1,
+                 last=shown.stop, total=total)
+        )  # fmt: skip
+    parts += [center_card(result.matches[i], catalog, t, i + 1) for i in shown]
+    parts.append(lines_block)
+    rows: list[list[InlineKeyboardButton]] = []
+    nav = []
+    if page > 0:
+        nav.append(button(t._("⬅️ Back"), f"{Step.RESULTS}:page:{page - 1}"))
+    if page + 1 < len(spans):
+        remaining = total - shown.stop
+        nav.append(
+            button(
+                t.ngettext("Show {count} more", "Show {count} more", remaining).format(
+                    count=remaining
+                ),
+                f"{Step.RESULTS}:page:{page + 1}",
+            )
+        )  # fmt: skip
+    rows.append(nav)
+    rows.append(
+        [button(t._("✏️ Change an answer"), f"{Step.RESULTS}:change"),
+         button(t._("🔄 Start over"), "restart")]
+    )  # fmt: skip
+    rows.append(bottom_row(t))
+    rows.append([button(t._("🧹 Clear this chat"), "clear")])
+    return Screen(_page(head, "", "\n\n".join(parts)), keyboard(rows))

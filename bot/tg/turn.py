@@ -1,0 +1,88 @@
+"""One update's unit of work: who it is from, her conversation, and what it will write.
+
+The update processor opens a `Turn` before the handlers run and commits it after them, in
+one transaction; handlers reach it through `BotContext.turn`. It travels in a context
+variable because PTB builds the handlers' context itself; the variable belongs to the task
+that handles this one update, so two updates never see each other's turn.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from telegram import Update
+from telegram.constants import ChatType
+
+from bot.core.danger import is_danger
+from bot.core.session import Session
+from bot.storage.state import SearchCount
+
+
+class Lane(StrEnum):
+    """How urgent an update is: SOS goes before everything, in processing and in sending."""
+
+    SOS = "sos"  # /sos or the 🆘 button: read-only, never waits behind her other updates
+    URGENT = "urgent"  # words of danger: the numbers go out first, then the rest as usual
+    NORMAL = "normal"
+
+
+def lane_of(update: Update) -> Lane:
+    """Classify an update by what it asks for, before any handler runs."""
+    query = update.callback_query
+    if query is not None:
+        return Lane.SOS if query.data == "sos" else Lane.NORMAL
+    message = update.message or update.edited_message
+    if message is None:
+        return Lane.NORMAL
+    text = message.text or message.caption or ""
+    if update.message is not None and text.split("@")[0].strip() == "/sos":
+        return Lane.SOS
+    return Lane.URGENT if text and is_danger(text) else Lane.NORMAL
+
+
+@dataclass
+class Turn:
+    """What one update is about and what it changes."""
+
+    update_id: int | None
+    user_id: int | None
+    chat_id: int | None
+    private: bool
+    lane: Lane
+    session: Session | None
+    # The SOS lane reads her conversation but never writes it (it runs beside her updates).
+    read_only: bool = False
+    ended: bool = False  # the conversation ended: drop the session
+    forgotten: bool = False  # everything about her goes: session and message ids
+    sos_sent: bool = False
+    message_ids: list[int] = field(default_factory=list)
+    searches: list[SearchCount] = field(default_factory=list)
+    started_from: str | None = None
+    # Her Telegram app's language code: a first guess at her language, never stored.
+    app_language: str | None = None
+
+    @classmethod
+    def of(cls, update: object, session_of: dict[int, Session], lane: Lane) -> Turn:
+        if not isinstance(update, Update):
+            return cls(None, None, None, False, lane, None)
+        user = update.effective_user
+        chat = update.effective_chat
+        private = chat is not None and chat.type == ChatType.PRIVATE
+        session = session_of.get(user.id) if user is not None and private else None
+        return cls(
+            update_id=update.update_id,
+            user_id=user.id if user is not None else None,
+            chat_id=chat.id if chat is not None else None,
+            private=private,
+            lane=lane,
+            session=session,
+            read_only=lane is Lane.SOS,
+            app_language=user.language_code if user is not None else None,
+        )
+
+
+CURRENT: contextvars.ContextVar[Turn | None] = contextvars.ContextVar("turn", default=None)
+# The lane of the update being handled, read by the rate limiter for every request it sends.
+LANE: contextvars.ContextVar[Lane] = contextvars.ContextVar("lane", default=Lane.NORMAL)
