@@ -1,61 +1,55 @@
-"""The Telegram application: one ordered handler registry, services opened in post_init and
-closed in post_shutdown, and `run()` for `python -m bot`.
+"""The Telegram application: one ordered handler registry, services opened at start and
+closed at stop, the receiver (long polling or webhook) in front, and `run()`.
+
+Start and stop are `start_bot` / `stop_bot`, used by `run()` and by the tests alike.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import signal
 import sys
-import warnings
 from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
-    ConversationHandler,
     Defaults,
     MessageHandler,
     TypeHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
-from bot import privacy_log
+from bot import logs
 from bot.config import Settings
+from bot.core.answers import Step
 from bot.i18n import N_, translator
+from bot.render import esc
 from bot.services import Services
-from bot.storage import state_repo
-from bot.storage.persistence import SqlitePersistence
-from bot.tg import admin, results, safety, states
-from bot.tg import conversation as conv
-from bot.tg.common import (
-    SERVICES_KEY,
-    Context,
-    is_private,
-    remember_messages,
-    say,
-    suggested_language,
-    touch,
-)
-from bot.tg.conversation import resumable
-from bot.tg.processor import PerUserUpdateProcessor
+from bot.storage import state
+from bot.storage.db import DatabaseError
+from bot.tg import admin, conversation, safety
+from bot.tg.context import CONTEXT_TYPES, SERVICES_KEY, BotContext
+from bot.tg.processor import UpdateProcessor
+from bot.tg.ratelimit import LaneRateLimiter
+from bot.tg.receiver import Receiver
+from bot.tg.send import ack, say
 
 _LOGGER = logging.getLogger(__name__)
-CONVERSATION_NAME = "mother"
-# One conversation per user, not per message, is what we want: buttons of older messages are
-# handled by the current step (and explained when stale), so PTB's reminder is noise.
-warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
-Handler = BaseHandler[Update, Context, Any]
+Handler = BaseHandler[Update, BotContext, Any]
+AnyApp = Application[Any, Any, Any, Any, Any, Any]
 PURGE_INTERVAL_SECONDS = 60
+RECEIVER_KEY = "receiver"
 
 # The command menu, in both languages (Telegram shows the one matching the app's language).
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -74,152 +68,64 @@ DESCRIPTION = N_(
     "a place to stay near them. Free and anonymous."
 )
 SHORT_DESCRIPTION = N_("Support and advice for young mothers. Free and anonymous.")
+_STEP_TAPS = "^(" + "|".join(step.value for step in Step) + "):"
 
 
-async def record_incoming(update: Update, context: Context) -> None:
-    """Note her message id (for /clear) and when she was last active; nothing of its content."""
-    if not is_private(update):
-        return
-    touch(context)
-    message = update.message
-    if message is not None and update.effective_chat is not None:
-        await remember_messages(context, update.effective_chat.id, message.message_id)
+async def private_only(update: Update, context: BotContext) -> None:
+    """Outside a private chat the bot does nothing (a tap is only answered, silently)."""
+    if isinstance(update, Update) and update.callback_query is not None:
+        if not context.turn.private:
+            await ack(update)
+            raise ApplicationHandlerStop
 
 
-async def on_error(update: object, context: Context) -> None:
-    """Log the kind of update and an opaque user hash, never its content; apologise."""
-    kind = privacy_log.update_kind(update)
-    user = privacy_log.user_hash(update, context.bot_data[SERVICES_KEY].settings.log_salt)
-    _LOGGER.error("Error while handling a %s update from %s", kind, user, exc_info=context.error)
-    if isinstance(update, Update) and update.effective_chat is not None and is_private(update):
-        t = translator(suggested_language(update, context))
-        with contextlib.suppress(TelegramError):  # remembered, so /clear deletes it too
+async def on_error(update: object, context: BotContext) -> None:
+    """Log the kind of update, never its content or its sender; tell her kindly."""
+    kind = logs.update_kind(update)
+    update_id = update.update_id if isinstance(update, Update) else "-"
+    error = context.error
+    _LOGGER.error("Error while handling update %s (%s)", update_id, kind, exc_info=error)
+    if isinstance(error, NetworkError):
+        return  # sending failed after its retries: her next message gets the screen again
+    if isinstance(update, Update) and context.turn.private and context.turn.chat_id:
+        t = context.t
+        with contextlib.suppress(TelegramError):
             await say(
-                update,
                 context,
-                t._(
-                    "Sorry, something went wrong on my side. "
-                    "Please try again, or tap /sos for the numbers."
+                esc(
+                    t._(
+                        "Sorry, something went wrong on my side. "
+                        "Please try again, or tap /sos for the numbers."
+                    )
                 ),
             )
 
 
-def _conversation(settings: Settings) -> ConversationHandler[Context]:
-    # Edited messages are ignored: an edit is not a new answer.
-    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    text = filters.TEXT & ~filters.COMMAND & private
-    anything_else = ~filters.COMMAND & private
-    start: Handler = CommandHandler("start", conv.start, filters=private)
-    language: Handler = CommandHandler("language", conv.choose_language_command, filters=private)
-    language_button: Handler = CallbackQueryHandler(
-        conv.choose_language_command, pattern="^language$"
-    )
-    language_chosen: Handler = CallbackQueryHandler(conv.language_chosen, pattern="^lang:")
-    wipe: list[Handler] = [
-        CommandHandler("clear", safety.clear_chat, filters=private),
-        CallbackQueryHandler(safety.clear_chat, pattern="^clear$"),
-        CommandHandler("forget", safety.forget_me, filters=private),
-    ]
-    restart: Handler = CallbackQueryHandler(conv.start, pattern="^restart$")
-    cancel: Handler = CommandHandler("cancel", conv.cancel, filters=private)
-    return ConversationHandler(
-        name=CONVERSATION_NAME,
-        persistent=True,
-        entry_points=[
-            start,
-            language,
-            language_button,
-            language_chosen,
-            restart,
-            *wipe,
-            cancel,
-            MessageHandler(anything_else, conv.first_contact),
-            MessageHandler(filters.COMMAND & private, conv.first_contact),
-            CallbackQueryHandler(conv.first_contact),
-        ],
-        states={
-            states.LANGUAGE: [
-                language_chosen,  # a full answer on its own: no need to guard it
-                MessageHandler(text, resumable(conv.wrong_input)),
-                MessageHandler(anything_else, resumable(conv.not_understood)),
-            ],
-            states.AGE: [
-                CallbackQueryHandler(resumable(conv.age_tapped), pattern="^age:"),
-                MessageHandler(text, resumable(conv.age_typed)),
-                MessageHandler(anything_else, resumable(conv.not_understood)),
-            ],
-            states.AGE_CONFIRM: [
-                CallbackQueryHandler(resumable(conv.age_confirmed), pattern="^age_ok$"),
-                CallbackQueryHandler(resumable(conv.age_rejected), pattern="^age_redo$"),
-                CallbackQueryHandler(resumable(conv.age_tapped), pattern="^age:"),
-                MessageHandler(text, resumable(conv.age_typed)),
-                MessageHandler(anything_else, resumable(conv.not_understood)),
-            ],
-            states.CHILD: [
-                CallbackQueryHandler(resumable(conv.child_tapped), pattern="^child:"),
-                MessageHandler(text, resumable(conv.child_typed)),
-                MessageHandler(anything_else, resumable(conv.not_understood)),
-            ],
-            states.PLACE: [
-                CallbackQueryHandler(resumable(conv.place_tapped), pattern="^place:"),
-                CallbackQueryHandler(resumable(conv.regions_listed), pattern="^regions$"),
-                CallbackQueryHandler(resumable(conv.region_tapped), pattern="^region:"),
-                MessageHandler(filters.LOCATION & private, resumable(conv.location_shared)),
-                MessageHandler(text, resumable(conv.place_typed)),
-                MessageHandler(anything_else, resumable(conv.not_understood)),
-            ],
-            states.NEEDS: [
-                CallbackQueryHandler(resumable(conv.need_toggled), pattern="^need:"),
-                CallbackQueryHandler(resumable(conv.needs_done), pattern="^needs:done$"),
-                MessageHandler(text, resumable(conv.needs_typed)),
-                MessageHandler(anything_else, resumable(conv.not_understood)),
-            ],
-            states.RESULTS: [
-                CallbackQueryHandler(resumable(results.show_more), pattern="^more$"),
-                CallbackQueryHandler(resumable(results.change_menu), pattern="^change$"),
-                CallbackQueryHandler(resumable(results.change_answer), pattern="^change:"),
-                MessageHandler(text, resumable(conv.wrong_input)),
-                MessageHandler(anything_else, resumable(conv.not_understood)),
-            ],
-        },
-        fallbacks=[
-            start,
-            restart,
-            language,
-            language_button,
-            language_chosen,
-            *wipe,
-            cancel,
-            MessageHandler(filters.COMMAND & private, conv.not_understood),
-            CallbackQueryHandler(conv.stale_button),
-        ],
-        allow_reentry=False,
-    )
-
-
-def register_handlers(
-    application: Application[Any, Any, Any, Any, Any, Any], settings: Settings
-) -> None:
+def register_handlers(application: AnyApp, settings: Settings) -> None:
     """Every handler, in the order they are tried. Groups run one after another."""
-    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    # -3: bookkeeping only (message ids for /clear, last activity for expiry).
-    application.add_handler(TypeHandler(Update, record_incoming), group=-3)
-    # -2: words of danger bring the emergency numbers before anything else.
-    application.add_handler(
-        MessageHandler((filters.TEXT | filters.CAPTION) & private, safety.danger_alert), group=-2
-    )
-    # -1: information that never changes where the conversation is.
-    for handler in (
-        CommandHandler("sos", safety.sos_command, filters=private),
+    private = filters.ChatType.PRIVATE
+    message = private & filters.UpdateType.MESSAGE
+    # -3: the bot acts in private chats only.
+    application.add_handler(TypeHandler(Update, private_only), group=-3)
+    # -2: words of danger bring the emergency numbers before anything else (edits too).
+    danger = (filters.TEXT | filters.CAPTION) & private & filters.UpdateType.MESSAGES
+    application.add_handler(MessageHandler(danger, safety.danger_alert), group=-2)
+    # -1: what never depends on where the conversation is.
+    information: list[Handler] = [
+        CommandHandler("sos", safety.sos_command, filters=message),
         CallbackQueryHandler(safety.sos_command, pattern="^sos$"),
-        CommandHandler("help", safety.help_command, filters=private),
-        CommandHandler("privacy", safety.privacy_command, filters=private),
+        CommandHandler("help", safety.help_command, filters=message),
+        CommandHandler("privacy", safety.privacy_command, filters=message),
+        CommandHandler("clear", safety.clear_chat, filters=message),
+        CallbackQueryHandler(safety.clear_chat, pattern="^clear$"),
+        CommandHandler("forget", safety.forget_me, filters=message),
         ChatMemberHandler(safety.blocked, ChatMemberHandler.MY_CHAT_MEMBER),
-    ):
+    ]
+    for handler in information:
         application.add_handler(handler, group=-1)
     # -1 too: the admins' catalog tools, which exist only for ADMIN_IDS.
     if settings.admin_ids:
-        admin_only = private & filters.User(user_id=settings.admin_ids)
+        admin_only = message & filters.User(user_id=settings.admin_ids)
         for name, callback in (
             ("admin", admin.admin_help),
             ("export", admin.export),
@@ -233,14 +139,24 @@ def register_handlers(
         application.add_handler(
             MessageHandler(filters.Document.ALL & admin_only, admin.upload), group=-1
         )
-    # 0: the conversation itself.
-    application.add_handler(_conversation(settings), group=0)
+    # 0: the conversation.
+    conversation_handlers: list[Handler] = [
+        CommandHandler("start", conversation.start, filters=message),
+        CallbackQueryHandler(conversation.start, pattern="^restart$"),
+        CommandHandler("language", conversation.language_command, filters=message),
+        CommandHandler("cancel", conversation.cancel, filters=message),
+        CallbackQueryHandler(conversation.on_tap, pattern=_STEP_TAPS),
+        MessageHandler(filters.LOCATION & message, conversation.location_shared),
+        MessageHandler(filters.TEXT & ~filters.COMMAND & message, conversation.on_text),
+        MessageHandler(message, conversation.not_understood),
+        CallbackQueryHandler(conversation.stale_button),
+    ]
+    for handler in conversation_handlers:
+        application.add_handler(handler, group=0)
     application.add_error_handler(on_error)
 
 
-async def _set_bot_profile(
-    application: Application[Any, Any, Any, Any, Any, Any], default_lang: str
-) -> None:
+async def _set_bot_profile(application: AnyApp, settings: Settings) -> None:
     """Command menu, description and short description in both languages.
 
     Apps in another language get both languages at once. Only what differs from what
@@ -249,7 +165,7 @@ async def _set_bot_profile(
     bot = application.bot
     kk, ru = translator("kk"), translator("ru")
     for lang in (None, "kk", "ru"):
-        t = translator(lang or default_lang)
+        t = translator(lang or settings.default_language)
         commands = [BotCommand(name, t._(description)) for name, description in COMMANDS]
         if lang is None:
             description = f"{kk._(DESCRIPTION)}\n\n{ru._(DESCRIPTION)}"
@@ -265,63 +181,30 @@ async def _set_bot_profile(
             await bot.set_my_short_description(short, language_code=lang)
 
 
-async def purge_expired(context: Context) -> None:
+async def purge_expired(context: BotContext) -> None:
     """Keep nothing longer than needed: end idle conversations (dropping what they kept),
-    then message ids past Telegram's 48-hour window and any row left behind."""
-    services: Services = context.bot_data[SERVICES_KEY]
-    settings = services.settings
-    ended = await conv.end_idle_conversations(context)
-    counts = await state_repo.purge_expired(
+    then message ids past Telegram's 48-hour window and handled inbox rows."""
+    services = context.services
+    ended = await conversation.end_idle_conversations(context)
+    gone = await state.purge_expired(
         await services.database(),
-        conversation_idle_seconds=settings.conversation_timeout_minutes * 60,
-        retention_seconds=settings.message_retention_hours * 3600,
+        retention_seconds=services.settings.message_retention_hours * 3600,
     )
-    if ended or any(counts.values()):
-        _LOGGER.info("Ended %d idle conversations; purged expired rows: %s", ended, counts)
+    if ended or gone:
+        _LOGGER.info("Ended %d idle conversations; purged %d expired rows", ended, gone)
 
 
-async def watch_catalog(context: Context) -> None:
-    """Switch to a catalog that another process (the CLI) imported."""
-    services: Services = context.bot_data[SERVICES_KEY]
-    if await services.reload_if_changed():
-        _LOGGER.info("The catalog changed on disk; reloaded it")
+async def watch_catalog(context: BotContext) -> None:
+    """Switch to a catalog that another process (the CLI) changed."""
+    if await context.services.reload_if_changed():
+        _LOGGER.info("The catalog changed in the database; reloaded it")
 
 
-async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Open the database, load the catalog, register the menu, start the jobs."""
-    services: Services = application.bot_data[SERVICES_KEY]
-    await services.database()
-    _LOGGER.info(
-        "Catalog loaded: %d centers, %d hotlines, %d places",
-        len(services.catalog.centers),
-        len(services.catalog.hotlines),
-        len(services.catalog.places),
-    )
-    try:
-        await _set_bot_profile(application, services.settings.default_language)
-    except TelegramError as exc:
-        _LOGGER.warning("Could not set the bot's commands and description: %s", exc)
-    if application.job_queue is not None:
-        idle_seconds = services.settings.conversation_timeout_minutes * 60
-        # Often enough that an idle conversation ends close to its time, at most once a minute.
-        interval = min(PURGE_INTERVAL_SECONDS, max(1.0, idle_seconds / 4))
-        application.job_queue.run_repeating(purge_expired, interval=interval, first=1)
-        application.job_queue.run_repeating(watch_catalog, interval=PURGE_INTERVAL_SECONDS)
-
-
-async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Close the database (aiosqlite keeps the process alive otherwise)."""
-    services: Services = application.bot_data[SERVICES_KEY]
-    await services.close()
-
-
-def build_application(
-    settings: Settings, services: Services | None = None
-) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The bot, ready to run; nothing is opened until initialize/post_init."""
+def build_application(settings: Settings, services: Services | None = None) -> AnyApp:
+    """The bot, ready to start; nothing is opened until `start_bot`."""
     services = services or Services(settings)
-    processor = PerUserUpdateProcessor()
-    application = (
+    processor = UpdateProcessor()
+    application: AnyApp = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.base_url)
@@ -331,31 +214,96 @@ def build_application(
                 parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
             )
         )
-        .persistence(SqlitePersistence(services))
+        .context_types(CONTEXT_TYPES)
         .concurrent_updates(processor)
-        .rate_limiter(AIORateLimiter(max_retries=3))
-        .post_init(post_init)
-        .post_shutdown(post_shutdown)
+        .rate_limiter(LaneRateLimiter())
+        .updater(None)
         .build()
     )
     processor.application = application
     application.bot_data[SERVICES_KEY] = services
+    application.bot_data[RECEIVER_KEY] = Receiver(application, services)
     register_handlers(application, settings)
     return application
 
 
-def run(settings: Settings) -> int:
-    """Run with long polling until Ctrl+C; a rejected token or no connection is one line."""
-    privacy_log.configure(settings.log_level)
-    application = build_application(settings)
+async def start_bot(application: AnyApp, *, poll: bool = True) -> Receiver:
+    """Open everything, then receive: by webhook when configured, else by long polling."""
+    services: Services = application.bot_data[SERVICES_KEY]
+    receiver: Receiver = application.bot_data[RECEIVER_KEY]
+    await services.database()
+    await application.initialize()
+    _LOGGER.info(
+        "Catalog loaded: %d centers, %d hotlines, %d places",
+        len(services.catalog.centers),
+        len(services.catalog.hotlines),
+        len(services.catalog.places),
+    )
     try:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
-    except InvalidToken:
-        print(
-            "error: Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather", file=sys.stderr
+        await _set_bot_profile(application, services.settings)
+    except TelegramError as exc:
+        _LOGGER.warning("Could not set the bot's commands and description: %s", exc)
+    if application.job_queue is not None:
+        interval = min(PURGE_INTERVAL_SECONDS, max(1.0, services.idle_seconds / 4))
+        application.job_queue.run_repeating(purge_expired, interval=interval, first=1)
+        application.job_queue.run_repeating(watch_catalog, interval=PURGE_INTERVAL_SECONDS)
+    await application.start()
+    settings = services.settings
+    if poll and settings.webhook_url:
+        await receiver.start_webhook(
+            settings.webhook_url, settings.webhook_secret, settings.webhook_listen, settings.port
         )
+    elif poll:
+        await receiver.start_polling()
+    return receiver
+
+
+async def stop_bot(application: AnyApp) -> None:
+    """Stop receiving, finish what is in hand, close everything (safe to call twice)."""
+    receiver: Receiver = application.bot_data[RECEIVER_KEY]
+    services: Services = application.bot_data[SERVICES_KEY]
+    await receiver.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+    await services.close()
+
+
+async def _serve(settings: Settings) -> int:
+    application = build_application(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        receiver = await start_bot(application)
+    except InvalidToken:
+        await stop_bot(application)
+        print("error: Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather",
+              file=sys.stderr)  # fmt: skip
         return 2
-    except NetworkError as exc:
-        print(f"error: cannot reach the Bot API at {settings.api_url}: {exc}", file=sys.stderr)
-        return 1
+    except (NetworkError, OSError) as exc:
+        await stop_bot(application)
+        reason = logs.mask(str(exc)) or type(exc).__name__
+        print(f"error: cannot reach the Bot API at {settings.api_url}: {reason}", file=sys.stderr)
+        return 2
+    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(receiver.failed.wait())]
+    await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    for waiter in waiters:
+        waiter.cancel()
+    await stop_bot(application)
+    if receiver.fatal is not None:
+        print(f"error: {receiver.fatal}", file=sys.stderr)
+        return 2
     return 0
+
+
+def run(settings: Settings) -> int:
+    """Run until Ctrl+C or SIGTERM; every startup failure is one line and exit code 2."""
+    logs.configure(settings.log_level)
+    try:
+        return asyncio.run(_serve(settings))
+    except DatabaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

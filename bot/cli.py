@@ -10,17 +10,29 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from bot.catalog_files import CatalogError, read_catalog
-from bot.catalog_writer import write_catalog
+import aiosqlite
+
+from bot.catalog.files import CatalogError, read_catalog
+from bot.catalog.model import Catalog
+from bot.catalog.store import load_catalog, replace_catalog
+from bot.catalog.writer import write_catalog
 from bot.config import ConfigError, Settings, load_settings
-from bot.core import codes
-from bot.core.geo import Location
-from bot.core.matching import MatchResult, Query, Reason, match_centers
+from bot.core.answers import Answers
+from bot.core.codes import LANGUAGES, Language, Need
+from bot.core.geo import Gazetteer
+from bot.core.matching import Matcher, MatchResult
+from bot.core.reasons import CheckLimit
 from bot.i18n import translator
-from bot.render import condition_text, location_name, plain, reason_text, summary_line
+from bot.render import (
+    condition_text,
+    left_out_text,
+    location_name,
+    plain,
+    reason_text,
+    summary_line,
+)
 from bot.services import DATA_DIR, open_seeded_database
-from bot.storage.catalog_repo import load_catalog, replace_catalog
-from bot.storage.migrations import SchemaTooNewError
+from bot.storage.db import DatabaseError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,10 +54,10 @@ def _months(text: str) -> int:
     return int(text)
 
 
-def _need(text: str) -> str:
-    if text not in codes.NEEDS:
-        raise argparse.ArgumentTypeError(f"unknown need {text!r}; known: {', '.join(codes.NEEDS)}")
-    return text
+def _need(text: str) -> Need:
+    if text not in tuple(Need):
+        raise argparse.ArgumentTypeError(f"unknown need {text!r}; known: {', '.join(Need)}")
+    return Need(text)
 
 
 def _coordinate(text: str) -> float:
@@ -72,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     i18n = commands.add_parser("i18n", help="extract messages or check the translations")
     i18n.add_argument("action", choices=("extract", "check"))
 
+    database = commands.add_parser("db", help="back up the database while the bot runs")
+    database_commands = database.add_subparsers(dest="action", required=True)
+    backup = database_commands.add_parser("backup", help="copy the database to PATH, safely")
+    backup.add_argument("path", type=Path)
+
     match = commands.add_parser("match", help="show which centers fit a mother")
     match.add_argument("--age", type=_age, required=True)
     child = match.add_mutually_exclusive_group(required=True)
@@ -81,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--lat", type=_coordinate)
     match.add_argument("--lon", type=_coordinate)
     match.add_argument("--need", type=_need, action="append", required=True)
-    match.add_argument("--lang", choices=codes.LANGUAGES, default="ru")
+    match.add_argument("--lang", choices=LANGUAGES, default="ru")
     match.add_argument("--json", action="store_true")
     match.add_argument("--explain", action="store_true")
     return parser
@@ -132,33 +149,15 @@ async def _export(path: Path) -> int:
     return 0
 
 
-_EXPLAIN = {
-    "closed": "closed",
-    "temporarily_closed": "temporarily closed",
-    "mother_too_young": "mother younger than {min}",
-    "mother_too_old": "mother older than {max}",
-    "no_pregnant": "does not take pregnant women",
-    "child_too_old": "child older than {max_months} months",
-    "child_too_young": "child younger than {min_months} months",
-    "excludes": "does not accept: {code}",
-    "no_needed_service": "offers none of the needs asked for",
-    "farther_than_others": "farther away than the centers shown",
-}
-
-
-def _explain(reason: Reason) -> str:
-    return _EXPLAIN[reason.code].format(**reason.params)
-
-
 def _result_json(
-    result: MatchResult, args: argparse.Namespace, where: str, catalog: Any
+    result: MatchResult, args: argparse.Namespace, where: str, catalog: Catalog
 ) -> dict[str, Any]:
     t = translator(args.lang)
     doc: dict[str, Any] = {
         "where": where,
         "tier": result.tier,
         "local_count": result.local_count,
-        "summary": plain(summary_line(result, catalog, where, t)),
+        "summary": plain(summary_line(result, where, t)),
         "results": [
             {
                 "id": m.center.id,
@@ -168,8 +167,10 @@ def _result_json(
                 "tier": m.tier,
                 "distance_km": round(m.distance_km, 1) if m.distance_km is not None else None,
                 "needs_met": list(m.needs_met),
-                "reasons": [reason_text(r, catalog, t) for r in m.reasons],
-                "conditions": [condition_text(c, t) for c in m.conditions],
+                "reasons": [plain(reason_text(r, catalog, t)) for r in m.reasons],
+                "conditions": [plain(condition_text(c, t)) for c in m.conditions],
+                "soft_rules": [str(c.limit) for c in m.conditions if isinstance(c, CheckLimit)],
+                "verified_how": m.center.provenance.verified_how,
                 "verified_at": m.center.provenance.verified_at.isoformat(),
             }
             for m in result.matches
@@ -182,7 +183,7 @@ def _result_json(
     }  # fmt: skip
     if args.explain:
         doc["excluded"] = [
-            {"id": e.center.id, "reasons": [_explain(r) for r in e.reasons]}
+            {"id": e.center.id, "reasons": [plain(left_out_text(r, t)) for r in e.reasons]}
             for e in result.excluded
         ]
     return doc
@@ -196,10 +197,7 @@ async def _match(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
         catalog = await load_catalog(db)
     finally:
         await db.close()
-    from bot.core.geo import Gazetteer
-
     gazetteer = Gazetteer(catalog)
-    location: Location | None
     if args.city is not None:
         location = gazetteer.resolve(args.city)
         if location is None:
@@ -207,18 +205,23 @@ async def _match(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
     else:
         location = gazetteer.nearest(args.lat, args.lon)
         if location is None:
-            parser.error("the catalog has no places with coordinates")
+            parser.error("that point is not in Kazakhstan")
     assert location is not None
-    query = Query(
-        mother_age=args.age,
+    # The same path as the bot: her answers, then the search they ask for.
+    answers = Answers(
+        language=Language(args.lang),
+        age=args.age,
         pregnant=args.pregnant,
         child_months=args.child_months,
-        location=location,
-        needs=frozenset(args.need),
+        region=location.region,
+        place=location.place,
+        needs=tuple(n for n in Need if n in args.need),
     )
-    result = match_centers(catalog, query)
+    query = answers.to_query(gazetteer)
+    assert query is not None
+    result = Matcher(catalog).match(query, explain=args.explain)
     t = translator(args.lang)
-    where = location_name(catalog, location.place, location.region, t)
+    where = location_name(catalog, query.location.place, query.location.region, t)
     doc = _result_json(result, args, where, catalog)
     if args.json:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
@@ -230,11 +233,33 @@ async def _match(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
             print(f"   + {line}")
         for line in item["conditions"]:
             print(f"   ! {line}")
+        for rule in item["soft_rules"]:
+            print(f"   ~ soft rule, not a reason to leave her out: {rule}")
     print()
     for hotline in doc["hotlines"]:
         print(f"{hotline['number']}: {hotline['purpose']}")
     for item in doc.get("excluded", []):
         print(f"- left out {item['id']}: {'; '.join(item['reasons'])}")
+    return 0
+
+
+async def _backup(path: Path) -> int:
+    """SQLite's online backup: a consistent copy while the bot keeps writing."""
+    if path.exists():  # noqa: ASYNC240 (a one-off command, nothing else runs)
+        print(f"error: {path} exists; choose a new file", file=sys.stderr)
+        return 2
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = await open_seeded_database(_settings().database_path)
+    try:
+        target = await aiosqlite.connect(path)
+        try:
+            await db.conn.backup(target)
+        finally:
+            await target.close()
+    finally:
+        await db.close()
+    path.chmod(0o600)  # noqa: ASYNC240
+    print(f"backed up {_settings().database_path} to {path}")
     return 0
 
 
@@ -261,6 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run(load_settings())
         if args.command == "i18n":
             return _i18n(args.action)
+        if args.command == "db":
+            return asyncio.run(_backup(args.path))
         if args.command == "catalog":
             action = {"check": _check, "import": _import, "export": _export}[args.action]
             return asyncio.run(action(args.path))
@@ -268,9 +295,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except SchemaTooNewError as exc:
+    except DatabaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return 2
     except CatalogError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

@@ -7,10 +7,11 @@ can print it and exit instead of showing a traceback.
 from __future__ import annotations
 
 import os
-import secrets
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 from dotenv import dotenv_values
 
@@ -31,6 +32,8 @@ class Settings:
 
     token: str
     admin_ids: frozenset[int] = frozenset()
+    # Hotline and crisis-center staff: links, QR posters, /find (admins have these too).
+    staff_ids: frozenset[int] = frozenset()
     database_path: Path = Path(DEFAULT_DATABASE_PATH)
     api_url: str = DEFAULT_API_URL
     default_language: str = "ru"
@@ -39,8 +42,11 @@ class Settings:
     conversation_timeout_minutes: int = 30
     # Telegram lets a bot delete messages of a private chat for 48 hours; we keep ids no longer.
     message_retention_hours: int = 48
-    # Opaque user hashes in logs are salted so they cannot be reversed by trying every id.
-    log_salt: str = field(default="", repr=False)
+    # Webhook mode when set (polling otherwise): Telegram calls this https URL.
+    webhook_url: str = ""
+    webhook_secret: str = field(default="", repr=False)
+    webhook_listen: str = "0.0.0.0"
+    port: int = 8080
 
     @property
     def base_url(self) -> str:
@@ -53,14 +59,17 @@ class Settings:
         return f"{self.api_url}/file/bot{{token}}"
 
 
-def _parse_admin_ids(raw: str) -> frozenset[int]:
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+def _parse_ids(name: str, raw: str) -> frozenset[int]:
     ids: set[int] = set()
     for part in raw.replace(" ", "").split(","):
         if not part:
             continue
         if not part.lstrip("-").isdigit():
             raise ConfigError(
-                f"ADMIN_IDS must be comma-separated Telegram user ids (numbers), got {part!r}"
+                f"{name} must be comma-separated Telegram user ids (numbers), got {part!r}"
             )
         ids.add(int(part))
     return frozenset(ids)
@@ -97,8 +106,29 @@ def load_settings(
         raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a token from @BotFather")
 
     api_url = get("TELEGRAM_API_URL", DEFAULT_API_URL).rstrip("/")
-    if not api_url.startswith(("http://", "https://")):
-        raise ConfigError(f"TELEGRAM_API_URL must start with http:// or https://, got {api_url!r}")
+    parsed = urlparse(api_url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ConfigError(f"TELEGRAM_API_URL must be an http(s) URL, got {api_url!r}")
+    if parsed.path not in ("", "/") or parsed.query or parsed.fragment:
+        raise ConfigError(
+            f"TELEGRAM_API_URL is the server only (e.g. https://api.telegram.org), without a "
+            f"path; got {api_url!r}"
+        )
+
+    webhook_url = get("WEBHOOK_URL")
+    webhook_secret = get("WEBHOOK_SECRET")
+    if webhook_url:
+        hook = urlparse(webhook_url)
+        if hook.scheme != "https" or not hook.hostname:
+            raise ConfigError(f"WEBHOOK_URL must be an https URL, got {webhook_url!r}")
+        if not _SECRET.match(webhook_secret):
+            raise ConfigError(
+                "WEBHOOK_SECRET must be set with WEBHOOK_URL: 1-256 characters of A-Z, a-z, "
+                "0-9, _ and -"
+            )
+    port_text = get("PORT", "8080")
+    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        raise ConfigError(f"PORT must be a port number (1-65535), got {port_text!r}")
 
     language = get("DEFAULT_LANGUAGE", "ru").lower()
     if language not in codes.LANGUAGES:
@@ -110,7 +140,8 @@ def load_settings(
 
     return Settings(
         token=token,
-        admin_ids=_parse_admin_ids(get("ADMIN_IDS")),
+        admin_ids=_parse_ids("ADMIN_IDS", get("ADMIN_IDS")),
+        staff_ids=_parse_ids("STAFF_IDS", get("STAFF_IDS")),
         database_path=Path(get("DATABASE_PATH", DEFAULT_DATABASE_PATH)),
         api_url=api_url,
         default_language=language,
@@ -118,7 +149,7 @@ def load_settings(
         conversation_timeout_minutes=_parse_positive_int(
             "CONVERSATION_TIMEOUT_MINUTES", get("CONVERSATION_TIMEOUT_MINUTES", "30")
         ),
-        # Without a configured salt, a random one per process: hashes then correlate lines of
-        # one run only, but can never be reversed by hashing every possible user id.
-        log_salt=get("LOG_SALT") or secrets.token_hex(16),
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        port=int(port_text),
     )

@@ -63,7 +63,9 @@ def mask(text: str) -> str:
 
 def _where(tb: TracebackType | None) -> str:
     frames = traceback.extract_tb(tb)[-3:]
-    return " <- ".join(f"{f.filename.rsplit('/', 2)[-1]}:{f.lineno} {f.name}" for f in reversed(frames))
+    return " <- ".join(
+        f"{f.filename.rsplit('/', 2)[-1]}:{f.lineno} {f.name}" for f in reversed(frames)
+    )
 
 
 class PrivacyFilter(logging.Filter):

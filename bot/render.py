@@ -158,7 +158,9 @@ def _age_line(reason: AcceptsMothers, t: Translator) -> str:
     assert low is not None
     return fill(
         t.ngettext(
-            "Accepts mothers from {min} year old.", "Accepts mothers from {min} years old.", low.high
+            "Accepts mothers from {min} year old.",
+            "Accepts mothers from {min} years old.",
+            low.high,
         ),
         min=_span(low),
     )
@@ -174,9 +176,7 @@ def _stay_line(reason: StaysFor, t: Translator) -> str:
     else:
         line = fill(t._("Longest stay: {max}."), max=t.duration(reason.max))
     if reason.exceptional is not None:
-        line += " " + fill(
-            t._("In exceptional cases: {max}."), max=t.duration(reason.exceptional)
-        )
+        line += " " + fill(t._("In exceptional cases: {max}."), max=t.duration(reason.exceptional))
     return line
 
 
@@ -195,7 +195,9 @@ def reason_text(reason: Reason, catalog: Catalog, t: Translator) -> str:
         case National():
             return esc(t._("Works across Kazakhstan."))
         case Offers(needs):
-            return fill(t._("Helps with: {needs}."), needs=t.join([t._(NEED_SHORT[n]) for n in needs]))
+            return fill(
+                t._("Helps with: {needs}."), needs=t.join([t._(NEED_SHORT[n]) for n in needs])
+            )
         case AcceptsMothers():
             return _age_line(reason, t)
         case AcceptsPregnant():

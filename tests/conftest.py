@@ -58,7 +58,6 @@ async def bot(db_path: Path) -> AsyncIterator[RunningBot]:
             database_path=db_path,
             api_url=harness.url,
             default_language="ru",
-            log_salt="test-salt",
             admin_ids=frozenset({ADMIN_ID}),
         )
 

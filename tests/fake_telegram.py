@@ -1025,23 +1025,28 @@ class TelegramHarness:
             await self.server.stop()
 
     async def start(self, app: AnyApp) -> AnyApp:
-        """Run `app` like run_polling does: initialize, post_init, start polling, start."""
+        """Run `app` as its own runner does: the bot's `start_bot` when the app has no PTB
+        Updater (it receives updates itself), else PTB's initialize/post_init/polling/start."""
         if self.app is not None:
             raise RuntimeError("An application is already running; use restart()")
-        if app.updater is None:
-            raise RuntimeError("The Application needs an Updater for long polling")
         self.app = app
         app.add_error_handler(self._record_error)
         try:
-            await app.initialize()
-            if app.post_init:
-                await app.post_init(app)
-            await app.updater.start_polling(
-                poll_interval=0,
-                timeout=dtm.timedelta(seconds=self.poll_timeout),
-                drop_pending_updates=False,
-            )
-            await app.start()
+            if app.updater is None:
+                from bot.app import RECEIVER_KEY, start_bot
+
+                app.bot_data[RECEIVER_KEY].poll_timeout = max(1, int(self.poll_timeout))
+                await start_bot(app)
+            else:
+                await app.initialize()
+                if app.post_init:
+                    await app.post_init(app)
+                await app.updater.start_polling(
+                    poll_interval=0,
+                    timeout=dtm.timedelta(seconds=self.poll_timeout),
+                    drop_pending_updates=False,
+                )
+                await app.start()
         except BaseException:
             await self.stop()
             raise
@@ -1049,14 +1054,19 @@ class TelegramHarness:
         return app
 
     async def stop(self) -> None:
-        """Stop the running app like run_polling does on exit (no-op when none runs)."""
+        """Stop the running app like its runner does on exit (no-op when none runs)."""
         app, self.app = self.app, None
         if app is None:
             return
         app.remove_error_handler(self._record_error)
         try:
             async with asyncio.timeout(self.settle_timeout):
-                if app.updater is not None and app.updater.running:
+                if app.updater is None:
+                    from bot.app import stop_bot
+
+                    await stop_bot(app)
+                    return
+                if app.updater.running:
                     await app.updater.stop()
                 if app.running:
                     await app.stop()

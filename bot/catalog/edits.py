@@ -9,19 +9,22 @@ from __future__ import annotations
 import io
 import tempfile
 import zipfile
-from dataclasses import replace
+import zlib
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-from bot.catalog_files import (
+import msgspec
+
+from bot.catalog.files import (
     CENTERS_DIR,
     GEOGRAPHY_FILE,
     HOTLINES_FILE,
     Problem,
     read_catalog,
 )
-from bot.catalog_writer import write_catalog
-from bot.core.model import Catalog, Center, Localized
+from bot.catalog.model import Catalog, Localized
+from bot.catalog.writer import write_catalog
+from bot.core.codes import Status
 
 # Generous for a few dozen TOML files, small enough that a wrong upload cannot hurt.
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -41,43 +44,67 @@ def verify(catalog: Catalog, center_id: str, today: date, verified_by: str) -> C
     center = catalog.center(center_id)
     if center is None:
         raise EditError("unknown_center")
-    provenance = replace(center.provenance, verified_at=today, verified_by=verified_by)
-    return _with_center(catalog, replace(center, provenance=provenance))
+    provenance = msgspec.structs.replace(
+        center.provenance, verified_at=today, verified_by=verified_by
+    )
+    return catalog.with_center(msgspec.structs.replace(center, provenance=provenance))
 
 
-def set_status(catalog: Catalog, center_id: str, status: str, reason: Localized) -> Catalog:
+def set_status(catalog: Catalog, center_id: str, status: Status, reason: Localized) -> Catalog:
     """Close a center for a while (with a reason a mother may read) or reopen it."""
     center = catalog.center(center_id)
     if center is None:
         raise EditError("unknown_center")
-    return _with_center(catalog, replace(center, status=status, status_reason=reason))
+    changed = msgspec.structs.replace(center, status=status, status_reason=reason)
+    return catalog.with_center(changed)
 
 
-def _with_center(catalog: Catalog, changed: Center) -> Catalog:
-    centers = tuple(changed if c.id == changed.id else c for c in catalog.centers)
-    return Catalog(catalog.regions, catalog.places, centers, catalog.hotlines)
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes:
+    """A member's bytes, read in pieces so that a size the zip lies about cannot blow up."""
+    chunks: list[bytes] = []
+    with archive.open(info) as member:
+        while chunk := member.read(64 * 1024):
+            budget -= len(chunk)
+            if budget < 0:
+                raise EditError("too_large")
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _zip_members(content: bytes) -> dict[str, bytes]:
-    """The data files inside a zip, wherever the folder sits inside it; nothing else."""
+    """The data files inside a zip, wherever the folder sits inside it; nothing else.
+
+    Sizes are counted as the bytes come out, not taken from the zip's own word; an
+    encrypted member, an unknown compression or a damaged archive is "not a zip we read".
+    """
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as exc:
         raise EditError("not_zip") from exc
     files: dict[str, bytes] = {}
-    total = 0
-    for info in archive.infolist():
-        if info.is_dir():
-            continue
-        total += info.file_size
-        if total > MAX_UPLOAD_BYTES:
-            raise EditError("too_large")
-        path = PurePosixPath(info.filename)
-        # Only known names, taken by their last parts: no path from the zip reaches the disk.
-        if path.name in _TOP_FILES:
-            files[path.name] = archive.read(info)
-        elif path.suffix == ".toml" and path.parent.name == CENTERS_DIR:
-            files[f"{CENTERS_DIR}/{path.name}"] = archive.read(info)
+    budget = MAX_UPLOAD_BYTES
+    try:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            path = PurePosixPath(info.filename)
+            # Only known names, taken by their last parts: no path from the zip reaches disk.
+            if path.name in _TOP_FILES:
+                key = path.name
+            elif path.suffix == ".toml" and path.parent.name == CENTERS_DIR:
+                key = f"{CENTERS_DIR}/{path.name}"
+            else:
+                continue
+            if info.flag_bits & 0x1:
+                raise EditError("not_zip")  # encrypted
+            data = _read_member(archive, info, budget)
+            budget -= len(data)
+            files[key] = data
+    except EditError:
+        raise
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, zlib.error,
+            ValueError, OSError) as exc:  # fmt: skip
+        raise EditError("not_zip") from exc
     if not files:
         raise EditError("empty_zip")
     return files

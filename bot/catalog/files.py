@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.catalog.model import (
@@ -195,11 +195,7 @@ class _Entry:
 def _check_point(entry: _Entry, lat: float | None, lon: float | None) -> None:
     if (lat is None) != (lon is None):
         entry.problem("'lat' and 'lon' come together")
-    elif (
-        lat is not None
-        and lon is not None
-        and not in_kazakhstan(lat, lon)
-    ):
+    elif lat is not None and lon is not None and not in_kazakhstan(lat, lon):
         entry.problem(f"coordinates {lat}, {lon} are outside Kazakhstan")
 
 
@@ -378,14 +374,15 @@ def _check_center(entry: _Entry, center: Center) -> None:
     limits = _limits(center.eligibility)
     for key in ("mother_age_min", "mother_age_max"):
         span = limits[key]
-        if span is not None and not (span[0] in _AGE_RANGE and span[1] in _AGE_RANGE):
-            entry.problem(f"'{key}' = {span[0] if span[0] not in _AGE_RANGE else span[1]} is not a plausible age")
+        wrong = [v for v in span or () if v not in _AGE_RANGE]
+        if wrong:
+            entry.problem(f"'{key}' = {wrong[0]} is not a plausible age")
     low, high = limits["mother_age_min"], limits["mother_age_max"]
     if low is not None and high is not None and low[0] > high[1]:
         entry.problem("'mother_age_min' is greater than 'mother_age_max'")
     for key in ("child_age_min_months", "child_age_max_months"):
         span = limits[key]
-        if span is not None and not (0 <= span[0] and span[1] <= 18 * 12):
+        if span is not None and not (span[0] >= 0 and span[1] <= 18 * 12):
             entry.problem(f"'{key}' = {span[1]} is not between 0 and 216 months")
     low, high = limits["child_age_min_months"], limits["child_age_max_months"]
     if low is not None and high is not None and low[0] > high[1]:

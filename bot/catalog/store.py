@@ -9,6 +9,7 @@ loads the catalog whole and matches in memory.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import aiosqlite
@@ -54,16 +55,19 @@ def decode_center(doc: bytes | str) -> Center:
     return center
 
 
-def _rows(catalog: Catalog) -> list[tuple[str, str, int, bytes]]:
-    rows: list[tuple[str, str, int, bytes]] = []
-    for kind, entries in (
+def entry_rows(catalog: Catalog) -> list[tuple[str, str, int, str]]:
+    """The catalog as rows of `catalog_entries` (kind, id, position, JSON)."""
+    entries: list[tuple[str, Sequence[Region | Place | Center | Hotline]]] = [
         ("region", catalog.regions),
         ("place", catalog.places),
         ("center", catalog.centers),
         ("hotline", catalog.hotlines),
-    ):
-        rows += [(kind, e.id, i, _ENCODER.encode(e)) for i, e in enumerate(entries)]
-    return rows
+    ]
+    return [
+        (kind, entry.id, i, _ENCODER.encode(entry).decode())
+        for kind, items in entries
+        for i, entry in enumerate(items)
+    ]
 
 
 async def bump_revision(conn: aiosqlite.Connection) -> None:
@@ -81,7 +85,7 @@ async def replace_catalog(db: Database, catalog: Catalog) -> None:
         await conn.execute("DELETE FROM catalog_entries")
         await conn.executemany(
             "INSERT INTO catalog_entries (kind, id, position, doc) VALUES (?, ?, ?, ?)",
-            _rows(catalog),
+            entry_rows(catalog),
         )
 
 

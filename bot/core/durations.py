@@ -31,7 +31,10 @@ class StayDuration:
         self.iso = iso
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, StayDuration) and (self.hours, self.iso) == (other.hours, other.iso)
+        return isinstance(other, StayDuration) and (self.hours, self.iso) == (
+            other.hours,
+            other.iso,
+        )
 
     def __lt__(self, other: StayDuration) -> bool:
         return (self.hours, self.iso) < (other.hours, other.iso)

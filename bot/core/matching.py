@@ -227,6 +227,11 @@ def _rank_key(match: Match, query: Query) -> tuple[Any, ...]:
     )
 
 
+def _by_distance(match: Match) -> tuple[float, str]:
+    distance = match.distance_km if match.distance_km is not None else _FAR
+    return distance, match.center.id
+
+
 def cover_needs_first(ranked: list[Match], size: int = PAGE_SIZE) -> list[Match]:
     """Reorder so that the first `size` cards meet every need some center in `ranked` meets.
 
@@ -341,16 +346,15 @@ class Matcher:
                     wanted.difference_update(match.needs_met)
             if filled_in is None and len(found) >= room:
                 filled_in = position
-        distance = (lambda m: m.distance_km if m.distance_km is not None else _FAR)  # noqa: E731
-        nearest = heapq.nsmallest(room, found, key=lambda m: (distance(m), m.center.id))
+        nearest = heapq.nsmallest(room, found, key=_by_distance)
         chosen = {m.center.id for m in nearest}
         for need in sorted(uncovered - {n for m in nearest for n in m.needs_met}):
             meeting = [m for m in found if need in m.needs_met and m.center.id not in chosen]
             if meeting:
-                best = min(meeting, key=lambda m: (distance(m), m.center.id))
+                best = min(meeting, key=_by_distance)
                 nearest.append(best)
                 chosen.add(best.center.id)
-        return sorted(nearest, key=lambda m: (distance(m), m.center.id))
+        return sorted(nearest, key=_by_distance)
 
     def match(self, query: Query, explain: bool = False) -> MatchResult:
         """Rank the catalog's centers for one mother; hotlines always come with the answer."""

@@ -15,7 +15,6 @@ import msgspec
 from bot.core.answers import Answers
 from bot.core.codes import Need
 
-
 # Keys only the previous layout (PTB's user_data dict) had at its top level.
 _LEGACY_KEYS = frozenset({"lang", "step", "t", "shown"})
 
@@ -72,6 +71,8 @@ class Session(msgspec.Struct, kw_only=True, omit_defaults=True):
             answers=Answers.from_legacy(raw),
             pending_age=pending if isinstance(pending, int) and "step" in raw else None,
             view=View.AGE_CONFIRM if raw.get("step") == "age_confirm" else None,
-            picked=tuple(Need(n) for n in Need if n in picked) if isinstance(picked, list) else None,
+            picked=tuple(Need(n) for n in Need if n in picked)
+            if isinstance(picked, list)
+            else None,
             touched=float(touched) if isinstance(touched, (int, float)) else 0.0,
         )

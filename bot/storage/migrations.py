@@ -9,15 +9,15 @@ is an SQL script or, where rows must be rewritten, an async function of the conn
 from __future__ import annotations
 
 import json
-from datetime import date
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
 from bot.catalog.files import catalog_from_tables
-from bot.catalog.store import encode_entry
+from bot.catalog.store import entry_rows
 from bot.storage.db import Database, DatabaseError, connect
 
 
@@ -165,6 +165,7 @@ CREATE TABLE catalog_meta (
 INSERT INTO catalog_meta (id, revision, changed_at) VALUES (1, 0, 0)
 """
 
+
 async def _legacy_rows(conn: aiosqlite.Connection, sql: str) -> list[dict[str, Any]]:
     async with conn.execute(sql) as cursor:
         return [dict(row) for row in await cursor.fetchall()]
@@ -248,17 +249,12 @@ async def _catalog_as_documents(conn: aiosqlite.Connection) -> None:
                 f"the stored catalog cannot be carried over: {problems[0]} "
                 f"(and {len(problems) - 1} more)"
             )
-        rows = [
-            (kind, entry.id, i, encode_entry(entry).decode())
-            for kind, entries in (("region", catalog.regions), ("place", catalog.places),
-                                  ("center", catalog.centers), ("hotline", catalog.hotlines))
-            for i, entry in enumerate(entries)
-        ]  # fmt: skip
         await conn.executemany(
-            "INSERT INTO catalog_entries (kind, id, position, doc) VALUES (?, ?, ?, ?)", rows
+            "INSERT INTO catalog_entries (kind, id, position, doc) VALUES (?, ?, ?, ?)",
+            entry_rows(catalog),
         )
-    for table in ("center_phones", "center_needs", "centers", "hotlines", "places", "regions"):
-        await conn.execute(f"DROP TABLE {table}")
+    for old in ("center_phones", "center_needs", "centers", "hotlines", "places", "regions"):
+        await conn.execute(f"DROP TABLE {old}")
     # Her conversation: one row per user, its JSON read by `bot.core.session` (which also
     # reads the rows of the previous layout, copied here as they are).
     await conn.execute(

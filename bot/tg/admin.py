@@ -7,15 +7,13 @@ running bot reloads its catalog. Logs name the admin only by an opaque hash.
 
 from __future__ import annotations
 
-import html
 import logging
 from datetime import date, timedelta
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot import privacy_log
-from bot.catalog_edits import (
+from bot.catalog.edits import (
     MAX_UPLOAD_BYTES,
     EditError,
     export_zip,
@@ -23,13 +21,15 @@ from bot.catalog_edits import (
     set_status,
     verify,
 )
-from bot.catalog_files import Problem
-from bot.core.model import Catalog, Localized
+from bot.catalog.files import Problem
+from bot.catalog.model import Catalog, Localized
+from bot.catalog.store import replace_catalog
+from bot.core.codes import Need, Status
 from bot.i18n import N_, Translator
-from bot.render import NEED_SHORT
-from bot.storage import state_repo
-from bot.storage.catalog_repo import replace_catalog
-from bot.tg.common import Context, remember_messages, say, services, tr
+from bot.render import NEED_SHORT, esc, fill
+from bot.storage import state
+from bot.tg.context import BotContext
+from bot.tg.send import say
 
 _LOGGER = logging.getLogger(__name__)
 # Telegram messages hold 4096 characters; long lists are cut, with a count of the rest.
@@ -38,7 +38,7 @@ _MAX_PROBLEM_CHARS = 140
 _MAX_NOTES_CHARS = 1500
 _STATS_DAYS = 30
 EDIT_ERRORS = {
-    "too_large": N_("the file is larger than 2 MB"),
+    "too_large": N_("the file is larger than 2 MB, or its size is unknown"),
     "not_zip": N_("this is not a zip file"),
     "empty_zip": N_("the zip holds no catalog files"),
     "wrong_kind": N_("send a .zip of the data folder or one center's .toml file"),
@@ -46,22 +46,21 @@ EDIT_ERRORS = {
 }
 
 
-def _args(context: Context) -> list[str]:
+def _args(context: BotContext) -> list[str]:
     return list(context.args or [])
 
 
-async def _save(update: Update, context: Context, catalog: Catalog, action: str) -> None:
+async def _save(update: Update, context: BotContext, catalog: Catalog, action: str) -> None:
     """Store the new catalog atomically and switch the running bot to it."""
-    service = services(context)
-    await replace_catalog(await service.database(), catalog)
-    await service.reload_catalog()
-    user = privacy_log.user_hash(update, service.settings.log_salt)
-    _LOGGER.info("Catalog changed by admin %s: %s", user, action)
+    services = context.services
+    await replace_catalog(await services.database(), catalog)
+    await services.reload_catalog()
+    _LOGGER.info("Catalog changed by an admin: %s", action)
 
 
-async def admin_help(update: Update, context: Context) -> None:
+async def admin_help(update: Update, context: BotContext) -> None:
     """List the admin commands."""
-    t = tr(update, context)
+    t = context.t
     lines = [
         t._("Admin commands"),
         t._("/export: the catalog as a zip of data files"),
@@ -72,19 +71,19 @@ async def admin_help(update: Update, context: Context) -> None:
         t._("/reopen ID: show a closed center again"),
         t._("/stats: searches of the last 30 days, without any user"),
     ]
-    await say(update, context, "\n".join(lines))
+    await say(context, "\n".join(lines))
     raise ApplicationHandlerStop
 
 
-async def export(update: Update, context: Context) -> None:
+async def export(update: Update, context: BotContext) -> None:
     """Send the catalog as a zip in the data files' format."""
     chat = update.effective_chat
     assert chat is not None
-    content = export_zip(services(context).catalog)
+    content = export_zip(context.services.catalog)
     message = await context.bot.send_document(
         chat.id, document=content, filename=f"ana-komek-catalog-{date.today().isoformat()}.zip"
     )
-    await remember_messages(context, chat.id, message.message_id)  # /clear deletes it too
+    context.turn.message_ids.append(message.message_id)  # /clear deletes it too
     raise ApplicationHandlerStop
 
 
@@ -95,20 +94,17 @@ def _shorten(text: str, limit: int) -> str:
 def _problem_text(problems: list[Problem], t: Translator) -> str:
     lines = [t._("Nothing changed. Problems in the file:")]
     lines += [
-        f"• {html.escape(_shorten(str(p), _MAX_PROBLEM_CHARS))}"
-        for p in problems[:_MAX_PROBLEM_LINES]
+        f"• {esc(_shorten(str(p), _MAX_PROBLEM_CHARS))}" for p in problems[:_MAX_PROBLEM_LINES]
     ]
     if len(problems) > _MAX_PROBLEM_LINES:
         more = len(problems) - _MAX_PROBLEM_LINES
-        lines.append(
-            t.ngettext("…and {count} more.", "…and {count} more.", more).format(count=more)
-        )
+        lines.append(fill(t.ngettext("…and {count} more.", "…and {count} more.", more), count=more))
     return "\n".join(lines)
 
 
-async def upload(update: Update, context: Context) -> None:
+async def upload(update: Update, context: BotContext) -> None:
     """Import an uploaded .zip (the whole catalog) or .toml (one center), all or nothing."""
-    t = tr(update, context)
+    t = context.t
     message = update.effective_message
     assert message is not None and message.document is not None
     document = message.document
@@ -118,121 +114,131 @@ async def upload(update: Update, context: Context) -> None:
         if size > MAX_UPLOAD_BYTES:  # known before downloading: don't fetch what we refuse
             raise EditError("too_large")
         file = await document.get_file()
+        # Telegram states the size on getFile too; a file of unknown size is not fetched,
+        # since it could be anything up to 20 MB.
+        if file.file_size is None or file.file_size > MAX_UPLOAD_BYTES:
+            raise EditError("too_large")
         content = bytes(await file.download_as_bytearray())
-        catalog, problems = read_upload(filename, content, services(context).catalog)
+        catalog, problems = read_upload(filename, content, context.services.catalog)
     except EditError as exc:
         reason = t._(EDIT_ERRORS[exc.code])
-        await say(update, context, t._("Nothing changed: {reason}.").format(reason=reason))
+        await say(context, fill(t._("Nothing changed: {reason}."), reason=reason))
         raise ApplicationHandlerStop from None
     if problems:
-        await say(update, context, _problem_text(problems, t))
+        await say(context, _problem_text(problems, t))
         raise ApplicationHandlerStop
     await _save(update, context, catalog, f"import {filename}")
     await say(
-        update,
         context,
-        t._("Imported: {centers} centers, {hotlines} lines, {places} places.").format(
-            centers=len(catalog.centers), hotlines=len(catalog.hotlines), places=len(catalog.places)
+        fill(
+            t._("Imported: {centers} centers, {hotlines} lines, {places} places."),
+            centers=len(catalog.centers),
+            hotlines=len(catalog.hotlines),
+            places=len(catalog.places),
         ),
     )
     raise ApplicationHandlerStop
 
 
-async def _known_center(update: Update, context: Context, args: list[str]) -> str | None:
-    t = tr(update, context)
-    if not args or services(context).catalog.center(args[0]) is None:
-        await say(update, context, t._("No center with this id. /export lists them all."))
+async def _known_center(update: Update, context: BotContext, args: list[str]) -> str | None:
+    t = context.t
+    if not args or context.services.catalog.center(args[0]) is None:
+        await say(context, t._("No center with this id. /export lists them all."))
         return None
     return args[0]
 
 
-async def show_center(update: Update, context: Context) -> None:
+async def show_center(update: Update, context: BotContext) -> None:
     """A center as admins need it: status, checked when and by whom, sources, notes."""
-    t = tr(update, context)
+    t = context.t
     center_id = await _known_center(update, context, _args(context))
     if center_id is not None:
-        center = services(context).catalog.center(center_id)
+        center = context.services.catalog.center(center_id)
         assert center is not None
         prov = center.provenance
         lines = [
-            f"<b>{html.escape(center.name.get(t.lang))}</b> ({html.escape(center.id)})",
-            t._("Status: {status}").format(status=center.status),
-            t._("Checked on {date} by {who}").format(
-                date=t.date(prov.verified_at), who=html.escape(prov.verified_by)
+            f"<b>{esc(center.name.get(t.lang))}</b> ({esc(center.id)})",
+            fill(t._("Status: {status}"), status=center.status),
+            fill(
+                t._("Checked on {date} by {who}"),
+                date=t.date(prov.verified_at),
+                who=prov.verified_by,
             ),
             t._("Sources:"),
-            *[f"• {html.escape(url)}" for url in prov.source_urls],
+            *[f"• {esc(url)}" for url in prov.source_urls],
         ]
         if prov.notes:
-            lines += [t._("Notes:"), html.escape(_shorten(prov.notes, _MAX_NOTES_CHARS))]
-        await say(update, context, "\n".join(lines))
+            lines += [t._("Notes:"), esc(_shorten(prov.notes, _MAX_NOTES_CHARS))]
+        await say(context, "\n".join(lines))
     raise ApplicationHandlerStop
 
 
-async def verify_center(update: Update, context: Context) -> None:
+async def verify_center(update: Update, context: BotContext) -> None:
     """Mark a center as checked today by this admin."""
-    t = tr(update, context)
+    t = context.t
     center_id = await _known_center(update, context, _args(context))
     if center_id is not None:
         user = update.effective_user
         who = f"Telegram admin {user.id}" if user else "Telegram admin"
-        catalog = verify(services(context).catalog, center_id, date.today(), who)
+        catalog = verify(context.services.catalog, center_id, date.today(), who)
         await _save(update, context, catalog, f"verify {center_id}")
-        await say(update, context, t._("Marked as checked today: {id}.").format(id=center_id))
+        await say(context, fill(t._("Marked as checked today: {id}."), id=center_id))
     raise ApplicationHandlerStop
 
 
-async def close_center(update: Update, context: Context) -> None:
+async def close_center(update: Update, context: BotContext) -> None:
     """Close a center for now; "kk text | ru text" gives the reason in both languages."""
-    t = tr(update, context)
+    t = context.t
     args = _args(context)
     center_id = await _known_center(update, context, args)
     if center_id is not None:
         reason = " ".join(args[1:]).strip()
         if not reason:
-            await say(update, context, t._("Write the reason after the id: /close ID reason."))
+            await say(context, t._("Write the reason after the id: /close ID reason."))
             raise ApplicationHandlerStop
         kk, _sep, ru = reason.partition("|")
         text = Localized(kk=kk.strip(), ru=(ru or kk).strip())
-        catalog = set_status(services(context).catalog, center_id, "temporarily_closed", text)
+        catalog = set_status(context.services.catalog, center_id, Status.TEMPORARILY_CLOSED, text)
         await _save(update, context, catalog, f"close {center_id}")
         await say(
-            update,
             context,
-            t._("Closed for now: {id}. Mothers no longer see it.").format(id=center_id),
+            fill(t._("Closed for now: {id}. Mothers no longer see it."), id=center_id),
         )
     raise ApplicationHandlerStop
 
 
-async def reopen_center(update: Update, context: Context) -> None:
+async def reopen_center(update: Update, context: BotContext) -> None:
     """Show a closed center to mothers again."""
-    t = tr(update, context)
+    t = context.t
     center_id = await _known_center(update, context, _args(context))
     if center_id is not None:
-        catalog = set_status(services(context).catalog, center_id, "active", Localized())
+        catalog = set_status(context.services.catalog, center_id, Status.ACTIVE, Localized())
         await _save(update, context, catalog, f"reopen {center_id}")
-        await say(update, context, t._("Open again: {id}.").format(id=center_id))
+        await say(context, fill(t._("Open again: {id}."), id=center_id))
     raise ApplicationHandlerStop
 
 
-async def stats(update: Update, context: Context) -> None:
+async def stats(update: Update, context: BotContext) -> None:
     """Searches of the last 30 days per region and need; no user is ever counted by name."""
-    t = tr(update, context)
-    catalog = services(context).catalog
+    t = context.t
+    catalog = context.services.catalog
     since = date.today() - timedelta(days=_STATS_DAYS - 1)
-    counts = await state_repo.search_counts(await services(context).database(), since)
+    counts = await state.search_counts(await context.services.database(), since)
     lines = [
-        t._("Searches in the last {days} days: {total}. Nothing near her: {nothing}.").format(
-            days=_STATS_DAYS, total=counts.total, nothing=counts.nothing_local
+        fill(
+            t._("Searches in the last {days} days: {total}. Nothing near her: {nothing}."),
+            days=_STATS_DAYS,
+            total=counts.total,
+            nothing=counts.nothing_local,
         )
     ]
     for region_id, number in sorted(counts.by_region.items(), key=lambda item: -item[1]):
         region = catalog.region(region_id)
-        lines.append(f"• {html.escape(region.name.get(t.lang) if region else region_id)}: {number}")
+        lines.append(f"• {esc(region.name.get(t.lang) if region else region_id)}: {number}")
     if counts.by_need:
         lines.append(t._("By need:"))
         for need, number in sorted(counts.by_need.items(), key=lambda item: -item[1]):
-            label = t._(NEED_SHORT[need]) if need in NEED_SHORT else need
-            lines.append(f"• {html.escape(label)}: {number}")
-    await say(update, context, "\n".join(lines))
+            label = t._(NEED_SHORT[Need(need)]) if need in tuple(Need) else need
+            lines.append(f"• {esc(label)}: {number}")
+    await say(context, "\n".join(lines))
     raise ApplicationHandlerStop

@@ -45,9 +45,7 @@ _TAP_AGAIN = "Please tap one of the buttons."
 
 def _fresh_answers(context: BotContext, link_language: Language | None) -> Answers:
     """A new conversation keeps only her language: chosen, from a link, or her app's."""
-    language = (
-        link_language or context.answers.language or app_language(context.turn.app_language)
-    )
+    language = link_language or context.answers.language or app_language(context.turn.app_language)
     return Answers(language=language)
 
 
@@ -233,9 +231,7 @@ def _age_tapped(session: Session, value: str) -> bool:
 
 def _child_tapped(session: Session, value: str) -> bool:
     if value == "pregnant":
-        session.answers = msgspec.structs.replace(
-            session.answers, pregnant=True, child_months=None
-        )
+        session.answers = msgspec.structs.replace(session.answers, pregnant=True, child_months=None)
         return True
     if value not in {str(months) for _, months in CHILD_BUTTONS}:
         return False
@@ -245,9 +241,7 @@ def _child_tapped(session: Session, value: str) -> bool:
     return True
 
 
-async def _place_tapped(
-    update: Update, context: BotContext, session: Session, value: str
-) -> bool:
+async def _place_tapped(update: Update, context: BotContext, session: Session, value: str) -> bool:
     catalog = context.services.catalog
     if value in ("regions", "back"):
         session.view = View.REGIONS if value == "regions" else None
@@ -273,9 +267,7 @@ async def _place_tapped(
     return True
 
 
-async def _needs_tapped(
-    update: Update, context: BotContext, session: Session, value: str
-) -> bool:
+async def _needs_tapped(update: Update, context: BotContext, session: Session, value: str) -> bool:
     picked = list(session.picked if session.picked is not None else session.answers.needs)
     if value == "done":
         chosen = tuple(n for n in Need if n in picked)
@@ -351,8 +343,7 @@ async def on_text(update: Update, context: BotContext) -> None:
             parsed = parse_child(text)
             if parsed is None:
                 hint = t._(
-                    "I did not understand. Write, for example: 3 months, 1.5 years, or "
-                    "“pregnant”."
+                    "I did not understand. Write, for example: 3 months, 1.5 years, or “pregnant”."
                 )
             else:
                 session.answers = msgspec.structs.replace(
@@ -362,8 +353,7 @@ async def on_text(update: Update, context: BotContext) -> None:
             location = context.services.gazetteer.resolve(text[:100])
             if location is None:
                 hint = t._(
-                    "I could not find this place. Tap your city or region, or send your "
-                    "location."
+                    "I could not find this place. Tap your city or region, or send your location."
                 )
             else:
                 session.answers = msgspec.structs.replace(
@@ -428,7 +418,9 @@ async def not_understood(update: Update, context: BotContext) -> None:
         await start(update, context)
         return
     session.screen = None
-    await _show_current(update, context, context.t._("Sorry, I can only read text and buttons here."))
+    await _show_current(
+        update, context, context.t._("Sorry, I can only read text and buttons here.")
+    )
 
 
 # --- the end of a quiet conversation ---

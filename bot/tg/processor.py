@@ -97,9 +97,7 @@ class UpdateProcessor(BaseUpdateProcessor):
         if chat is None or user is None or chat.type != "private":
             return None
         session = self.services.sessions.get(user.id)
-        lang = (session.answers.language if session else None) or app_language(
-            user.language_code
-        )
+        lang = (session.answers.language if session else None) or app_language(user.language_code)
         try:
             return await send_sos_to(self.application.bot if self.application else None,
                                      self.services, chat.id, lang)  # fmt: skip

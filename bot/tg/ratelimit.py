@@ -99,7 +99,7 @@ class LaneRateLimiter(BaseRateLimiter[None]):
             delay = until - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            else:
+            elif chat is not None:
                 self._paused.pop(chat, None)
 
     async def process_request(
@@ -141,5 +141,7 @@ class LaneRateLimiter(BaseRateLimiter[None]):
                 if method in _NO_RETRY or attempt > self.max_retries:
                     raise
                 delay = self.retry_base * 2 ** (attempt - 1) * (0.5 + random.random())
-                _LOGGER.warning("Network trouble on %s: try %d again in %.1f s", method, attempt, delay)
+                _LOGGER.warning(
+                    "Network trouble on %s: try %d again in %.1f s", method, attempt, delay
+                )
                 await asyncio.sleep(delay)

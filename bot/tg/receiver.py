@@ -20,12 +20,14 @@ import hmac
 import json
 import logging
 import random
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
+from telegram.warnings import PTBUserWarning
 
 from bot.logs import update_kind
 from bot.services import Services
@@ -33,6 +35,9 @@ from bot.storage import state
 from bot.tg.turn import lane_of
 
 _LOGGER = logging.getLogger(__name__)
+# getUpdates is called through do_api_request on purpose: the raw JSON is needed, so that
+# one unreadable update can be skipped instead of failing the whole batch.
+warnings.filterwarnings("ignore", message="Please use 'Bot.getUpdates'", category=PTBUserWarning)
 POLL_TIMEOUT_SECONDS = 30
 MAX_BACKOFF_SECONDS = 30.0
 # A stored update tried at this many starts without being handled is given up.

@@ -93,7 +93,9 @@ def answers_line(answers: Answers, catalog: Catalog, t: Translator) -> str:
         parts.append(fill(t._("Age: {age}"), age=answers.age))
     if answers.pregnant is not None:
         parts.append(
-            fill(t._("Child: {child}"), child=child_label(answers.child_months, answers.pregnant, t))
+            fill(
+                t._("Child: {child}"), child=child_label(answers.child_months, answers.pregnant, t)
+            )
         )
     if answers.region is not None:
         name = location_name(catalog, answers.place, answers.region, t)

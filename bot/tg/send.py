@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -96,7 +97,8 @@ async def show(update: Update, context: BotContext, screen: Screen) -> None:
     """
     session = context.session
     tapped = tapped_message(update)
-    editable = not isinstance(screen.markup, ReplyKeyboardMarkup | ReplyKeyboardRemove)
+    inline = screen.markup if isinstance(screen.markup, InlineKeyboardMarkup) else None
+    editable = screen.markup is None or inline is not None
     if (
         tapped is not None
         and editable
@@ -104,9 +106,7 @@ async def show(update: Update, context: BotContext, screen: Screen) -> None:
         and session.screen == tapped.message_id
     ):
         try:
-            await tapped.edit_text(
-                screen.text, parse_mode=ParseMode.HTML, reply_markup=screen.markup
-            )
+            await tapped.edit_text(screen.text, parse_mode=ParseMode.HTML, reply_markup=inline)
             return
         except BadRequest as exc:
             if "not modified" in str(exc):
