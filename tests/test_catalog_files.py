@@ -63,7 +63,7 @@ def edit_place(root: Path, place_id: str, change: Callable[[Doc], None]) -> None
 def test_real_data_is_valid(real_catalog: Catalog) -> None:
     _, problems = read_catalog(DATA_DIR)
     assert problems == []
-    assert len(real_catalog.centers) == 41
+    assert len(real_catalog.centers) == 46
     assert len(real_catalog.regions) == 20
     assert len(real_catalog.hotlines) == 5
     assert [h.id for h in real_catalog.hotlines][:2] == ["112", "102"]

@@ -135,12 +135,12 @@ def test_export_import_export_round_trip(db: Path, tmp_path: Path) -> None:
     first, second = tmp_path / "first", tmp_path / "second"
     done = run("catalog", "export", str(first), db=db)  # seeds the new database from data/
     assert done.returncode == 0, done.stderr
-    assert "exported 41 centers" in done.stdout
+    assert "exported 46 centers" in done.stdout
 
     other_db = tmp_path / "other.sqlite3"
     done = run("catalog", "import", str(first), db=other_db)
     assert done.returncode == 0, done.stderr
-    assert "imported 41 centers, 5 hotlines, 20 regions" in done.stdout
+    assert "imported 46 centers, 5 hotlines, 20 regions" in done.stdout
     assert run("catalog", "export", str(second), db=other_db).returncode == 0
 
     assert tree(first) == tree(second)

@@ -207,7 +207,7 @@ async def test_existing_readable_file_is_made_private(tmp_path: Path) -> None:
 async def test_seeding_loads_data_dir(seeded: Database, data_catalog: Catalog) -> None:
     assert not await catalog_is_empty(seeded)
     assert await load_catalog(seeded) == data_catalog
-    assert await scalar(seeded, "SELECT COUNT(*) FROM centers") == 41
+    assert await scalar(seeded, "SELECT COUNT(*) FROM centers") == 46
     assert await scalar(seeded, "SELECT COUNT(*) FROM regions") == 20
     assert await scalar(seeded, "SELECT COUNT(*) FROM hotlines") == 5
 
