@@ -20,13 +20,13 @@ import tracemalloc
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.catalog_files import load_catalog
+from bot.catalog.files import load_catalog
 from bot.core.geo import Gazetteer
 from bot.core.matching import Query, match_centers
 from bot.i18n import translator
 from bot.render import center_card, summary_line
 from bot.services import DATA_DIR
-from bot.storage import state_repo
+from bot.storage import state
 from bot.storage.db import open_database
 from tests.journey import LANGUAGE_BUTTONS, bot_on_fake_telegram, need_button, tr
 
@@ -78,9 +78,9 @@ async def persistence_work() -> dict[str, float]:
             data = {"lang": "kk", "answers": {"age": 17, "pregnant": False}, "t": 0}
 
             async def write() -> None:
-                await state_repo.save_user_data(db, 1, data)
-                await state_repo.save_conversation(db, "mother", (1, 1), 3)
-                await state_repo.record_messages(db, 1, [int(time.time() * 1000) % 10**9])
+                await state.save_user_data(db, 1, data)
+                await state.save_conversation(db, "mother", (1, 1), 3)
+                await state.record_messages(db, 1, [int(time.time() * 1000) % 10**9])
 
             return {"persistence writes per update (ms)": await _per_call_async(write, 300) * 1e3}
         finally:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import tomli_w
 
-from bot.catalog_edits import export_zip
-from bot.catalog_files import read_catalog
-from bot.catalog_writer import center_to_table
-from bot.storage.catalog_repo import load_catalog
+from bot.catalog.edits import export_zip
+from bot.catalog.files import read_catalog
+from bot.catalog.writer import center_to_table
+from bot.catalog.store import load_catalog
 from tests.conftest import ADMIN_ID, REPO, RunningBot
 from tests.journey import answer_all, choose_language, tr
 

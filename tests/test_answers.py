@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.answers import AgeAnswer, ChildAnswer, parse_age, parse_child
+from bot.core.parsing import AgeAnswer, ChildAnswer, parse_age, parse_child
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from bot.catalog_edits import (
+from bot.catalog.edits import (
     MAX_UPLOAD_BYTES,
     EditError,
     export_zip,
@@ -16,8 +16,8 @@ from bot.catalog_edits import (
     set_status,
     verify,
 )
-from bot.catalog_files import load_catalog
-from bot.core.model import Catalog, Localized
+from bot.catalog.files import load_catalog
+from bot.catalog.model import Catalog, Localized
 from bot.services import DATA_DIR
 
 

@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 import tomli_w
 
-from bot.catalog_files import (
+from bot.catalog.files import (
     CatalogError,
     Problem,
     load_catalog,
     read_catalog,
 )
-from bot.catalog_writer import write_catalog
-from bot.core.model import Catalog
+from bot.catalog.writer import write_catalog
+from bot.catalog.model import Catalog
 from bot.services import DATA_DIR
 
 Doc = dict[str, Any]

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import tomli_w
 
-from bot.catalog_files import read_catalog
+from bot.catalog.files import read_catalog
 from bot.services import DATA_DIR
 from bot.storage.migrations import LATEST_VERSION
 

@@ -6,11 +6,11 @@ import itertools
 
 import pytest
 
-from bot.catalog_files import load_catalog
+from bot.catalog.files import load_catalog
 from bot.core import codes
 from bot.core.geo import Gazetteer, Location, distance_km
 from bot.core.matching import TIERS, Match, MatchResult, Query, Reason, match_centers
-from bot.core.model import Catalog, Center
+from bot.catalog.model import Catalog, Center
 from bot.services import DATA_DIR
 
 YOUNG_MOTHER_HOUSES = ("ana-uyi-almaty", "almaty-ubezhishche")

@@ -6,7 +6,7 @@ import asyncio
 
 from telegram import Chat, Message, Update, User
 
-from bot.tg.processor import PerUserUpdateProcessor
+from bot.tg.processor import UpdateProcessor
 
 
 def _update(update_id: int, user_id: int) -> Update:
@@ -17,7 +17,7 @@ def _update(update_id: int, user_id: int) -> Update:
 
 
 async def test_a_flooding_user_does_not_hold_the_slots_others_need() -> None:
-    processor = PerUserUpdateProcessor(max_concurrent_updates=4)
+    processor = UpdateProcessor(max_concurrent_updates=4)
     release = asyncio.Event()
     order: list[str] = []
 
@@ -42,7 +42,7 @@ async def test_a_flooding_user_does_not_hold_the_slots_others_need() -> None:
 
 
 async def test_updates_of_one_user_never_overlap() -> None:
-    processor = PerUserUpdateProcessor()
+    processor = UpdateProcessor()
     running = 0
     most = 0
 

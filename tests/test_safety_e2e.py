@@ -8,11 +8,11 @@ import re
 
 import pytest
 
-from bot import privacy_log
+from bot import logs
 from bot.i18n import LANGUAGES
 from bot.i18n_tools import extract_template, read_catalog
 from bot.render import DETAIL_ONLY
-from bot.storage import state_repo
+from bot.storage import state
 from tests.conftest import RunningBot
 from tests.journey import answer_all, choose_language, need_button, tr
 
@@ -48,14 +48,14 @@ async def test_clear_deletes_the_whole_chat_and_every_row_about_her(
     await choose_language(other, lang)
     assert len(mother.chat) > 10
     db = await bot.services.database()
-    assert await state_repo.rows_about_user(db, 3001) > 0
+    assert await state.rows_about_user(db, 3001) > 0
     await mother.tap(tr(lang)._("🧹 Clear this chat"))
     # The phone shows at most one neutral line, which she can delete too.
     assert [m.plain_text for m in mother.chat] == [tr(lang)._("Done.")]
-    assert await state_repo.rows_about_user(db, 3001) == 0
+    assert await state.rows_about_user(db, 3001) == 0
     assert 3001 not in bot.app.user_data or not bot.app.user_data[3001]
     # Nothing else is touched: the other mother's chat and data stay.
-    assert len(other.chat) > 2 and await state_repo.rows_about_user(db, 3002) > 0
+    assert len(other.chat) > 2 and await state.rows_about_user(db, 3002) > 0
 
 
 async def test_clear_command_survives_messages_too_old_to_delete(bot: RunningBot) -> None:
@@ -70,7 +70,7 @@ async def test_clear_command_survives_messages_too_old_to_delete(bot: RunningBot
     visible = {m.message_id for m in mother.chat}
     assert not visible & set(new)  # everything still deletable was deleted
     assert [m.plain_text for m in mother.since(mark)] == [tr("kk")._("Done.")]
-    assert await state_repo.rows_about_user(await bot.services.database(), 3003) == 0
+    assert await state.rows_about_user(await bot.services.database(), 3003) == 0
 
 
 async def test_forget_drops_the_data_but_keeps_the_chat(bot: RunningBot) -> None:
@@ -80,7 +80,7 @@ async def test_forget_drops_the_data_but_keeps_the_chat(bot: RunningBot) -> None
     await mother.send("/forget")
     assert len(mother.chat) == before + 2  # her command and one neutral line
     assert mother.last_bot_message().plain_text == tr("ru")._("Done.")
-    assert await state_repo.rows_about_user(await bot.services.database(), 3004) == 0
+    assert await state.rows_about_user(await bot.services.database(), 3004) == 0
     # She can start again as a stranger: the language question comes first.
     await mother.send("/start")
     assert "Қазақша" in mother.last_bot_message().buttons
@@ -90,7 +90,7 @@ async def test_expired_data_is_purged_by_the_job_even_after_a_restart(bot: Runni
     await full_journey(bot, 3005)
     db = await bot.services.database()
     # Pretend her last activity was three days ago, in memory and on disk.
-    three_days_ago = state_repo.now() - 3 * 24 * 3600
+    three_days_ago = state.now() - 3 * 24 * 3600
     bot.app.user_data[3005]["t"] = int(three_days_ago)
     await db.conn.execute("UPDATE chat_messages SET sent_at = ?", (three_days_ago,))
     await db.conn.execute("UPDATE conversations SET updated_at = ?", (three_days_ago,))
@@ -104,14 +104,14 @@ async def test_expired_data_is_purged_by_the_job_even_after_a_restart(bot: Runni
     await jobs[0].run(bot.app)
     # Left: only the id of the gentle line just sent, so that /clear can still delete it.
     gentle = bot.user(3005).last_bot_message()
-    assert await state_repo.chat_message_ids(db, 3005) == [gentle.message_id]
-    assert await state_repo.rows_about_user(db, 3005) == 1
+    assert await state.chat_message_ids(db, 3005) == [gentle.message_id]
+    assert await state.rows_about_user(db, 3005) == 1
 
 
 async def test_an_idle_conversation_ends_and_everything_it_kept_goes(bot: RunningBot) -> None:
     await full_journey(bot, 3006)
     mother = bot.user(3006)
-    bot.app.user_data[3006]["t"] = int(state_repo.now() - 2 * 3600)  # two hours of silence
+    bot.app.user_data[3006]["t"] = int(state.now() - 2 * 3600)  # two hours of silence
     job = next(job for job in bot.app.job_queue.jobs() if job.name == "purge_expired")
     await job.run(bot.app)
     gentle = mother.last_bot_message()
@@ -121,11 +121,11 @@ async def test_an_idle_conversation_ends_and_everything_it_kept_goes(bot: Runnin
     )
     assert gentle.params.get("disable_notification") is True  # no buzz long after
     assert not bot.app.user_data.get(3006)
-    assert await state_repo.load_user_data(await bot.services.database()) == {}
+    assert await state.load_user_data(await bot.services.database()) == {}
     # Only the message ids stay (for /clear), until Telegram's 48 hours are over.
     db = await bot.services.database()
-    assert await state_repo.rows_about_user(db, 3006) == len(
-        await state_repo.chat_message_ids(db, 3006)
+    assert await state.rows_about_user(db, 3006) == len(
+        await state.chat_message_ids(db, 3006)
     )
 
 
@@ -221,7 +221,7 @@ async def test_every_message_sent_in_a_journey_opens_neutrally(bot: RunningBot) 
 
 
 async def test_logs_hold_no_typed_text(bot: RunningBot, caplog: pytest.LogCaptureFixture) -> None:
-    privacy_log.configure("DEBUG")
+    logs.configure("DEBUG")
     caplog.set_level(logging.DEBUG)
     secret_words = ["Меня зовут Айгерим Секретова", "+77011234567", "ул. Тайная 5"]
     mother = bot.user(3012, language_code="ru")
@@ -275,14 +275,14 @@ async def test_blocking_the_bot_forgets_her(bot: RunningBot) -> None:
         },
     )
     await bot.harness.settle()
-    assert await state_repo.rows_about_user(await bot.services.database(), 3020) == 0
+    assert await state.rows_about_user(await bot.services.database(), 3020) == 0
 
 
 async def test_a_stranger_asking_only_for_numbers_leaves_no_row(bot: RunningBot) -> None:
     stranger = bot.user(3021, language_code="kk")
     await stranger.send("/sos")
     assert "112" in stranger.last_bot_message().plain_text
-    assert await state_repo.load_user_data(await bot.services.database()) == {}
+    assert await state.load_user_data(await bot.services.database()) == {}
 
 
 @pytest.mark.parametrize(

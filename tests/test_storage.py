@@ -12,14 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog_files import load_catalog as load_catalog_files
-from bot.catalog_files import read_catalog
-from bot.catalog_writer import write_catalog
-from bot.core.model import Catalog
+from bot.catalog.files import load_catalog as load_catalog_files
+from bot.catalog.files import read_catalog
+from bot.catalog.writer import write_catalog
+from bot.catalog.model import Catalog
 from bot.services import DATA_DIR, open_seeded_database
-from bot.storage import state_repo
-from bot.storage.catalog_repo import catalog_is_empty, load_catalog, replace_catalog
-from bot.storage.db import BUSY_TIMEOUT_MS, Database, open_database
+from bot.storage import state
+from bot.catalog.store import catalog_is_empty, load_catalog, replace_catalog
+from bot.storage.db import BUSY_TIMEOUT_MS, Database
+from bot.storage.migrations import open_database
 from bot.storage.migrations import (
     LATEST_VERSION,
     MIGRATIONS,
@@ -91,7 +92,7 @@ async def test_reopening_keeps_version_and_data(tmp_path: Path, data_catalog: Ca
     db = await open_database(path)
     try:
         await replace_catalog(db, data_catalog)
-        await state_repo.save_user_data(db, 7, {"lang": "kk", "age": 19})
+        await state.save_user_data(db, 7, {"lang": "kk", "age": 19})
     finally:
         await db.close()
 
@@ -100,7 +101,7 @@ async def test_reopening_keeps_version_and_data(tmp_path: Path, data_catalog: Ca
         assert await schema_version(db) == LATEST_VERSION
         # Every migration was applied once, not again on the second open.
         assert await scalar(db, "SELECT COUNT(*) FROM schema_version") == LATEST_VERSION
-        assert await state_repo.load_user_data(db) == {7: {"lang": "kk", "age": 19}}
+        assert await state.load_user_data(db) == {7: {"lang": "kk", "age": 19}}
         assert await load_catalog(db) == data_catalog
     finally:
         await db.close()
@@ -170,8 +171,8 @@ async def test_forgotten_answers_leave_no_trace_in_the_file(tmp_path: Path) -> N
     path = tmp_path / "bot.sqlite3"
     db = await open_database(path)
     try:
-        await state_repo.save_user_data(db, 5, {"answers": {"secret": "unforgettable-needle"}})
-        await state_repo.forget_user(db, 5)
+        await state.save_user_data(db, 5, {"answers": {"secret": "unforgettable-needle"}})
+        await state.forget_user(db, 5)
     finally:
         await db.close()
     assert b"unforgettable-needle" not in _all_bytes(tmp_path)
@@ -181,7 +182,7 @@ async def test_database_file_is_private(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
     db = await open_database(path)
     try:
-        await state_repo.save_user_data(db, 1, {"lang": "ru"})
+        await state.save_user_data(db, 1, {"lang": "ru"})
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         wal = path.with_name(path.name + "-wal")
         if wal.exists():  # SQLite gives its side files the database file's mode
@@ -316,71 +317,71 @@ async def test_import_round_trip_with_an_id_that_prefixes_another(tmp_path: Path
 
 
 async def test_user_data_round_trip_and_delete(db: Database) -> None:
-    await state_repo.save_user_data(db, 5, {"lang": "kk"})
-    await state_repo.save_user_data(db, 5, {"lang": "ru", "age": 17})
-    await state_repo.save_user_data(db, 6, {"lang": "kk"})
-    assert await state_repo.load_user_data(db) == {5: {"lang": "ru", "age": 17}, 6: {"lang": "kk"}}
-    await state_repo.save_user_data(db, 6, {})  # nothing to keep: the row goes
-    assert await state_repo.load_user_data(db) == {5: {"lang": "ru", "age": 17}}
-    await state_repo.delete_user_data(db, 5)
-    assert await state_repo.load_user_data(db) == {}
+    await state.save_user_data(db, 5, {"lang": "kk"})
+    await state.save_user_data(db, 5, {"lang": "ru", "age": 17})
+    await state.save_user_data(db, 6, {"lang": "kk"})
+    assert await state.load_user_data(db) == {5: {"lang": "ru", "age": 17}, 6: {"lang": "kk"}}
+    await state.save_user_data(db, 6, {})  # nothing to keep: the row goes
+    assert await state.load_user_data(db) == {5: {"lang": "ru", "age": 17}}
+    await state.delete_user_data(db, 5)
+    assert await state.load_user_data(db) == {}
 
 
 async def test_conversations_round_trip_and_idle_ones_are_dropped(db: Database) -> None:
-    await state_repo.save_conversation(db, "main", (5, 5), 3)
-    await state_repo.save_conversation(db, "main", (6, 6), 1)
-    await state_repo.save_conversation(db, "other", (5, 5), 9)
-    assert await state_repo.load_conversations(db, "main", 3600) == {(5, 5): 3, (6, 6): 1}
-    await state_repo.save_conversation(db, "main", (6, 6), None)
-    assert await state_repo.load_conversations(db, "main", 3600) == {(5, 5): 3}
+    await state.save_conversation(db, "main", (5, 5), 3)
+    await state.save_conversation(db, "main", (6, 6), 1)
+    await state.save_conversation(db, "other", (5, 5), 9)
+    assert await state.load_conversations(db, "main", 3600) == {(5, 5): 3, (6, 6): 1}
+    await state.save_conversation(db, "main", (6, 6), None)
+    assert await state.load_conversations(db, "main", 3600) == {(5, 5): 3}
     async with db.transaction() as conn:
         await conn.execute("UPDATE conversations SET updated_at = updated_at - 7200")
-    assert await state_repo.load_conversations(db, "main", 3600) == {}
+    assert await state.load_conversations(db, "main", 3600) == {}
     async with db.conn.execute("SELECT COUNT(*) FROM conversations WHERE name = 'main'") as cur:
         row = await cur.fetchone()
     assert row is not None and row[0] == 0  # dropped on the way, not just skipped
 
 
 async def test_forget_user_leaves_nothing_about_her(db: Database) -> None:
-    await state_repo.save_user_data(db, 5, {"lang": "kk"})
-    await state_repo.save_conversation(db, "main", (5, 5), 2)
-    await state_repo.record_messages(db, 5, [10, 11, 11, 12])
-    await state_repo.save_user_data(db, 6, {"lang": "ru"})
-    assert await state_repo.chat_message_ids(db, 5) == [10, 11, 12]
-    assert await state_repo.rows_about_user(db, 5) == 5
-    await state_repo.forget_user(db, 5)
-    assert await state_repo.rows_about_user(db, 5) == 0
-    assert await state_repo.rows_about_user(db, 6) == 1
+    await state.save_user_data(db, 5, {"lang": "kk"})
+    await state.save_conversation(db, "main", (5, 5), 2)
+    await state.record_messages(db, 5, [10, 11, 11, 12])
+    await state.save_user_data(db, 6, {"lang": "ru"})
+    assert await state.chat_message_ids(db, 5) == [10, 11, 12]
+    assert await state.rows_about_user(db, 5) == 5
+    await state.forget_user(db, 5)
+    assert await state.rows_about_user(db, 5) == 0
+    assert await state.rows_about_user(db, 6) == 1
 
 
 async def test_purge_drops_only_what_is_too_old(db: Database) -> None:
-    await state_repo.save_user_data(db, 5, {"lang": "kk"})
-    await state_repo.save_user_data(db, 6, {"lang": "ru"})
-    await state_repo.record_messages(db, 5, [1, 2])
+    await state.save_user_data(db, 5, {"lang": "kk"})
+    await state.save_user_data(db, 6, {"lang": "ru"})
+    await state.record_messages(db, 5, [1, 2])
     async with db.transaction() as conn:
         await conn.execute("UPDATE user_data SET updated_at = updated_at - 10000 WHERE user_id = 5")
         await conn.execute(
             "UPDATE chat_messages SET sent_at = sent_at - 10000 WHERE message_id = 1"
         )
-    counts = await state_repo.purge_expired(db, 3600, 3600)
+    counts = await state.purge_expired(db, 3600, 3600)
     assert counts == {"conversations": 0, "user_data": 1, "chat_messages": 1}
-    assert await state_repo.load_user_data(db) == {6: {"lang": "ru"}}
-    assert await state_repo.chat_message_ids(db, 5) == [2]
+    assert await state.load_user_data(db) == {6: {"lang": "ru"}}
+    assert await state.chat_message_ids(db, 5) == [2]
 
 
 async def test_search_counts_add_up_per_day_region_and_need(db: Database) -> None:
-    await state_repo.count_search(db, "kyzylorda", ["shelter", "legal"], nothing_local=True)
-    await state_repo.count_search(db, "kyzylorda", ["shelter"], nothing_local=False)
+    await state.count_search(db, "kyzylorda", ["shelter", "legal"], nothing_local=True)
+    await state.count_search(db, "kyzylorda", ["shelter"], nothing_local=False)
     async with db.conn.execute(
         "SELECT need, searches, nothing_local FROM search_stats ORDER BY need"
     ) as cursor:
         rows = [tuple(row) for row in await cursor.fetchall()]
     assert rows == [("*", 2, 1), ("legal", 1, 1), ("shelter", 2, 1)]
-    counts = await state_repo.search_counts(db, date.today())
+    counts = await state.search_counts(db, date.today())
     assert (counts.total, counts.nothing_local) == (2, 1)
     assert counts.by_region == {"kyzylorda": 2}
     assert counts.by_need == {"legal": 1, "shelter": 2}
-    assert (await state_repo.search_counts(db, date.today() + timedelta(days=1))).total == 0
+    assert (await state.search_counts(db, date.today() + timedelta(days=1))).total == 0
     # No user and no time of day are kept.
     async with db.conn.execute("PRAGMA table_info(search_stats)") as cursor:
         columns = {row["name"] for row in await cursor.fetchall()}
