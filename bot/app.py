@@ -25,6 +25,7 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -38,7 +39,7 @@ from bot.render import esc
 from bot.services import Services
 from bot.storage import state
 from bot.storage.db import DatabaseError
-from bot.tg import admin, conversation, safety
+from bot.tg import admin, conversation, safety, staff
 from bot.tg.context import CONTEXT_TYPES, SERVICES_KEY, BotContext
 from bot.tg.processor import UpdateProcessor
 from bot.tg.ratelimit import LaneRateLimiter
@@ -73,10 +74,10 @@ _STEP_TAPS = "^(" + "|".join(step.value for step in Step) + "):"
 
 async def private_only(update: Update, context: BotContext) -> None:
     """Outside a private chat the bot does nothing (a tap is only answered, silently)."""
-    if isinstance(update, Update) and update.callback_query is not None:
-        if not context.turn.private:
-            await ack(update)
-            raise ApplicationHandlerStop
+    tapped = isinstance(update, Update) and update.callback_query is not None
+    if tapped and not context.turn.private:
+        await ack(update)
+        raise ApplicationHandlerStop
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -139,6 +140,26 @@ def register_handlers(application: AnyApp, settings: Settings) -> None:
         application.add_handler(
             MessageHandler(filters.Document.ALL & admin_only, admin.upload), group=-1
         )
+    # -1 too: staff tools (STAFF_IDS and admins); inline sharing is open to everyone.
+    staff_ids = settings.staff_ids | settings.admin_ids
+    if staff_ids:
+        staff_only = message & filters.User(user_id=staff_ids)
+        application.add_handler(
+            CommandHandler("link", staff.link_command, filters=staff_only), group=-1
+        )
+        application.add_handler(
+            CommandHandler("find", staff.find_command, filters=staff_only), group=-1
+        )
+        application.add_handler(CallbackQueryHandler(staff.link_tapped, pattern="^link:"), group=-1)
+        application.add_handler(
+            MessageHandler(filters.TEXT & ~filters.COMMAND & staff_only, staff.source_typed),
+            group=-1,
+        )
+        # Admins' /stats (registered above) comes first and includes these counts.
+        application.add_handler(
+            CommandHandler("stats", staff.referral_stats, filters=staff_only), group=-1
+        )
+    application.add_handler(InlineQueryHandler(staff.inline_query), group=-1)
     # 0: the conversation.
     conversation_handlers: list[Handler] = [
         CommandHandler("start", conversation.start, filters=message),

@@ -85,8 +85,16 @@ class Translator:
         )
 
     def join(self, items: list[str]) -> str:
-        """ "a, b and c" in the language's own style."""
-        return str(format_list(items, locale=self.locale)) if items else ""
+        """ "a, b and c" in the language's own style.
+
+        babel's Kazakh pattern drops «және» for three or more items ("а, б, в"); the last
+        pair is joined here the way Kazakh writes it ("а, б және в").
+        """
+        if not items:
+            return ""
+        if self.lang == "kk" and len(items) >= 3:
+            return ", ".join(items[:-1]) + " және " + items[-1]
+        return str(format_list(items, locale=self.locale))
 
     def date(self, value: date) -> str:
         """A date as people write it in this language."""

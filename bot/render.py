@@ -387,15 +387,18 @@ def summary_line(result: MatchResult, where: str, t: Translator) -> str:
     )
 
 
-def pages(result: MatchResult, catalog: Catalog, t: Translator, budget: int) -> list[range]:
-    """Split the matches into pages of at most three cards that fit into `budget` characters.
+def pages(
+    result: MatchResult, catalog: Catalog, t: Translator, budget: int, up_to: int
+) -> list[range]:
+    """The first `up_to + 1` pages of at most three cards that fit into `budget` characters.
 
-    Deterministic, so the page number she is on is enough to show the same page again.
+    Deterministic, so the page number she is on is enough to show the same page again; only
+    the pages up to hers are put into words (a big city has hundreds of matches).
     """
     spans: list[range] = []
     start = 0
     total = len(result.matches)
-    while start < total:
+    while start < total and len(spans) <= up_to:
         end, used = start, 0
         while end < total and end - start < 3:
             size = len(center_card(result.matches[end], catalog, t, end + 1)) + 2

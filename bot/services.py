@@ -7,6 +7,7 @@ Opened once (PTB's post_init) and closed once (post_shutdown); handlers read `ca
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from pathlib import Path
 
@@ -97,6 +98,12 @@ class Services:
         self.catalog = catalog
         self.gazetteer = Gazetteer(catalog)
         self.matcher = Matcher(catalog)
+        # The catalog lives as long as the process: keep the garbage collector from walking
+        # it again and again (a pause on every update of every mother, with a big catalog).
+        # Unfrozen first, so that the catalog it replaces is collected, not kept forever.
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
     async def reload_catalog(self) -> None:
         """Read the catalog again after a change."""

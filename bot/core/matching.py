@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.catalog.model import Catalog, Center, Disputed, Hotline, Limit
@@ -58,6 +58,7 @@ ENOUGH_LOCAL = 3
 # Cards on one page; the first page covers every need some fitting center meets.
 PAGE_SIZE = 3
 _CONFIDENCE_RANK = {Confidence.HIGH: 0, Confidence.MEDIUM: 1, Confidence.LOW: 2}
+_TIER_RANK = {tier: rank for rank, tier in enumerate(TIERS)}
 _FAR = float("inf")
 Point = tuple[float, float]
 
@@ -78,16 +79,30 @@ class Query:
         return frozenset({Exclusion.HIV}) if Need.HIV in self.needs else frozenset()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Match:
-    """A center that fits, with why it fits and what she should know first."""
+    """A center that fits, with why it fits and what she should know first.
+
+    Why and what-to-know are worked out when asked for: a search in a big city finds
+    hundreds of fitting centers, and only the few on her page are ever put into words.
+    """
 
     center: Center
     tier: Tier
     distance_km: float | None
-    reasons: tuple[Reason, ...]
-    conditions: tuple[Condition, ...]
     needs_met: tuple[Need, ...]
+    query: Query = field(repr=False, compare=False)
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        """Why it fits, in the order a mother wants to hear it."""
+        return tuple(_reasons(self.center, self.query, self.tier, self.distance_km))
+
+    @property
+    def conditions(self) -> tuple[Condition, ...]:
+        """What she should know before she goes."""
+        _, checks = _assess(self.center, self.query)
+        return tuple(_conditions(self.center, self.query, checks))
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +180,30 @@ def _int(limit: Limit) -> int:
     return limit if isinstance(limit, int) else 0
 
 
+def _left_out(center: Center, query: Query) -> bool:
+    """True when a hard condition rules the center out (the allocation-free `_assess`).
+
+    Only confirmed limits count: a disputed one (`Disputed`) never leaves her out.
+    """
+    rules = center.eligibility
+    age = query.mother_age
+    low, high = rules.mother_age_min, rules.mother_age_max
+    if (type(low) is int and age < low) or (type(high) is int and age > high):
+        return True
+    if query.pregnant and rules.accepts_pregnant is False:
+        return True
+    months = query.child_months
+    if months is not None:
+        oldest, youngest = rules.child_age_max_months, rules.child_age_min_months
+        if (type(oldest) is int and months > oldest) or (
+            type(youngest) is int and months < youngest
+        ):
+            return True
+    if rules.exclusions and query.conditions.intersection(rules.exclusions):
+        return True
+    return center.status != Status.ACTIVE or query.needs.isdisjoint(center.needs)
+
+
 def _reasons(center: Center, query: Query, tier: Tier, km: float | None) -> list[Reason]:
     """Why a center fits, in the order a mother wants to hear it."""
     reasons: list[Reason]
@@ -208,22 +247,28 @@ def _conditions(center: Center, query: Query, checks: list[Condition]) -> list[C
     return conditions
 
 
-def _rank_key(match: Match, query: Query) -> tuple[Any, ...]:
-    """Place tier, distance, how many of her needs it meets, how well it fits, confidence."""
-    center = match.center
+def _fixed_rank(center: Center) -> tuple[bool, bool, int, str]:
+    """The part of a center's rank that no search changes (computed once per catalog)."""
     rules = center.eligibility
     # A center built for young mothers with babies fits better than a general one.
     targeted = rules.mother_age_max is not None or rules.child_age_max_months is not None
-    shelter_fit = Need.SHELTER in query.needs and center.shelter is True
     return (
-        TIERS.index(match.tier),
-        match.distance_km if match.distance_km is not None else _FAR,
-        -len(match.needs_met),
-        not shelter_fit,
         not targeted,
         bool(rules.requirements),
         _CONFIDENCE_RANK.get(center.provenance.confidence, 3),
         center.id,
+    )
+
+
+def _rank_key(match: Match, query: Query, fixed: tuple[bool, bool, int, str]) -> tuple[Any, ...]:
+    """Place tier, distance, how many of her needs it meets, how well it fits, confidence."""
+    shelter_fit = Need.SHELTER in query.needs and match.center.shelter is True
+    return (
+        _TIER_RANK[match.tier],
+        match.distance_km if match.distance_km is not None else _FAR,
+        -len(match.needs_met),
+        not shelter_fit,
+        *fixed,
     )
 
 
@@ -257,6 +302,7 @@ class Matcher:
         self._by_region: dict[str, dict[Need, list[Center]]] = {}
         self._national: dict[Need, list[Center]] = {}
         self._points: dict[str, Point | None] = {}
+        self._fixed: dict[str, tuple[bool, bool, int, str]] = {}
         for center in catalog.centers:
             if center.status != Status.ACTIVE:
                 continue  # never a candidate; --explain still lists it
@@ -267,6 +313,7 @@ class Matcher:
             for need in center.needs:
                 index.setdefault(need, []).append(center)
             self._points[center.id] = self._point_of(center)
+            self._fixed[center.id] = _fixed_rank(center)
         self._region_points = {
             region.id: self._place_point(region.admin_center) for region in catalog.regions
         }
@@ -295,25 +342,22 @@ class Matcher:
                 seen.setdefault(center.id, center)
         return list(seen.values())
 
-    def _distance(self, center: Center, location: Location) -> float | None:
+    def _fit(
+        self, center: Center, query: Query, tier: Tier, distances: dict[Point, float]
+    ) -> Match | None:
+        """A Match when the center fits; distances are measured once per point and search
+        (most centers share their town's point)."""
+        if _left_out(center, query):
+            return None
         point = self._points.get(center.id)
-        if point is None or location.lat is None or location.lon is None:
-            return None
-        return distance_km(location.lat, location.lon, point[0], point[1])
-
-    def _fit(self, center: Center, query: Query, tier: Tier) -> Match | None:
-        failures, checks = _assess(center, query)
-        if failures:
-            return None
-        km = self._distance(center, query.location)
-        return Match(
-            center=center,
-            tier=tier,
-            distance_km=km,
-            reasons=tuple(_reasons(center, query, tier, km)),
-            conditions=tuple(_conditions(center, query, checks)),
-            needs_met=tuple(n for n in center.needs if n in query.needs),
-        )
+        location = query.location
+        km: float | None = None
+        if point is not None and location.lat is not None and location.lon is not None:
+            km = distances.get(point)
+            if km is None:
+                km = distances[point] = distance_km(location.lat, location.lon, *point)
+        needs = query.needs
+        return Match(center, tier, km, tuple(n for n in center.needs if n in needs), query)
 
     def _regions_by_distance(self, location: Location) -> list[str]:
         def key(region_id: str) -> float:
@@ -325,7 +369,9 @@ class Matcher:
         others = [r for r in self._by_region if r != location.region]
         return sorted(others, key=key)
 
-    def _nearby(self, query: Query, room: int, uncovered: set[Need]) -> list[Match]:
+    def _nearby(
+        self, query: Query, room: int, uncovered: set[Need], distances: dict[Point, float]
+    ) -> list[Match]:
         """The nearest fitting centers in other regions: enough to fill `room`, and the
         nearest one for each need nothing closer meets. Regions are visited nearest first,
         so a search in a well-served city never looks at the rest of the country."""
@@ -340,7 +386,7 @@ class Matcher:
             index = self._by_region[region_id]
             needs = query.needs if (room and filled_in is None) else wanted
             for center in self._candidates(index, needs):
-                match = self._fit(center, query, Tier.NEARBY)
+                match = self._fit(center, query, Tier.NEARBY, distances)
                 if match is not None:
                     found.append(match)
                     wanted.difference_update(match.needs_met)
@@ -359,21 +405,23 @@ class Matcher:
     def match(self, query: Query, explain: bool = False) -> MatchResult:
         """Rank the catalog's centers for one mother; hotlines always come with the answer."""
         location = query.location
+        distances: dict[Point, float] = {}
         local: list[Match] = []
         for center in self._candidates(self._by_region.get(location.region, {}), query.needs):
             tier = Tier.CITY if center.place and center.place == location.place else Tier.REGION
-            if (match := self._fit(center, query, tier)) is not None:
+            if (match := self._fit(center, query, tier, distances)) is not None:
                 local.append(match)
         national = [
             match
             for center in self._candidates(self._national, query.needs)
-            if (match := self._fit(center, query, Tier.NATIONAL)) is not None
+            if (match := self._fit(center, query, Tier.NATIONAL, distances)) is not None
         ]
-        local.sort(key=lambda m: _rank_key(m, query))
-        national.sort(key=lambda m: _rank_key(m, query))
+        fixed = self._fixed
+        local.sort(key=lambda m: _rank_key(m, query, fixed[m.center.id]))
+        national.sort(key=lambda m: _rank_key(m, query, fixed[m.center.id]))
         covered = {n for m in (*local, *national) for n in m.needs_met}
         room = max(0, ENOUGH_LOCAL - len(local))
-        nearby = self._nearby(query, room, set(query.needs) - covered)
+        nearby = self._nearby(query, room, set(query.needs) - covered, distances)
         matches = cover_needs_first([*local, *nearby, *national])
         excluded = self._explain(query, matches) if explain else ()
         return MatchResult(

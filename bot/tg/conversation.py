@@ -147,13 +147,15 @@ async def _show_results(update: Update, context: BotContext) -> None:
     where = location_name(services.catalog, query.location.place, query.location.region, t)
     signature = _signature(session.answers)
     if session.counted != signature:
+        # A conversation from a staff link "reached results" once, at its first search.
+        first = not session.counted
         session.counted = signature
         context.turn.searches.append(
             SearchCount(
                 region=query.location.region,
                 needs=tuple(sorted(query.needs)),
                 nothing_local=result.local_count == 0,
-                source=session.source,
+                source=session.source if first else "",
             )
         )
     await show(update, context, results_screen(session, result, services.catalog, t, where))

@@ -50,6 +50,8 @@ CHOOSE_LANGUAGE = "Тілді таңдаңыз / Выберите язык:"
 LANGUAGE_SWITCH = "🌐 Қазақша / Русский"
 BIG_CITIES = ("almaty", "astana", "shymkent", "karaganda", "aktobe", "taraz", "pavlodar", "oskemen")
 _QUESTIONS = (Step.AGE, Step.CHILD, Step.PLACE, Step.NEEDS)
+# Inline query that shares one card: "c:<center id>" (see bot.tg.staff.inline_query).
+SHARE_PREFIX = "c:"
 
 
 def bottom_row(t: Translator) -> list[InlineKeyboardButton]:
@@ -247,7 +249,7 @@ def results_screen(
                              hotlines_block(result.hotlines, t)])  # fmt: skip
     head = [esc(t._("Ana Komek")), answers_line(session.answers, catalog, t)]
     fixed = len(_page(head, "", "")) + len(lines_block) + 400  # summary and spacing
-    spans = pages(result, catalog, t, MAX_MESSAGE - fixed) or [range(0, 0)]
+    spans = pages(result, catalog, t, MAX_MESSAGE - fixed, session.page) or [range(0, 0)]
     page = min(session.page, len(spans) - 1)
     session.page = page
     shown = spans[page]
@@ -264,7 +266,7 @@ def results_screen(
     nav = []
     if page > 0:
         nav.append(button(t._("⬅️ Back"), f"{Step.RESULTS}:page:{page - 1}"))
-    if page + 1 < len(spans):
+    if shown.stop < total:
         remaining = total - shown.stop
         nav.append(
             button(
@@ -275,6 +277,15 @@ def results_screen(
             )
         )  # fmt: skip
     rows.append(nav)
+    rows.append(
+        [
+            InlineKeyboardButton(
+                t._("📤 Share {number}").format(number=i + 1),
+                switch_inline_query=f"{SHARE_PREFIX}{result.matches[i].center.id}",
+            )
+            for i in shown
+        ]
+    )
     rows.append(
         [button(t._("✏️ Change an answer"), f"{Step.RESULTS}:change"),
          button(t._("🔄 Start over"), "restart")]

@@ -13,7 +13,6 @@ import asyncio
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
-from uuid import uuid4
 
 from telegram import (
     InlineKeyboardButton,
@@ -29,12 +28,10 @@ from bot.catalog.model import Catalog, Center
 from bot.core.codes import Language, Need
 from bot.core.deeplink import StartLink, parse_source
 from bot.core.findquery import FindQuery, guess_language, parse_find
-from bot.core.geo import Location
 from bot.core.matching import Match, Query
 from bot.i18n import Translator, translator
 from bot.render import (
     MAX_MESSAGE,
-    NEED_LABELS,
     center_card,
     condition_text,
     esc,
@@ -46,7 +43,7 @@ from bot.render import (
 from bot.staff.poster import poster, poster_lines, qr_png
 from bot.storage import state
 from bot.tg.context import BotContext
-from bot.tg.screens import BIG_CITIES, LANGUAGE_LABELS
+from bot.tg.screens import BIG_CITIES, LANGUAGE_LABELS, SHARE_PREFIX
 from bot.tg.send import ack, button, keyboard, say
 
 _DRAFT_MINUTES = 30
@@ -55,7 +52,6 @@ _INLINE_RESULTS = 10
 # Inline lookups have no age: a young adult's, which no age limit in the catalog excludes
 # by mistake for the kind of help asked (cards say the limits).
 _INLINE_AGE = 18
-SHARE_PREFIX = "c:"
 _STATS_DAYS = 30
 
 
@@ -179,14 +175,11 @@ async def _send_link(
     lang = draft.lang or context.language
     link = StartLink(lang=lang, place=draft.place, source=source).link(context.bot.username)
     await say(context, fill(t._("The link: {link}"), link=link))
-    kk, ru = translator(Language.KK), translator(Language.RU)
-    caption = "\n".join(
-        [esc(line) for line in poster_lines(context.bot.first_name or "Ana Komek", link)[:3]]
-        + [esc(kk._("Scan the code or open the link.")), esc(ru._("Scan the code or open the link."))]
-    )  # fmt: skip
+    name = context.bot.first_name or "Ana Komek"
+    scan = [translator(lang)._("Scan the code or open the link.") for lang in Language]
+    caption = "\n".join(esc(line) for line in [*poster_lines(name, link)[:3], *scan])
     chat_id = context.turn.chat_id
     assert chat_id is not None
-    name = context.bot.first_name or "Ana Komek"
     # Rendering is CPU work: off the event loop, so other mothers are not kept waiting.
     qr, a4, a5 = await asyncio.gather(
         asyncio.to_thread(qr_png, link),
@@ -277,7 +270,8 @@ async def find_command(update: Update, context: BotContext) -> None:
 
 
 def _open_bot(t: Translator, link: str) -> InlineQueryResultArticle:
-    text = "\n".join([esc(t._("Ana Komek")), esc(t._("Support and advice for young mothers. Free and anonymous."))])
+    about = t._("Support and advice for young mothers. Free and anonymous.")
+    text = "\n".join([esc(t._("Ana Komek")), esc(about)])
     return InlineQueryResultArticle(
         id="open",
         title=t._("Open Ana Komek"),
@@ -311,7 +305,9 @@ async def inline_query(update: Update, context: BotContext) -> None:
     lang = guess_language(text) or context.language
     t = translator(lang)
     found = parse_find(text, services.gazetteer)
-    shared = services.catalog.center(text[len(SHARE_PREFIX) :]) if text.startswith(SHARE_PREFIX) else None
+    shared = None
+    if text.startswith(SHARE_PREFIX):
+        shared = services.catalog.center(text.removeprefix(SHARE_PREFIX))
     if shared is not None and shared.region:
         location = services.gazetteer.region_location(shared.region)
         if shared.place:
@@ -335,17 +331,6 @@ async def inline_query(update: Update, context: BotContext) -> None:
     await inline.answer(results, cache_time=60, is_personal=True)
 
 
-def share_row(matches: list[Match], first_index: int, t: Translator) -> list[InlineKeyboardButton]:
-    """One "share" button per card on a results page: opens inline mode with that card."""
-    return [
-        InlineKeyboardButton(
-            t._("📤 Share {number}").format(number=index),
-            switch_inline_query=f"{SHARE_PREFIX}{match.center.id}",
-        )
-        for index, match in enumerate(matches, start=first_index)
-    ]
-
-
 # --- /stats: where conversations started, counts only ---
 
 
@@ -354,12 +339,11 @@ async def referral_stats(update: Update, context: BotContext) -> None:
     t = context.t
     since = date.today() - timedelta(days=_STATS_DAYS - 1)
     counts = await state.referral_counts(await context.services.database(), since)
-    lines = [fill(t._("Staff links, last {days} days (started / reached results):"), days=_STATS_DAYS)]
+    title = t._("Staff links, last {days} days (started / reached results):")
+    lines = [fill(title, days=_STATS_DAYS)]
     for row in counts:
         lines.append(esc(f"{row.day} · {row.source}: {row.started} / {row.reached_results}"))
     if not counts:
         lines.append(esc(t._("No conversation started from a staff link yet.")))
     await say(context, "\n".join(lines))
-
-
-_ = (Location, NEED_LABELS)
+    raise ApplicationHandlerStop

@@ -1,0 +1,83 @@
+"""Webhook mode: Telegram calls the bot; the secret header is checked; nothing is lost.
+
+The fake Bot API delivers updates by POST to the URL the bot registers with setWebhook,
+retrying until it gets a 2xx answer, as Telegram does. The bot stores each update before it
+answers 200, so a 200 means the update is safe.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.services import DATA_DIR, Services
+from bot.storage import state
+from tests.fake_telegram import TelegramHarness
+from tests.journey import tr
+
+SECRET = "s3cret-token_for-tests"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def webhook_bot(tmp_path: Path) -> AsyncIterator[tuple[TelegramHarness, Any, str]]:
+    async with TelegramHarness() as harness:
+        harness.server.webhook_retry_delay = 0.05
+        port = free_port()
+        url = f"http://127.0.0.1:{port}/telegram/hook"
+        # Settings made directly: load_settings insists on https, which loopback lacks.
+        settings = Settings(
+            token=harness.token, database_path=tmp_path / "bot.sqlite3", api_url=harness.url,
+            webhook_url=url, webhook_secret=SECRET, webhook_listen="127.0.0.1", port=port,
+        )  # fmt: skip
+        app = build_application(settings, Services(settings, DATA_DIR))
+        await harness.start(app)
+        yield harness, app, url
+
+
+async def test_the_bot_registers_its_webhook_and_answers_through_it(
+    webhook_bot: tuple[TelegramHarness, Any, str],
+) -> None:
+    harness, app, url = webhook_bot
+    webhook = harness.server.webhook
+    assert webhook is not None and webhook.url == url and webhook.secret_token == SECRET
+    mother = harness.user(501, "Mother", "ru")
+    await mother.send("/start")
+    t = tr("ru")
+    assert t._("How old are you? Tap a button or type your age.") in mother.last_bot_message().plain_text
+    await mother.tap("17")
+    assert "17" in mother.last_bot_message().plain_text
+    # Polling is off while a webhook is set: the bot never asked for updates.
+    assert harness.server.calls_to("getUpdates") == []
+    db = await app.bot_data["services"].database()
+    assert await state.pending_count(db) == 0
+
+
+async def test_a_call_without_the_secret_header_is_refused_and_stores_nothing(
+    webhook_bot: tuple[TelegramHarness, Any, str],
+) -> None:
+    harness, app, url = webhook_bot
+    update = {"update_id": 999_001, "message": {
+        "message_id": 1, "date": 0, "chat": {"id": 7, "type": "private", "first_name": "x"},
+        "from": {"id": 7, "is_bot": False, "first_name": "x"}, "text": "/sos"}}  # fmt: skip
+    async with aiohttp.ClientSession() as session:
+        for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+            async with session.post(url, json=update, headers=headers) as reply:
+                assert reply.status == 403
+    db = await app.bot_data["services"].database()
+    async with db.conn.execute("SELECT COUNT(*) FROM inbox WHERE update_id = 999001") as cursor:
+        row = await cursor.fetchone()
+    assert row is not None and row[0] == 0
+    assert 7 not in harness.server.chats or not harness.server.chats[7].messages
