@@ -116,7 +116,7 @@ async def _show_current(
     t = context.t
     catalog = context.services.catalog
     if session.answers.missing() is Step.RESULTS and session.view is not View.CHANGE:
-        await _show_results(update, context)
+        await _show_results(update, context, esc(hint) if hint else "")
         return
     if session.answers.missing() is Step.RESULTS:
         screen = change_screen(session, catalog, t)
@@ -133,7 +133,7 @@ def _signature(answers: Answers) -> str:
     return hashlib.sha256(msgspec.json.encode(given)).hexdigest()[:16]
 
 
-async def _show_results(update: Update, context: BotContext) -> None:
+async def _show_results(update: Update, context: BotContext, hint: str = "") -> None:
     session = context.session
     assert session is not None
     services = context.services
@@ -156,7 +156,7 @@ async def _show_results(update: Update, context: BotContext) -> None:
                 source=session.source,
             )
         )
-    await show(update, context, results_screen(session, result, services.catalog, t, where))
+    await show(update, context, results_screen(session, result, services.catalog, t, where, hint))
 
 
 async def _leave_location_view(context: BotContext, session: Session, name: str) -> None:
