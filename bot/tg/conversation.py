@@ -55,6 +55,8 @@ async def start(update: Update, context: BotContext) -> None:
     payload = context.args[0] if context.args else ""
     catalog = context.services.catalog
     link = parse_start_payload(payload, {p.id for p in catalog.places}) if payload else None
+    # The "send my location" keyboard of the conversation she leaves must not linger.
+    lingering = context.session is not None and context.session.view is View.LOCATION
     answers = _fresh_answers(context, Language(link.lang) if link else None)
     if link is not None and link.place is not None:
         place = catalog.place(link.place)
@@ -69,6 +71,10 @@ async def start(update: Update, context: BotContext) -> None:
             context.services.settings.default_language
         )
         await show(update, context, language_screen(first))
+        return
+    if lingering:  # an inline screen cannot take it away: the greeting does, on its own
+        await say(context, greeting(), remove_reply_keyboard())
+        await _show_current(update, context)
         return
     await _show_current(update, context, greet=True)
 
@@ -257,13 +263,14 @@ async def _place_tapped(update: Update, context: BotContext, session: Session, v
         session.answers = msgspec.structs.replace(
             session.answers, region=location.region, place=location.place
         )
-        session.view = None
+        name = location_name(catalog, location.place, location.region, context.t)
+        await _leave_location_view(context, session, name)
         return True
     place = catalog.place(value)
     if place is None:
         return False
     session.answers = msgspec.structs.replace(session.answers, region=place.region, place=place.id)
-    session.view = None
+    await _leave_location_view(context, session, place.name.get(context.t.lang))
     return True
 
 
