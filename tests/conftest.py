@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,6 +19,13 @@ from tests.fake_telegram import TelegramHarness, TelegramUser
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 REPO = Path(__file__).resolve().parent.parent
 ADMIN_ID = 9000
+
+
+@pytest.fixture(autouse=True)
+def _quiet_receiver() -> None:
+    """The receiver calls getUpdates through do_api_request on purpose (it needs the raw
+    JSON) and silences PTB's advice about it; pytest resets warning filters per test."""
+    warnings.filterwarnings("ignore", message="Please use 'Bot.getUpdates'", category=UserWarning)
 
 
 @pytest.fixture

@@ -55,6 +55,8 @@ async def start(update: Update, context: BotContext) -> None:
     payload = context.args[0] if context.args else ""
     catalog = context.services.catalog
     link = parse_start_payload(payload, {p.id for p in catalog.places}) if payload else None
+    # The "send my location" keyboard of the conversation she leaves must not linger.
+    lingering = context.session is not None and context.session.view is View.LOCATION
     answers = _fresh_answers(context, Language(link.lang) if link else None)
     if link is not None and link.place is not None:
         place = catalog.place(link.place)
@@ -69,6 +71,10 @@ async def start(update: Update, context: BotContext) -> None:
             context.services.settings.default_language
         )
         await show(update, context, language_screen(first))
+        return
+    if lingering:  # an inline screen cannot take it away: the greeting does, on its own
+        await say(context, greeting(), remove_reply_keyboard())
+        await _show_current(update, context)
         return
     await _show_current(update, context, greet=True)
 
@@ -116,7 +122,7 @@ async def _show_current(
     t = context.t
     catalog = context.services.catalog
     if session.answers.missing() is Step.RESULTS and session.view is not View.CHANGE:
-        await _show_results(update, context)
+        await _show_results(update, context, esc(hint) if hint else "")
         return
     if session.answers.missing() is Step.RESULTS:
         screen = change_screen(session, catalog, t)
@@ -133,7 +139,7 @@ def _signature(answers: Answers) -> str:
     return hashlib.sha256(msgspec.json.encode(given)).hexdigest()[:16]
 
 
-async def _show_results(update: Update, context: BotContext) -> None:
+async def _show_results(update: Update, context: BotContext, hint: str = "") -> None:
     session = context.session
     assert session is not None
     services = context.services
@@ -158,7 +164,7 @@ async def _show_results(update: Update, context: BotContext) -> None:
                 source=session.source if first else "",
             )
         )
-    await show(update, context, results_screen(session, result, services.catalog, t, where))
+    await show(update, context, results_screen(session, result, services.catalog, t, where, hint))
 
 
 async def _leave_location_view(context: BotContext, session: Session, name: str) -> None:
@@ -259,13 +265,14 @@ async def _place_tapped(update: Update, context: BotContext, session: Session, v
         session.answers = msgspec.structs.replace(
             session.answers, region=location.region, place=location.place
         )
-        session.view = None
+        name = location_name(catalog, location.place, location.region, context.t)
+        await _leave_location_view(context, session, name)
         return True
     place = catalog.place(value)
     if place is None:
         return False
     session.answers = msgspec.structs.replace(session.answers, region=place.region, place=place.id)
-    session.view = None
+    await _leave_location_view(context, session, place.name.get(context.t.lang))
     return True
 
 

@@ -63,7 +63,10 @@ async def send_sos_to(
 
 
 async def send_sos(context: BotContext) -> None:
-    """Send the emergency numbers to this chat."""
+    """Send the emergency numbers to this chat, once per update (a /sos with words of
+    danger, or /sos itself, passes the danger check and the command both)."""
+    if context.turn.sos_sent:
+        return
     t = context.t
     await say(context, sos_text(context.services.catalog.hotlines, t), sos_keyboard(t))
     context.turn.sos_sent = True

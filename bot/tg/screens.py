@@ -242,13 +242,19 @@ def change_screen(session: Session, catalog: Catalog, t: Translator) -> Screen:
 
 
 def results_screen(
-    session: Session, result: MatchResult, catalog: Catalog, t: Translator, where: str
+    session: Session,
+    result: MatchResult,
+    catalog: Catalog,
+    t: Translator,
+    where: str,
+    hint: str = "",
 ) -> Screen:
-    """One page of results: summary, up to three cards, the national lines, what next."""
+    """One page of results: summary, up to three cards, the national lines, what next;
+    `hint` (HTML) on top when she typed something the results cannot take."""
     lines_block = "\n".join([esc(t._("Phone lines for all of Kazakhstan:")),
                              hotlines_block(result.hotlines, t)])  # fmt: skip
     head = [esc(t._("Ana Komek")), answers_line(session.answers, catalog, t)]
-    fixed = len(_page(head, "", "")) + len(lines_block) + 400  # summary and spacing
+    fixed = len(_page(head, hint, "")) + len(lines_block) + 400  # summary and spacing
     spans = pages(result, catalog, t, MAX_MESSAGE - fixed, session.page) or [range(0, 0)]
     page = min(session.page, len(spans) - 1)
     session.page = page
@@ -292,4 +298,4 @@ def results_screen(
     )  # fmt: skip
     rows.append(bottom_row(t))
     rows.append([button(t._("🧹 Clear this chat"), "clear")])
-    return Screen(_page(head, "", "\n\n".join(parts)), keyboard(rows))
+    return Screen(_page(head, hint, "\n\n".join(parts)), keyboard(rows))

@@ -71,6 +71,9 @@ class Turn:
         chat = update.effective_chat
         private = chat is not None and chat.type == ChatType.PRIVATE
         session = session_of.get(user.id) if user is not None and private else None
+        # Her own message is part of the chat /clear deletes: its id is kept like the bot's.
+        message = update.message
+        incoming = [message.message_id] if message is not None and private else []
         return cls(
             update_id=update.update_id,
             user_id=user.id if user is not None else None,
@@ -79,6 +82,7 @@ class Turn:
             lane=lane,
             session=session,
             read_only=lane is Lane.SOS,
+            message_ids=incoming,
             app_language=user.language_code if user is not None else None,
         )
 
