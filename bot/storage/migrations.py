@@ -302,13 +302,8 @@ def _statements(script: str) -> list[str]:
 
 
 async def schema_version(db: Database) -> int:
-    """The version recorded in the database; 0 for a new file."""
-    async with db.conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    ) as cursor:
-        tables = {row[0] for row in await cursor.fetchall()}
-    if tables and "schema_version" not in tables:
-        raise DatabaseError(f"{db.path} is a database of another program, not of this bot")
+    """The version recorded in the database; 0 for a new file (`connect` refused the file
+    of another program before)."""
     await db.conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
     async with db.conn.execute("SELECT MAX(version) FROM schema_version") as cursor:
         row = await cursor.fetchone()
