@@ -76,6 +76,8 @@ class PrivacyFilter(logging.Filter):
         self._seen: dict[str, tuple[float, int]] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if not isinstance(record.msg, str):  # logger.error(update): the object is the message
+            record.msg = describe(record.msg)
         template = f"{record.name}:{record.levelno}:{record.msg}"
         args = record.args
         if isinstance(args, Mapping):
