@@ -53,6 +53,8 @@ def describe(value: object) -> str:
         return f"<{type(value).__name__}>"
     if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         return f"<{len(value)} items>"
+    if isinstance(value, BaseException) and not isinstance(value, TelegramError):
+        return type(value).__name__  # its text can quote her words; Telegram's never does
     return str(value)
 
 
