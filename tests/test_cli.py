@@ -15,9 +15,11 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import pytest
 import tomli_w
 
+from bot import cli
 from bot.catalog.files import read_catalog
 from bot.catalog.store import load_catalog
 from bot.core.codes import Checked
@@ -383,6 +385,32 @@ def test_backup_while_the_bot_writes_is_a_consistent_copy(db: Path, tmp_path: Pa
             await database.close()
 
     asyncio.run(reopen())
+
+
+def test_backup_is_private_before_a_byte_is_copied(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copy holds every conversation the database does: it is never readable by others,
+    not even while it is being written (or after a backup that failed half-way)."""
+    assert run("catalog", "export", str(tmp_path / "seed"), db=db).returncode == 0
+    copy = tmp_path / "copy.sqlite3"
+    modes: list[int] = []
+    real_backup = aiosqlite.Connection.backup
+
+    async def spy(self: aiosqlite.Connection, target: Any, **options: Any) -> None:
+        modes.append(stat.S_IMODE(copy.stat().st_mode))
+        await real_backup(self, target, **options)
+
+    monkeypatch.setattr(aiosqlite.Connection, "backup", spy)
+    monkeypatch.setenv("DATABASE_PATH", str(db))
+    monkeypatch.chdir(tmp_path)  # no .env here
+    previous = os.umask(0o022)  # the usual umask: new files are readable by everyone
+    try:
+        assert cli.main(["db", "backup", str(copy)]) == 0
+    finally:
+        os.umask(previous)
+    assert modes == [0o600]
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
 
 
 def test_backup_never_overwrites_a_file(db: Path, tmp_path: Path) -> None:
