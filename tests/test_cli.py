@@ -22,7 +22,10 @@ import tomli_w
 from bot import cli
 from bot.catalog.files import read_catalog
 from bot.catalog.store import load_catalog
-from bot.core.codes import Checked
+from bot.core.answers import Answers
+from bot.core.codes import Checked, Language, Need
+from bot.core.geo import Gazetteer
+from bot.core.matching import Matcher
 from bot.i18n import translator
 from bot.services import DATA_DIR, open_seeded_database
 from bot.storage import state
@@ -240,6 +243,38 @@ def test_match_json_says_how_each_center_was_checked(db: Path) -> None:
         assert item["verified_at"] == center.provenance.verified_at.isoformat()
 
 
+def test_match_takes_the_same_answers_to_query_path_as_the_bot(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI builds her Answers and asks them for the query, as the conversation does."""
+    assert run("catalog", "export", str(tmp_path / "seed"), db=db).returncode == 0
+    asked: list[Answers] = []
+    real = Answers.to_query
+
+    def spy(self: Answers, gazetteer: Gazetteer) -> Any:
+        asked.append(self)
+        return real(self, gazetteer)
+
+    monkeypatch.setattr(Answers, "to_query", spy)
+    monkeypatch.setenv("DATABASE_PATH", str(db))
+    monkeypatch.chdir(tmp_path)
+    args = ["--age", "19", "--pregnant", "--city", "Темиртау", "--need", "legal", "--need",
+            "shelter", "--lang", "kk"]  # fmt: skip
+    assert cli.main(["match", *args, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert asked == [
+        Answers(
+            language=Language.KK, age=19, pregnant=True, region="karaganda", place="temirtau",
+            needs=(Need.SHELTER, Need.LEGAL),
+        )
+    ]  # fmt: skip
+    catalog = read_catalog(DATA_DIR)[0]
+    query = real(asked[0], Gazetteer(catalog))
+    assert query is not None
+    expected = Matcher(catalog).match(query)
+    assert [item["id"] for item in doc["results"]] == [m.center.id for m in expected.matches]
+
+
 def test_match_in_kazakh_uses_kazakh_names(db: Path) -> None:
     catalog, _ = read_catalog(DATA_DIR)
     doc = match_json(*ALMATY_SHELTER, "--lang", "kk", db=db)
@@ -283,6 +318,14 @@ def test_match_text_output(db: Path) -> None:
           "--need", "shelter"], "--child-months"),
         (["--age", "17", "--pregnant", "--lat", "50.0", "--need", "shelter"], "--lon"),
         (["--age", "17", "--pregnant", "--need", "shelter"], "--city"),
+        (["--age", "17", "--pregnant", "--lat", "91", "--lon", "71", "--need", "shelter"],
+         "not in Kazakhstan"),
+        (["--age", "17", "--pregnant", "--lat", "51", "--lon", "181", "--need", "shelter"],
+         "not in Kazakhstan"),
+        (["--age", "17", "--pregnant", "--lat", "nan", "--lon", "nan", "--need", "shelter"],
+         "not in Kazakhstan"),
+        (["--age", "17", "--pregnant", "--lat", "north", "--lon", "71", "--need", "shelter"],
+         "north"),
     ],
 )  # fmt: skip
 def test_bad_match_arguments_are_one_line_and_exit_2(
