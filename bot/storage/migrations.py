@@ -9,6 +9,7 @@ is an SQL script or, where rows must be rewritten, an async function of the conn
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
@@ -335,6 +336,10 @@ async def open_database(path: Path) -> Database:
     db = await connect(path)
     try:
         await migrate(db)
+    except sqlite3.Error as exc:  # another program holds the lock, or the file is read-only
+        await db.close()
+        reason = "it is locked by another program" if "locked" in str(exc) else str(exc)
+        raise DatabaseError(f"cannot use {path}: {reason}") from None
     except BaseException:
         await db.close()
         raise
