@@ -668,3 +668,47 @@ def test_an_existing_database_in_a_read_only_directory_is_one_line(
 async def _seed(path: Path) -> None:
     db = await open_seeded_database(path)
     await db.close()
+
+
+# --- a database another program is writing to ---
+
+
+async def test_a_database_locked_while_it_migrates_is_one_line_and_migrates_later(
+    tmp_path: Path, previous: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI importing, or a second bot, holds the write lock longer than we wait."""
+    monkeypatch.setattr("bot.storage.db.BUSY_TIMEOUT_MS", 200)
+    path = tmp_path / "bot.sqlite3"
+    build_legacy_database(path, previous)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(DatabaseError) as caught:
+            await open_database(path)
+        message = str(caught.value)
+        assert "\n" not in message
+        assert str(path) in message and "locked by another program" in message
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    assert rows(path, "SELECT MAX(version) FROM schema_version") == [(3,)]
+    db = await open_database(path)  # once the other program is done, it migrates
+    try:
+        assert await schema_version(db) == LATEST_VERSION
+        assert await load_catalog(db) == previous
+    finally:
+        await db.close()
+
+
+def test_the_bot_with_a_locked_database_says_so_in_one_line(
+    tmp_path: Path, previous: Catalog
+) -> None:
+    path = tmp_path / "bot.sqlite3"
+    build_legacy_database(path, previous)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        done = run_bot(path, cwd=tmp_path)  # waits out the busy timeout, then gives up
+    finally:
+        other.close()
+    assert_one_error_line(done, "locked by another program")
