@@ -456,6 +456,27 @@ def test_backup_is_private_before_a_byte_is_copied(
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
 
 
+@pytest.mark.parametrize("command", ["backup", "export"])
+def test_a_target_that_cannot_be_written_is_one_line(
+    db: Path, tmp_path: Path, command: str
+) -> None:
+    """A path under a regular file: the admin's typo, not a traceback."""
+    assert run("catalog", "export", str(tmp_path / "seed"), db=db).returncode == 0
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a folder", encoding="utf-8")
+    target = a_file / "sub" / "target"
+    args = (
+        ("db", "backup", str(target)) if command == "backup" else ("catalog", "export", str(target))
+    )
+    done = run(*args, db=db)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: ") and str(a_file) in lines[0]
+    assert a_file.read_text(encoding="utf-8") == "not a folder"
+
+
 def test_backup_never_overwrites_a_file(db: Path, tmp_path: Path) -> None:
     existing = tmp_path / "keep.sqlite3"
     existing.write_bytes(b"an older backup")
