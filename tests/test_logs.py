@@ -208,6 +208,8 @@ def test_a_line_is_never_longer_than_a_screen(captured: Lines) -> None:
 def test_configure_filters_the_root_handler() -> None:
     root = logging.getLogger()
     before = list(root.handlers)
+    filters = {h: list(h.filters) for h in before}  # pytest's own handlers are put back
+    level = root.level
     handler = logging.StreamHandler(io.StringIO())
     root.addHandler(handler)
     try:
@@ -218,7 +220,11 @@ def test_configure_filters_the_root_handler() -> None:
         # Libraries never log requests below WARNING, even at INFO.
         assert logging.getLogger("httpx").getEffectiveLevel() == logging.WARNING
     finally:
-        root.removeHandler(handler)
+        for added in [h for h in root.handlers if h not in before]:
+            root.removeHandler(added)  # ours, and basicConfig's when there was none
+        for other, kept in filters.items():
+            other.filters[:] = kept
+        root.setLevel(level)
         for name in ("httpx", "httpcore", "telegram", "apscheduler", "aiosqlite", "aiohttp"):
             logging.getLogger(name).setLevel(logging.NOTSET)
         assert root.handlers == before
