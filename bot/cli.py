@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -251,6 +252,8 @@ async def _backup(path: Path) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = await open_seeded_database(_settings().database_path)
     try:
+        # Private before a byte is copied into it: the copy holds her conversation too.
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         target = await aiosqlite.connect(path)
         try:
             await db.conn.backup(target)
@@ -297,6 +300,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except DatabaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a path given on the command line cannot be written or read
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
     except CatalogError as exc:
         for problem in exc.problems:

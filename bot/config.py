@@ -107,12 +107,14 @@ def load_settings(
 
     api_url = get("TELEGRAM_API_URL", DEFAULT_API_URL).rstrip("/")
     parsed = urlparse(api_url)
+    # An error names the variable, never the token pasted into it (".../bot<token>").
+    shown_url = api_url.replace(token, "<token>") if token else api_url
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise ConfigError(f"TELEGRAM_API_URL must be an http(s) URL, got {api_url!r}")
+        raise ConfigError(f"TELEGRAM_API_URL must be an http(s) URL, got {shown_url!r}")
     if parsed.path not in ("", "/") or parsed.query or parsed.fragment:
         raise ConfigError(
             f"TELEGRAM_API_URL is the server only (e.g. https://api.telegram.org), without a "
-            f"path; got {api_url!r}"
+            f"path; got {shown_url!r}"
         )
 
     webhook_url = get("WEBHOOK_URL")

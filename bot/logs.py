@@ -53,6 +53,8 @@ def describe(value: object) -> str:
         return f"<{type(value).__name__}>"
     if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         return f"<{len(value)} items>"
+    if isinstance(value, BaseException) and not isinstance(value, TelegramError):
+        return type(value).__name__  # its text can quote her words; Telegram's never does
     return str(value)
 
 
@@ -76,6 +78,8 @@ class PrivacyFilter(logging.Filter):
         self._seen: dict[str, tuple[float, int]] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if not isinstance(record.msg, str):  # logger.error(update): the object is the message
+            record.msg = describe(record.msg)
         template = f"{record.name}:{record.levelno}:{record.msg}"
         args = record.args
         if isinstance(args, Mapping):

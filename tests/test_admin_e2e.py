@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 import io
 import sys
+import tomllib
 import zipfile
 from datetime import date
 from pathlib import Path
 
 import tomli_w
 
-from bot.catalog.edits import export_zip
+from bot.catalog.edits import MAX_UPLOAD_BYTES, export_zip
 from bot.catalog.files import read_catalog
-from bot.catalog.writer import center_to_table
 from bot.catalog.store import load_catalog
+from bot.catalog.writer import center_to_table
+from bot.tg.admin import EDIT_ERRORS
 from tests.conftest import ADMIN_ID, REPO, RunningBot
-from tests.journey import answer_all, choose_language, tr
+from tests.journey import tr
+from tests.results_pages import search, start
 
 
 def _new_center(center_id: str = "taraz-test-center") -> bytes:
@@ -40,24 +43,24 @@ def _new_center(center_id: str = "taraz-test-center") -> bytes:
 
 async def _search_taraz(bot: RunningBot, user_id: int) -> str:
     mother = bot.user(user_id, language_code="ru")
-    await choose_language(mother, "ru")
     taraz = bot.services.catalog.place("taraz")
     assert taraz is not None
-    mark = await answer_all(
+    _, pages = await search(
         mother, "ru", age="20", child="I am pregnant", city=taraz.name.get("ru"), needs=["legal"]
     )
-    return "\n".join(m.plain_text for m in mother.since(mark))
+    return "\n".join(pages)
 
 
 async def test_admin_commands_do_not_exist_for_mothers(bot: RunningBot) -> None:
     mother = bot.user(5001, language_code="ru")
-    await choose_language(mother, "ru")
-    for command in ("/stats", "/export", "/admin", "/close almaty-rodnik закрыто"):
+    await start(mother, "ru")
+    for command in ("/stats", "/export", "/admin", "/close almaty-rodnik закрыто", "/center x"):
         mark = mother.mark()
         await mother.send(command)
-        assert mother.since(mark)[0].plain_text == tr("ru")._(
-            "Sorry, I can only read text and buttons here."
-        )
+        # To her it is any unknown command: a kind hint over the question she is at.
+        [reply] = mother.since(mark)
+        assert tr("ru")._("Sorry, I can only read text and buttons here.") in reply.plain_text
+        assert "almaty-rodnik" not in reply.plain_text
     assert bot.services.catalog.center("almaty-rodnik").status == "active"  # type: ignore[union-attr]
     assert not [c for c in bot.harness.server.calls if c.method == "sendDocument"]
 
@@ -119,20 +122,82 @@ async def test_a_broken_upload_changes_nothing_and_says_why(bot: RunningBot) -> 
     )
 
 
+async def test_an_upload_too_large_is_refused_before_it_is_downloaded(bot: RunningBot) -> None:
+    admin = bot.user(ADMIN_ID, language_code="ru")
+    before = bot.services.catalog
+    big = b"PK" + b"\0" * MAX_UPLOAD_BYTES
+    await admin.send_document("catalog.zip", big, "application/zip")
+    t = tr("ru")
+    assert admin.last_bot_message().plain_text == t._("Nothing changed: {reason}.").format(
+        reason=t._("the file is larger than 2 MB, or its size is unknown")
+    )
+    assert not [c for c in bot.harness.server.calls if c.method == "getFile"]
+    assert bot.services.catalog == before
+
+
+async def test_zips_that_lie_are_refused_with_a_reason(bot: RunningBot) -> None:
+    """A zip bomb, an unknown compression and an encrypted member: one line each."""
+    admin = bot.user(ADMIN_ID, language_code="kk")
+    t = tr("kk")
+    before = bot.services.catalog
+    with zipfile.ZipFile(io.BytesIO(export_zip(before))) as source:
+        members = {info.filename: source.read(info) for info in source.infolist()}
+
+    def packed(extra: dict[str, bytes]) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+            for name, data in (members | extra).items():
+                target.writestr(name, data)
+        return buffer.getvalue()
+
+    bomb = packed({"data/centers/bomb.toml": b"#" + b" " * (MAX_UPLOAD_BYTES + 1)})
+    geography = packed({})
+    at = geography.index(b"PK\x01\x02")  # the first member's central directory entry
+    aes = geography[: at + 10] + (99).to_bytes(2, "little") + geography[at + 12 :]
+    local = aes.index(b"PK\x03\x04")
+    aes = aes[: local + 8] + (99).to_bytes(2, "little") + aes[local + 10 :]
+    encrypted = bytearray(geography)
+    for header, offset in ((geography.index(b"PK\x03\x04"), 6), (at, 8)):
+        encrypted[header + offset] |= 0x1
+    for content, code in ((bomb, "too_large"), (aes, "not_zip"), (bytes(encrypted), "not_zip")):
+        await admin.send_document("catalog.zip", content, "application/zip")
+        assert admin.last_bot_message().plain_text == t._("Nothing changed: {reason}.").format(
+            reason=t._(EDIT_ERRORS[code])
+        )
+    assert bot.services.catalog == before
+    assert await load_catalog(await bot.services.database()) == before
+    assert bot.harness.errors == []
+
+
+async def test_an_admin_sees_catalog_text_as_written(bot: RunningBot) -> None:
+    """/center shows names, sources and notes with < > & in them, and Telegram accepts it."""
+    admin = bot.user(ADMIN_ID, language_code="ru")
+    table = tomllib.loads(_new_center().decode()) | {
+        "name_ru": "Центр <Мать & дитя>",
+        "notes": "Телефон <не найден> & адрес тоже; <b>жирным</b> не станет",
+        "source_urls": ["https://example.org/?a=1&b=<2>"],
+    }
+    await admin.send_document(
+        "taraz-test-center.toml", tomli_w.dumps(table).encode(), "application/toml"
+    )
+    await admin.send("/center taraz-test-center")
+    reply = admin.last_bot_message()
+    for value in (table["name_ru"], table["notes"], table["source_urls"][0]):
+        assert value in reply.plain_text
+    assert {e["type"] for e in reply.entities} == {"bold"}
+
+
 async def test_close_reopen_and_verify(bot: RunningBot) -> None:
     admin = bot.user(ADMIN_ID, language_code="ru")
     name = bot.services.catalog.center("almaty-zhan-saya").name.get("ru")  # type: ignore[union-attr]
     mother = bot.user(5004, language_code="ru")
 
     async def zhan_saya_shown() -> bool:
-        await mother.send("/start")
-        if "Қазақша" in mother.last_bot_message().buttons:
-            await mother.tap("Русский")
         almaty = bot.services.catalog.place("almaty").name.get("ru")  # type: ignore[union-attr]
-        mark = await answer_all(
+        _, pages = await search(
             mother, "ru", age="26–30", child="Older than 1.5 years", city=almaty, needs=["violence"]
         )
-        return name in "\n".join(m.plain_text for m in mother.since(mark))
+        return name in "\n".join(pages)
 
     assert await zhan_saya_shown()
     await admin.send("/close almaty-zhan-saya Ремонт | Ремонт до весны")

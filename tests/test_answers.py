@@ -93,3 +93,42 @@ def test_impossible_ages(text: str) -> None:
 )
 def test_kazakh_typed_in_latin_letters(text: str, pregnant: bool, months: int | None) -> None:
     assert parse_child(text) == ChildAnswer(pregnant=pregnant, months=months)
+
+
+# --- numbers no child's age can be (issue 12) ---
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1234 месяца",  # once read as 4 months
+        "99999999999999999999 месяцев",  # once read as 99
+        "12345 дней",
+        "6600 дней",  # 216.8 months: older than 18 years
+        "1000 ай",
+        "99999 лет",
+        "3 месяца и 99999 дней",
+    ],
+)
+def test_numbers_too_big_for_a_child_are_asked_again(text: str) -> None:
+    assert parse_child(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [
+        ("1000 дней", 32),  # once read as 0 months
+        ("1000 күн", 32),
+        ("6000 дней", 197),
+        ("0 месяцев", 0),
+        ("18 лет", 216),
+        ("3 месяца и 1000 дней", 35),
+    ],
+)
+def test_large_but_possible_child_ages_are_counted_exactly(text: str, months: int) -> None:
+    assert parse_child(text) == ChildAnswer(pregnant=False, months=months)
+
+
+@pytest.mark.parametrize("text", ["1234", "99999999999999999999", "мне 12345 лет", "1000"])
+def test_ages_with_too_many_digits_are_impossible(text: str) -> None:
+    assert parse_age(text) is None

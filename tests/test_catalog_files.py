@@ -16,11 +16,15 @@ import tomli_w
 from bot.catalog.files import (
     CatalogError,
     Problem,
+    catalog_from_tables,
     load_catalog,
+    phone_problem,
     read_catalog,
+    read_center_table,
 )
-from bot.catalog.writer import write_catalog
-from bot.catalog.model import Catalog
+from bot.catalog.model import Catalog, Disputed
+from bot.catalog.writer import center_to_table, write_catalog
+from bot.core.codes import Checked, Status
 from bot.services import DATA_DIR
 
 Doc = dict[str, Any]
@@ -73,17 +77,33 @@ def test_real_data_is_read_faithfully(real_catalog: Catalog) -> None:
     center = real_catalog.center("ana-uyi-almaty")
     assert center is not None
     assert center.place == "almaty" and center.region == "almaty-city"
-    assert center.eligibility.mother_age_max == 30
+    # Sources disagree (30 and 34): both values are kept, with where they come from.
+    limit = center.eligibility.mother_age_max
+    assert isinstance(limit, Disputed)
+    assert limit.values == (30, 34) and (limit.low, limit.high) == (30, 34)
+    assert len(limit.sources) == 2
+    assert all(url.startswith("https://") for url in limit.sources)
+    umit = real_catalog.center("astana-umit")
+    assert umit is not None
+    assert umit.eligibility.mother_age_min == 18  # a confirmed limit stays a number
+    assert umit.eligibility.mother_age_max == Disputed(
+        values=(55, 58),
+        sources=umit.eligibility.mother_age_max.sources,  # type: ignore[union-attr]
+    )
     assert center.eligibility.mother_age_min is None  # left out means "no limit known"
     assert center.eligibility.child_age_max_months == 18
     assert center.stay.max is not None and center.stay.max.iso == "P6M"
     assert center.shelter is True
     assert "shelter" in center.needs
     closed = real_catalog.center("kostanay-dagdarys-damytu")
-    assert closed is not None and closed.status == "temporarily_closed"
+    assert closed is not None and closed.status is Status.TEMPORARILY_CLOSED
     assert closed.status_reason.ru and closed.status_reason.kk
     almaty = real_catalog.place("almaty")
     assert almaty is not None and "Алма-Ата" in almaty.aliases
+    # Lines where she may stay anonymous say so; the others say nothing.
+    anonymous = {h.id: h.anonymous for h in real_catalog.hotlines}
+    assert anonymous == {"112": None, "102": None, "103": None, "111": True, "150": True}
+    assert all(c.provenance.verified_how is Checked.DESK for c in real_catalog.centers)
 
 
 def test_copy_of_real_data_is_valid(data_copy: Path) -> None:
@@ -346,10 +366,153 @@ def test_writing_removes_centers_no_longer_in_the_catalog(
 def test_written_files_leave_unknowns_out(tmp_path: Path, real_catalog: Catalog) -> None:
     write_catalog(real_catalog, tmp_path / "out")
     doc = tomllib.loads((tmp_path / "out" / "centers" / "ana-uyi-almaty.toml").read_text("utf-8"))
-    assert doc["mother_age_max"] == 30
+    source = tomllib.loads((DATA_DIR / "centers" / "ana-uyi-almaty.toml").read_text("utf-8"))
+    assert doc["mother_age_max"] == source["mother_age_max"]
+    assert doc["mother_age_max"]["values"] == [30, 34]
     assert "mother_age_min" not in doc
     assert "address_ru" not in doc and "address_public" not in doc
+    assert "hours" not in doc and "verified_how" not in doc  # unknown, and the default
     assert doc["stay_max"] == "P6M"
+    umit = tomllib.loads((tmp_path / "out" / "centers" / "astana-umit.toml").read_text("utf-8"))
+    assert umit["mother_age_min"] == 18
+    lines = tomllib.loads((tmp_path / "out" / "hotlines.toml").read_text("utf-8"))
+    assert {h["id"]: h.get("anonymous") for h in lines["hotline"]} == {
+        "112": None, "102": None, "103": None, "111": True, "150": True,
+    }  # fmt: skip
+
+
+# --- disputed limits (issue 8) ---
+
+
+def _center(**changes: Any) -> tuple[Any, list[Problem]]:
+    doc = tomllib.loads((DATA_DIR / "centers" / "astana-umit.toml").read_text("utf-8"))
+    doc.update(changes)
+    problems: list[Problem] = []
+    center = read_center_table(doc, "centers/astana-umit.toml", problems)
+    return center, problems
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("mother_age_max", {"values": [34, 30, 30]}, Disputed(values=(30, 34))),
+        # One value nobody has confirmed yet.
+        ("mother_age_max", {"values": [30]}, Disputed(values=(30,))),
+        ("child_age_max_months", {"values": [12, 18], "sources": ["https://a.kz", "https://b.kz"]},
+         Disputed(values=(12, 18), sources=("https://a.kz", "https://b.kz"))),
+        ("child_age_min_months", {"values": [0, 3]}, Disputed(values=(0, 3))),
+        ("mother_age_min", {"values": [16, 18]}, Disputed(values=(16, 18))),
+    ],
+)  # fmt: skip
+def test_a_disputed_limit_is_read_with_its_values_and_sources(
+    key: str, value: dict[str, Any], expected: Disputed
+) -> None:
+    center, problems = _center(**{key: value})
+    assert problems == []
+    assert getattr(center.eligibility, key) == expected
+    # And written back the way it was given (values sorted, each once).
+    table = center_to_table(center)
+    assert table[key] == {"values": list(expected.values)} | (
+        {"sources": list(expected.sources)} if expected.sources else {}
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"values": []}, "'mother_age_max.values' must list one or more whole numbers"),
+        ({"values": [30, "34"]}, "'mother_age_max.values' must list one or more whole numbers"),
+        ({"values": [True]}, "'mother_age_max.values' must list one or more whole numbers"),
+        ({"sources": ["https://a.kz"]}, "'values' is required"),
+        ({"values": [30, 34], "sources": ["a newspaper"]},
+         "'mother_age_max.sources' has 'a newspaper', which is not an http(s) URL"),
+        ({"values": [30, 34], "note": "ask"}, "unknown key 'mother_age_max.note'"),
+        ({"values": [30, 340]}, "'mother_age_max' = 340 is not a plausible age"),
+        ("30", "'mother_age_max' has the wrong type (str)"),
+        ({"values": [10, 17]}, "'mother_age_min' is greater than 'mother_age_max'"),
+    ],
+)  # fmt: skip
+def test_a_broken_disputed_limit_is_a_problem(value: object, message: str) -> None:
+    _, problems = _center(mother_age_max=value)
+    assert message in [p.message for p in problems]
+    assert {(p.file, p.entry) for p in problems} == {
+        ("centers/astana-umit.toml", "center astana-umit")
+    }
+
+
+def test_a_disputed_child_limit_is_checked_like_a_number() -> None:
+    _, problems = _center(child_age_max_months={"values": [12, 300]})
+    assert [p.message for p in problems] == [
+        "'child_age_max_months' = 300 is not between 0 and 216 months"
+    ]
+    _, problems = _center(
+        child_age_min_months={"values": [20, 24]}, child_age_max_months={"values": [12, 18]}
+    )
+    assert [p.message for p in problems] == [
+        "'child_age_min_months' is greater than 'child_age_max_months'"
+    ]
+
+
+# --- what the new layout added: opening hours, how it was checked ---
+
+
+def test_opening_hours_are_read_and_bounded() -> None:
+    center, problems = _center(hours="Пн–Пт 9:00–18:00 & Сб <10")
+    assert problems == [] and center.hours == "Пн–Пт 9:00–18:00 & Сб <10"
+    _, problems = _center(hours="x" * 121)
+    assert [p.message for p in problems] == ["'hours' is longer than 120 characters"]
+
+
+def test_a_phone_without_a_source_needs_a_check_by_phone_or_the_center() -> None:
+    phone = [{"number": "+77001234567"}]
+    _, problems = _center(phones=phone)
+    assert [p.message for p in problems] == [
+        "a phone without a 'source' needs 'verified_how' = 'phoned' or 'center'"
+    ]
+    for how in ("phoned", "center"):
+        center, problems = _center(phones=phone, verified_how=how)
+        assert problems == [] and center.provenance.verified_how == how
+    _, problems = _center(verified_how="guessed")
+    assert [p.message for p in problems] == [
+        "'verified_how' must be one of desk, phoned, center, got 'guessed'"
+    ]
+
+
+def test_an_entry_confirmed_by_the_center_needs_no_published_source() -> None:
+    doc = tomllib.loads((DATA_DIR / "centers" / "astana-umit.toml").read_text("utf-8"))
+    doc.pop("source_urls")
+    for how, expected in (("center", []), ("desk", ["'source_urls' needs at least one source"])):
+        problems: list[Problem] = []
+        read_center_table({**doc, "verified_how": how}, "centers/astana-umit.toml", problems)
+        assert [p.message for p in problems] == expected
+
+
+@pytest.mark.parametrize(
+    ("number", "ok"),
+    [("+77001234567", True), ("87001234567", False), ("+7 700 123 45 67", False),
+     ("+770012345678", False), ("", False)],
+)  # fmt: skip
+def test_phone_problem(number: str, ok: bool) -> None:
+    problem = phone_problem(number)
+    assert (problem is None) == ok
+    if not ok:
+        assert problem is not None and "+7XXXXXXXXXX" in problem
+
+
+def test_tables_in_the_file_layout_make_the_same_catalog(real_catalog: Catalog) -> None:
+    """The migration of older databases reads their rows through the same reader."""
+    geography = tomllib.loads((DATA_DIR / "geography.toml").read_text("utf-8"))
+    hotlines = tomllib.loads((DATA_DIR / "hotlines.toml").read_text("utf-8"))
+    centers = [
+        tomllib.loads(path.read_text("utf-8"))
+        for path in sorted((DATA_DIR / "centers").glob("*.toml"), reverse=True)
+    ]
+    catalog, problems = catalog_from_tables(geography, hotlines, centers)
+    assert problems == []
+    assert catalog == real_catalog  # centers in id order, whatever order they came in
+    centers[0]["needs"] = [*centers[0]["needs"], "flying"]
+    _, problems = catalog_from_tables(geography, hotlines, centers)
+    assert [p.entry for p in problems] == [f"center {centers[0]['id']}"]
 
 
 def _tree(root: Path) -> dict[str, bytes]:

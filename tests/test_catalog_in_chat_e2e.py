@@ -1,4 +1,5 @@
-"""What the catalog lets a mother see: public addresses with a map pin, secret ones never."""
+"""What the catalog lets a mother see: public addresses, secret ones never, and any text a
+center's entry holds shown as written (issue 12: `&` and `<` once broke every later page)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,13 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.services import DATA_DIR, Services
 from tests.fake_telegram import TelegramHarness
-from tests.journey import answer_all, choose_language, tr
+from tests.journey import tr
+from tests.results_pages import search
 
 SECRET = "ул. Тайная, 7"
 PUBLIC = "пр. Абая, 1"
+# The example from issue 12, in the hours field the validator accepts.
+HOURS = "Пн-Пт 9-18 & Сб <10"
 
 
 def _center(center_id: str, address: str, public: bool) -> dict[str, object]:
@@ -43,18 +47,30 @@ def _center(center_id: str, address: str, public: bool) -> dict[str, object]:
     return table
 
 
+def _markup_center() -> dict[str, object]:
+    table = _center("test-markup", "<b>ул. Ленина</b> & 5", True)
+    table.update(
+        name_kk="«Ана & Бала» <орталығы>",
+        name_ru="Центр «Мать & дитя» <i>без тегов</i>",
+        summary_kk="Заңгер < 5 минут & тегін.",
+        summary_ru="Юрист < 5 минут & бесплатно, <script>alert(1)</script>.",
+        hours=HOURS,
+        website="https://example.org/?a=1&b=<2>",
+    )
+    return table
+
+
 @pytest.fixture
 async def harness_with_test_centers(
     tmp_path: Path,
 ) -> AsyncIterator[tuple[TelegramHarness, Services]]:
     data = tmp_path / "data"
     shutil.copytree(DATA_DIR, data)
-    for center_id, address, public in (
-        ("test-public", PUBLIC, True),
-        ("test-secret", SECRET, False),
-    ):
-        (data / "centers" / f"{center_id}.toml").write_text(
-            tomli_w.dumps(_center(center_id, address, public)), encoding="utf-8"
+    tables = [_center("test-public", PUBLIC, True), _center("test-secret", SECRET, False),
+              _markup_center()]  # fmt: skip
+    for table in tables:
+        (data / "centers" / f"{table['id']}.toml").write_text(
+            tomli_w.dumps(table), encoding="utf-8"
         )
     async with TelegramHarness() as harness:
         settings = Settings(
@@ -66,24 +82,57 @@ async def harness_with_test_centers(
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru"])
-async def test_public_address_gets_a_pin_and_a_secret_one_never_shows(
+async def test_public_address_is_shown_and_a_secret_one_never(
     harness_with_test_centers: tuple[TelegramHarness, Services], lang: str
 ) -> None:
     harness, services = harness_with_test_centers
     mother = harness.user(4001, "Mother", lang)
-    await choose_language(mother, lang)
     taraz = services.catalog.place("taraz")
     assert taraz is not None
-    mark = await answer_all(
+    shown, pages = await search(
         mother, lang, age="20", child="I am pregnant", city=taraz.name.get(lang), needs=["legal"]
     )
-    shown = mother.since(mark)
-    text = "\n".join(m.plain_text for m in shown)
-    assert PUBLIC in text
+    text = "\n".join([*pages, *(m.plain_text for m in shown)])
+    assert "Тестовый центр test-public" in text or "Сынақ орталығы test-public" in text
+    assert f"📍 {PUBLIC}" in text
     assert SECRET not in text
-    pins = [m for m in shown if m.kind == "venue"]
-    assert len(pins) == 1
-    # The pin's title is the address, never the center's name (a lock screen shows it).
-    assert pins[0].venue is not None and pins[0].venue["title"] == PUBLIC
-    assert "Тест" not in pins[0].venue["title"] and "Сынақ" not in pins[0].venue["title"]
-    assert tr(lang)._("Phone lines for all of Kazakhstan:") in shown[-1].plain_text
+    # The secret center itself is offered, only without its address.
+    assert "test-secret" in text
+    # A map pin, if one is sent, is titled with the address, never with the center's name
+    # (a lock screen shows it).
+    for pin in (m for m in shown if m.kind == "venue"):
+        assert pin.venue is not None and pin.venue["title"] == PUBLIC
+        assert "Тест" not in pin.venue["title"] and "Сынақ" not in pin.venue["title"]
+    assert all(tr(lang)._("Phone lines for all of Kazakhstan:") in page for page in pages)
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+async def test_catalog_text_with_markup_characters_is_shown_as_written(
+    harness_with_test_centers: tuple[TelegramHarness, Services], lang: str
+) -> None:
+    """Every page parses as Telegram HTML (the fake server refuses what Telegram refuses)
+    and keeps its footer and its buttons; the characters are shown as typed."""
+    harness, services = harness_with_test_centers
+    mother = harness.user(4002, "Mother", lang)
+    taraz = services.catalog.place("taraz")
+    center = services.catalog.center("test-markup")
+    assert taraz is not None and center is not None
+    shown, pages = await search(
+        mother, lang, age="20", child="I am pregnant", city=taraz.name.get(lang), needs=["legal"]
+    )
+    page = next(p for p in pages if center.name.get(lang) in p)
+    for value in (center.summary.get(lang), HOURS, center.website,
+                  center.shown_address.get(lang)):  # fmt: skip
+        assert value in page
+    for page in pages:
+        assert tr(lang)._("Phone lines for all of Kazakhstan:") in page
+    results = mother.last_bot_message()
+    assert tr(lang)._("🆘 Emergency numbers") in results.buttons
+    # Nothing from the catalog became formatting: bold card titles and italic lines only.
+    for message in shown:
+        assert {e["type"] for e in message.entities} <= {"bold", "italic"}
+    # And she can go on: the next search works as well.
+    _, again = await search(
+        mother, lang, age="21", child="I am pregnant", city=taraz.name.get(lang), needs=["legal"]
+    )
+    assert any(center.name.get(lang) in p for p in again)

@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
+import threading
 import tomllib
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import pytest
 import tomli_w
 
+from bot import cli
 from bot.catalog.files import read_catalog
-from bot.services import DATA_DIR
-from bot.storage.migrations import LATEST_VERSION
+from bot.catalog.store import load_catalog
+from bot.core.answers import Answers
+from bot.core.codes import Checked, Language, Need
+from bot.core.geo import Gazetteer
+from bot.core.matching import Matcher
+from bot.i18n import translator
+from bot.services import DATA_DIR, open_seeded_database
+from bot.storage import state
+from bot.storage.migrations import LATEST_VERSION, open_database
 
 REPO = Path(__file__).resolve().parent.parent
+FAKE_TOKEN = "123456789:AAEfakeTokenThatMustNeverBePrinted0"
 ALMATY_SHELTER = ["--age", "17", "--child-months", "2", "--city", "Алматы", "--need", "shelter"]
 
 
@@ -170,30 +183,96 @@ def test_match_json_for_a_17_year_old_in_almaty(db: Path) -> None:
     assert "excluded" not in doc
 
 
-def test_match_explain_says_why_centers_were_left_out(db: Path) -> None:
-    done = run(
-        "match",
-        "--age",
-        "32",
-        "--child-months",
-        "2",
-        "--city",
-        "Алматы",
-        "--need",
-        "shelter",
-        "--json",
-        "--explain",
-        db=db,
-    )
-    assert done.returncode == 0, done.stderr
-    doc = json.loads(done.stdout)
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_match_explain_says_why_centers_were_left_out(db: Path, lang: str) -> None:
+    """In her language (`--lang`), with the words the bot's admins read."""
+    t = translator(lang)
+    doc = match_json(
+        "--age", "32", "--child-months", "2", "--city", "Алматы", "--need", "shelter",
+        "--lang", lang, "--explain", db=db,
+    )  # fmt: skip
     ids = [item["id"] for item in doc["results"]]
-    assert "ana-uyi-almaty" not in ids
     excluded = {item["id"]: item["reasons"] for item in doc["excluded"]}
-    assert excluded["ana-uyi-almaty"] == ["mother older than 30"]
-    assert excluded["almaty-ubezhishche"] == ["mother older than 30"]
-    assert excluded["kostanay-dagdarys-damytu"] == ["temporarily closed"]
+    # A confirmed limit of 30 leaves a 32-year-old out, and says so.
+    assert excluded["almaty-ubezhishche"] == [t._("mother older than {max}").format(max=30)]
+    assert excluded["kostanay-dagdarys-damytu"] == [t._("temporarily closed")]
+    assert excluded["almaty-revansh"] == [t._("offers nothing she asked for")]
+    assert excluded["astana-umit"] == [t._("farther away than the centers shown")]
     assert not set(ids) & set(excluded)
+    # Every center is accounted for, once.
+    assert sorted(ids + list(excluded)) == sorted(c.id for c in read_catalog(DATA_DIR)[0].centers)
+
+
+def test_a_disputed_limit_is_a_soft_rule_never_a_reason_to_leave_her_out(db: Path) -> None:
+    """Behaviour changed with issue 8: Ана үйі's age limit is 30 in some sources and 34 in
+    another, so a 32-year-old now sees it, with the limit as something to ask by phone
+    (it used to be left out as "mother older than 30")."""
+    t = translator("ru")
+    args = ("--age", "32", "--child-months", "2", "--city", "Алматы", "--need", "shelter")
+    doc = match_json(*args, "--explain", db=db)
+    ana_uyi = next(item for item in doc["results"] if item["id"] == "ana-uyi-almaty")
+    assert ana_uyi["soft_rules"] == ["mother_age_max"]
+    assert (
+        t._("Age limit up to {value}: sources differ, check by phone.").format(value="30–34")
+        in ana_uyi["conditions"]
+    )
+    assert "ana-uyi-almaty" not in {item["id"] for item in doc["excluded"]}
+    assert all(item["soft_rules"] == [] for item in doc["results"] if item is not ana_uyi)
+    # The text output says which rule was soft.
+    done = run("match", *args, "--explain", db=db)
+    assert done.returncode == 0, done.stderr
+    block = done.stdout.split("(ana-uyi-almaty)")[1].split("\n\n")[0]
+    assert "soft rule, not a reason to leave her out: mother_age_max" in block
+    # Within the undisputed range nothing is soft: a 25-year-old gets no such line.
+    young = match_json("--age", "25", *args[2:], db=db)
+    assert next(i for i in young["results"] if i["id"] == "ana-uyi-almaty")["soft_rules"] == []
+    # Beyond both values it is still only a question to ask, not a reason to leave her out.
+    older = match_json("--age", "40", *args[2:], "--explain", db=db)
+    assert "ana-uyi-almaty" in [item["id"] for item in older["results"]]
+    assert "almaty-ubezhishche" in {item["id"] for item in older["excluded"]}
+
+
+def test_match_json_says_how_each_center_was_checked(db: Path) -> None:
+    doc = match_json(*ALMATY_SHELTER, db=db)
+    catalog = read_catalog(DATA_DIR)[0]
+    for item in doc["results"]:
+        center = catalog.center(item["id"])
+        assert center is not None
+        assert item["verified_how"] == center.provenance.verified_how
+        assert item["verified_how"] in tuple(Checked)
+        assert item["verified_at"] == center.provenance.verified_at.isoformat()
+
+
+def test_match_takes_the_same_answers_to_query_path_as_the_bot(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI builds her Answers and asks them for the query, as the conversation does."""
+    assert run("catalog", "export", str(tmp_path / "seed"), db=db).returncode == 0
+    asked: list[Answers] = []
+    real = Answers.to_query
+
+    def spy(self: Answers, gazetteer: Gazetteer) -> Any:
+        asked.append(self)
+        return real(self, gazetteer)
+
+    monkeypatch.setattr(Answers, "to_query", spy)
+    monkeypatch.setenv("DATABASE_PATH", str(db))
+    monkeypatch.chdir(tmp_path)
+    args = ["--age", "19", "--pregnant", "--city", "Темиртау", "--need", "legal", "--need",
+            "shelter", "--lang", "kk"]  # fmt: skip
+    assert cli.main(["match", *args, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert asked == [
+        Answers(
+            language=Language.KK, age=19, pregnant=True, region="karaganda", place="temirtau",
+            needs=(Need.SHELTER, Need.LEGAL),
+        )
+    ]  # fmt: skip
+    catalog = read_catalog(DATA_DIR)[0]
+    query = real(asked[0], Gazetteer(catalog))
+    assert query is not None
+    expected = Matcher(catalog).match(query)
+    assert [item["id"] for item in doc["results"]] == [m.center.id for m in expected.matches]
 
 
 def test_match_in_kazakh_uses_kazakh_names(db: Path) -> None:
@@ -239,6 +318,14 @@ def test_match_text_output(db: Path) -> None:
           "--need", "shelter"], "--child-months"),
         (["--age", "17", "--pregnant", "--lat", "50.0", "--need", "shelter"], "--lon"),
         (["--age", "17", "--pregnant", "--need", "shelter"], "--city"),
+        (["--age", "17", "--pregnant", "--lat", "91", "--lon", "71", "--need", "shelter"],
+         "not in Kazakhstan"),
+        (["--age", "17", "--pregnant", "--lat", "51", "--lon", "181", "--need", "shelter"],
+         "not in Kazakhstan"),
+        (["--age", "17", "--pregnant", "--lat", "nan", "--lon", "nan", "--need", "shelter"],
+         "not in Kazakhstan"),
+        (["--age", "17", "--pregnant", "--lat", "north", "--lon", "71", "--need", "shelter"],
+         "north"),
     ],
 )  # fmt: skip
 def test_bad_match_arguments_are_one_line_and_exit_2(
@@ -259,11 +346,166 @@ def test_database_from_a_newer_version_is_one_clear_line(db: Path) -> None:
         conn.execute("INSERT INTO schema_version (version) VALUES (?)", (LATEST_VERSION + 1,))
     conn.close()
     done = run("match", *ALMATY_SHELTER, db=db)
-    assert done.returncode == 1
+    assert done.returncode == 2  # every database problem is exit code 2 (issue 12)
+    assert done.stdout == ""
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: ")
     assert f"schema version {LATEST_VERSION + 1}" in lines[0]
     assert "Traceback" not in done.stderr
+
+
+# --- backup ---
+
+
+def test_backup_while_the_bot_writes_is_a_consistent_copy(db: Path, tmp_path: Path) -> None:
+    """Another connection commits pairs of rows the whole time; the copy has whole pairs
+    only, passes SQLite's integrity check and opens as the bot's database."""
+    assert run("catalog", "export", str(tmp_path / "seed"), db=db).returncode == 0  # seeds it
+    stop = threading.Event()
+    written: list[int] = []
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        conn = sqlite3.connect(db, timeout=30, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            pair = 0
+            while not stop.is_set():
+                pair += 1
+                conn.execute("BEGIN IMMEDIATE")
+                conn.executemany(
+                    "INSERT INTO chat_messages (chat_id, message_id, sent_at) VALUES (?, ?, 0)",
+                    [(1, pair), (2, pair)],
+                )
+                conn.execute(
+                    "INSERT INTO search_stats (day, region_id, need, searches) VALUES"
+                    " ('2026-11-30', 'almaty-city', ?, 1)",
+                    (f"pair-{pair}",),
+                )
+                conn.execute("COMMIT")
+                written.append(pair)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        while len(written) < 50 and thread.is_alive():  # writing before the backup
+            thread.join(0.01)
+        copy = tmp_path / "backups" / "copy.sqlite3"
+        before = len(written)
+        done = run("db", "backup", str(copy), db=db)
+        during = len(written) - before
+    finally:
+        stop.set()
+        thread.join()
+    assert errors == []
+    assert done.returncode == 0, done.stderr
+    assert str(copy) in done.stdout
+    assert during > 0  # the writer kept committing while the backup ran
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+
+    with sqlite3.connect(copy) as check:
+        assert check.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        first = check.execute("SELECT COUNT(*) FROM chat_messages WHERE chat_id = 1").fetchone()
+        second = check.execute("SELECT COUNT(*) FROM chat_messages WHERE chat_id = 2").fetchone()
+        counted = check.execute(
+            "SELECT COUNT(*) FROM search_stats WHERE need LIKE 'pair-%'"
+        ).fetchone()
+    check.close()
+    assert first == second == counted
+    assert first[0] >= before
+
+    async def reopen() -> None:
+        database = await open_database(copy)
+        try:
+            assert await load_catalog(database) == read_catalog(DATA_DIR)[0]
+            assert len(await state.chat_message_ids(database, 1)) == first[0]
+        finally:
+            await database.close()
+
+    asyncio.run(reopen())
+
+
+def test_backup_is_private_before_a_byte_is_copied(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copy holds every conversation the database does: it is never readable by others,
+    not even while it is being written (or after a backup that failed half-way)."""
+    assert run("catalog", "export", str(tmp_path / "seed"), db=db).returncode == 0
+    copy = tmp_path / "copy.sqlite3"
+    modes: list[int] = []
+    real_backup = aiosqlite.Connection.backup
+
+    async def spy(self: aiosqlite.Connection, target: Any, **options: Any) -> None:
+        modes.append(stat.S_IMODE(copy.stat().st_mode))
+        await real_backup(self, target, **options)
+
+    monkeypatch.setattr(aiosqlite.Connection, "backup", spy)
+    monkeypatch.setenv("DATABASE_PATH", str(db))
+    monkeypatch.chdir(tmp_path)  # no .env here
+    previous = os.umask(0o022)  # the usual umask: new files are readable by everyone
+    try:
+        assert cli.main(["db", "backup", str(copy)]) == 0
+    finally:
+        os.umask(previous)
+    assert modes == [0o600]
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("command", ["backup", "export"])
+def test_a_target_that_cannot_be_written_is_one_line(
+    db: Path, tmp_path: Path, command: str
+) -> None:
+    """A path under a regular file: the admin's typo, not a traceback."""
+    assert run("catalog", "export", str(tmp_path / "seed"), db=db).returncode == 0
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a folder", encoding="utf-8")
+    target = a_file / "sub" / "target"
+    args = (
+        ("db", "backup", str(target)) if command == "backup" else ("catalog", "export", str(target))
+    )
+    done = run(*args, db=db)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: ") and str(a_file) in lines[0]
+    assert a_file.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_backup_never_overwrites_a_file(db: Path, tmp_path: Path) -> None:
+    existing = tmp_path / "keep.sqlite3"
+    existing.write_bytes(b"an older backup")
+    done = run("db", "backup", str(existing), db=db)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and str(existing) in lines[0]
+    assert existing.read_bytes() == b"an older backup"
+
+
+def test_backup_of_a_running_bots_database_keeps_her_session(db: Path, tmp_path: Path) -> None:
+    """What the bot keeps is in the copy: restoring it resumes conversations."""
+
+    async def write_session() -> None:
+        database = await open_seeded_database(db)
+        try:
+            await state.commit_turn(
+                database, state.TurnWrites(user_id=77, session=b'{"answers":{"age":19}}')
+            )
+        finally:
+            await database.close()
+
+    asyncio.run(write_session())
+    copy = tmp_path / "copy.sqlite3"
+    assert run("db", "backup", str(copy), db=db).returncode == 0
+    with sqlite3.connect(copy) as check:
+        rows = check.execute("SELECT user_id, data FROM sessions").fetchall()
+    check.close()
+    assert rows == [(77, '{"answers":{"age":19}}')]
 
 
 # --- running the bot ---
@@ -291,13 +533,41 @@ def test_bot_that_cannot_reach_the_bot_api_says_so_without_a_traceback(
     done = run(
         db=db,
         cwd=workdir,
-        TELEGRAM_BOT_TOKEN="123:abc",
+        TELEGRAM_BOT_TOKEN=FAKE_TOKEN,
         TELEGRAM_API_URL="http://127.0.0.1:9",  # nothing listens on the discard port
     )
-    assert done.returncode == 1
+    assert done.returncode == 2  # every startup failure is exit code 2 (issue 12)
     assert "Traceback" not in done.stderr
     assert (
         done.stderr.strip()
         .splitlines()[-1]
         .startswith("error: cannot reach the Bot API at http://127.0.0.1:9")
     )
+    assert FAKE_TOKEN.split(":")[1] not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.telegram.org/bot",
+        "http://127.0.0.1:9/bot{token}",
+        "https://x.org/a?b=c",
+        f"https://api.telegram.org/bot{FAKE_TOKEN}",  # the token pasted in as well
+    ],
+)
+def test_an_api_url_with_a_path_is_one_line_and_never_the_token(
+    tmp_path: Path, db: Path, url: str
+) -> None:
+    """It used to end as "Telegram rejected TELEGRAM_BOT_TOKEN", with the token in the log."""
+    workdir = tmp_path / "elsewhere"
+    workdir.mkdir()
+    done = run(db=db, cwd=workdir, TELEGRAM_BOT_TOKEN=FAKE_TOKEN, TELEGRAM_API_URL=url)
+    assert done.returncode == 2
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output
+    assert FAKE_TOKEN.split(":")[1] not in output
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: TELEGRAM_API_URL")
+    assert "without a path" in lines[0]
+    assert not db.exists()  # refused before anything was opened

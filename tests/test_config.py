@@ -27,9 +27,10 @@ def test_defaults_with_only_a_token() -> None:
     assert settings.log_level == "INFO"
     assert settings.admin_ids == frozenset()
     assert settings.conversation_timeout_minutes == 30
-    # No salt configured: a random one, so log hashes cannot be reversed by trying ids.
-    assert len(settings.log_salt) == 32
-    assert settings.log_salt != load(TELEGRAM_BOT_TOKEN=TOKEN).log_salt
+    assert settings.message_retention_hours == 48
+    assert settings.staff_ids == frozenset()
+    # Long polling unless a webhook is configured.
+    assert (settings.webhook_url, settings.webhook_secret, settings.port) == ("", "", 8080)
 
 
 def test_base_url_is_the_bot_api_prefix_with_a_token_placeholder() -> None:
@@ -160,7 +161,129 @@ def test_env_example_is_a_valid_env_file() -> None:
     assert settings.conversation_timeout_minutes == 30
 
 
-def test_log_salt_is_kept_out_of_repr() -> None:
+def test_log_salt_is_gone() -> None:
+    """Logs name nobody any more, not even by a salted hash: there is nothing to salt."""
     settings = load(TELEGRAM_BOT_TOKEN=TOKEN, LOG_SALT="very-secret-salt")
-    assert settings.log_salt == "very-secret-salt"
+    assert not hasattr(settings, "log_salt")
     assert "very-secret-salt" not in repr(settings)
+
+
+def test_token_is_not_in_the_error_about_it() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(TELEGRAM_BOT_TOKEN="123456:with space")
+    assert "with space" not in str(caught.value)
+
+
+# --- staff ---
+
+
+def test_staff_ids_are_parsed_like_admin_ids() -> None:
+    settings = load(TELEGRAM_BOT_TOKEN=TOKEN, STAFF_IDS="5, 6 ,7", ADMIN_IDS="5")
+    assert settings.staff_ids == frozenset({5, 6, 7})
+    assert settings.admin_ids == frozenset({5})
+    with pytest.raises(ConfigError, match="STAFF_IDS") as caught:
+        load(TELEGRAM_BOT_TOKEN=TOKEN, STAFF_IDS="5,hotline")
+    assert "hotline" in str(caught.value) and "\n" not in str(caught.value)
+
+
+# --- the Bot API server ---
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.telegram.org/bot",
+        "https://api.telegram.org/bot123456:ABC-def_ghi",
+        "http://127.0.0.1:8081/bot{token}",
+        "http://localhost:8081/api/",
+        "https://api.telegram.org?x=1",
+        "https://api.telegram.org#top",
+    ],
+)
+def test_api_url_with_a_path_is_one_clear_line(url: str) -> None:
+    """It used to reach Telegram as a wrong URL and end as "token rejected"."""
+    with pytest.raises(ConfigError, match="TELEGRAM_API_URL") as caught:
+        load(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=url)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "without a path" in message
+    assert TOKEN not in message and "ABC-def_ghi" not in message  # never the token
+
+
+@pytest.mark.parametrize(
+    "url", [f"https://api.telegram.org/bot{TOKEN}", f"api.telegram.org/bot{TOKEN}/getMe"]
+)
+def test_a_token_pasted_into_the_api_url_is_not_repeated(url: str) -> None:
+    """An easy mistake: the error names the variable, never the token it holds."""
+    with pytest.raises(ConfigError, match="TELEGRAM_API_URL") as caught:
+        load(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=url)
+    assert TOKEN not in str(caught.value)
+    assert "ABC-def_ghi" not in str(caught.value)
+
+
+@pytest.mark.parametrize("url", ["ftp://api.telegram.org", "https://", "http:///bot"])
+def test_api_url_without_a_server_is_an_error(url: str) -> None:
+    with pytest.raises(ConfigError, match="TELEGRAM_API_URL"):
+        load(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=url)
+
+
+# --- webhook mode ---
+
+
+def test_webhook_needs_https_and_a_secret() -> None:
+    settings = load(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        WEBHOOK_URL="https://bot.example.org/telegram",
+        WEBHOOK_SECRET="s3cret_-token",
+        PORT="8443",
+    )
+    assert settings.webhook_url == "https://bot.example.org/telegram"
+    assert settings.webhook_secret == "s3cret_-token"
+    assert settings.port == 8443
+    # The secret stays out of anything that prints the settings.
+    assert "s3cret_-token" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("url", "secret", "variable"),
+    [
+        ("http://bot.example.org/telegram", "secret", "WEBHOOK_URL"),  # Telegram needs https
+        ("bot.example.org/telegram", "secret", "WEBHOOK_URL"),
+        ("https://bot.example.org/telegram", "", "WEBHOOK_SECRET"),
+        ("https://bot.example.org/telegram", "has space", "WEBHOOK_SECRET"),
+        ("https://bot.example.org/telegram", "ümlaut", "WEBHOOK_SECRET"),
+        ("https://bot.example.org/telegram", "x" * 257, "WEBHOOK_SECRET"),
+        ("https://bot.example.org/telegram", "semi;colon", "WEBHOOK_SECRET"),
+    ],
+)
+def test_bad_webhook_settings_are_one_line(url: str, secret: str, variable: str) -> None:
+    with pytest.raises(ConfigError, match=variable) as caught:
+        load(TELEGRAM_BOT_TOKEN=TOKEN, WEBHOOK_URL=url, WEBHOOK_SECRET=secret)
+    assert "\n" not in str(caught.value)
+    if secret and variable == "WEBHOOK_SECRET":
+        assert secret not in str(caught.value)  # a secret is never echoed
+
+
+def test_longest_allowed_webhook_secret() -> None:
+    secret = "A-z_0" * 51 + "9"
+    assert len(secret) == 256
+    settings = load(
+        TELEGRAM_BOT_TOKEN=TOKEN, WEBHOOK_URL="https://bot.example.org/hook", WEBHOOK_SECRET=secret
+    )
+    assert settings.webhook_secret == secret
+
+
+def test_a_secret_without_a_webhook_changes_nothing() -> None:
+    settings = load(TELEGRAM_BOT_TOKEN=TOKEN, WEBHOOK_SECRET="unused")
+    assert settings.webhook_url == ""
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "http", "-1", "80.5"])
+def test_port_must_be_a_port_number(port: str) -> None:
+    with pytest.raises(ConfigError, match="PORT"):
+        load(TELEGRAM_BOT_TOKEN=TOKEN, PORT=port)
+
+
+@pytest.mark.parametrize("port", ["1", "443", "65535"])
+def test_port_numbers_are_taken(port: str) -> None:
+    assert load(TELEGRAM_BOT_TOKEN=TOKEN, PORT=port).port == int(port)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.catalog.files import load_catalog
-from bot.core.geo import Gazetteer, distance_km, normalize
 from bot.catalog.model import Catalog
+from bot.core.geo import Gazetteer, distance_km, normalize
 from bot.services import DATA_DIR
 
 
@@ -178,3 +178,34 @@ def test_distance_between_almaty_and_astana() -> None:
     assert 940 < km < 1000
     assert distance_km(51.1694, 71.4491, 43.2389, 76.8897) == pytest.approx(km)
     assert distance_km(43.2389, 76.8897, 43.2389, 76.8897) == 0
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon"),
+    [
+        (91.0, 71.0),  # no latitude is above 90°
+        (-91.0, 71.0),
+        (51.0, 181.0),  # nor a longitude beyond 180°
+        (51.0, -181.0),
+        (float("nan"), 71.0),
+        (51.0, float("nan")),
+        (float("nan"), float("nan")),
+        (float("inf"), 71.0),
+        (51.0, float("-inf")),
+        (55.75, 37.62),  # Moscow: a real place, outside Kazakhstan
+        (0.0, 0.0),
+    ],
+)
+def test_a_location_that_is_not_a_point_in_kazakhstan_is_no_place(
+    gazetteer: Gazetteer, lat: float, lon: float
+) -> None:
+    """She is asked for her city instead of being sent to the nearest border town."""
+    assert gazetteer.nearest(lat, lon) is None
+
+
+def test_the_edges_of_kazakhstan_still_find_a_place(gazetteer: Gazetteer) -> None:
+    # Near the western and eastern ends of the country.
+    for lat, lon in ((47.1, 51.9), (49.95, 82.6)):
+        location = gazetteer.nearest(lat, lon)
+        assert location is not None
+        assert location.place is not None

@@ -94,7 +94,7 @@ async def put_center(conn: aiosqlite.Connection, center: Center) -> None:
     await conn.execute(
         "INSERT INTO catalog_entries (kind, id, position, doc) VALUES ('center', ?, 0, ?)"
         " ON CONFLICT(kind, id) DO UPDATE SET doc = excluded.doc",
-        (center.id, _ENCODER.encode(center)),
+        (center.id, _ENCODER.encode(center).decode()),  # text, as `replace_catalog` writes
     )
     await bump_revision(conn)
 

@@ -16,6 +16,7 @@ import msgspec
 from bot.core.codes import Language, Need
 from bot.core.geo import Gazetteer
 from bot.core.matching import Query
+from bot.core.parsing import MAX_CHILD_MONTHS, POSSIBLE_AGE
 
 
 class Step(StrEnum):
@@ -119,8 +120,10 @@ class Answers(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
         needs = given.get("needs") if isinstance(given.get("needs"), list) else []
         assert isinstance(needs, list)
 
-        def whole(value: object) -> int | None:
-            return value if isinstance(value, int) and not isinstance(value, bool) else None
+        def whole(value: object, possible: range) -> int | None:
+            if isinstance(value, int) and not isinstance(value, bool) and value in possible:
+                return value
+            return None
 
         def text(value: object) -> str | None:
             return value if isinstance(value, str) and value else None
@@ -128,9 +131,9 @@ class Answers(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
         pregnant = given.get("pregnant")
         return cls(
             language=Language(lang) if lang in tuple(Language) else None,
-            age=whole(given.get("age")),
+            age=whole(given.get("age"), POSSIBLE_AGE),
             pregnant=pregnant if isinstance(pregnant, bool) else None,
-            child_months=whole(given.get("child_months")),
+            child_months=whole(given.get("child_months"), range(MAX_CHILD_MONTHS + 1)),
             region=text(given.get("region")),
             place=text(given.get("place")),
             needs=tuple(Need(n) for n in Need if n in needs),

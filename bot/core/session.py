@@ -14,6 +14,7 @@ import msgspec
 
 from bot.core.answers import Answers
 from bot.core.codes import Need
+from bot.core.parsing import POSSIBLE_AGE
 
 # Keys only the previous layout (PTB's user_data dict) had at its top level.
 _LEGACY_KEYS = frozenset({"lang", "step", "t", "shown"})
@@ -69,10 +70,15 @@ class Session(msgspec.Struct, kw_only=True, omit_defaults=True):
         touched = raw.get("t")
         return cls(
             answers=Answers.from_legacy(raw),
-            pending_age=pending if isinstance(pending, int) and "step" in raw else None,
+            pending_age=pending if _is_age(pending) and "step" in raw else None,
             view=View.AGE_CONFIRM if raw.get("step") == "age_confirm" else None,
             picked=tuple(Need(n) for n in Need if n in picked)
             if isinstance(picked, list)
             else None,
             touched=float(touched) if isinstance(touched, (int, float)) else 0.0,
         )
+
+
+def _is_age(value: object) -> bool:
+    """A whole number that can be a person's age (a stored `true` is not one)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value in POSSIBLE_AGE

@@ -85,14 +85,22 @@ async def connect(path: Path) -> Database:
         conn.row_factory = aiosqlite.Row
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        # Deleted rows (a wiped conversation) are overwritten, not left in free pages.
-        await conn.execute("PRAGMA secure_delete = ON")
+        # Checked before anything is written: a file that is refused keeps its bytes (the
+        # switch to WAL below would rewrite another program's database header).
         async with conn.execute("PRAGMA quick_check") as cursor:
             row = await cursor.fetchone()
         if row is None or row[0] != "ok":
             raise DatabaseError(f"{path} is damaged (SQLite quick_check failed)")
+        async with conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ) as cursor:
+            tables = {row[0] for row in await cursor.fetchall()}
+        if tables and "schema_version" not in tables:
+            raise DatabaseError(f"{path} is a database of another program, not of this bot")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        # Deleted rows (a wiped conversation) are overwritten, not left in free pages.
+        await conn.execute("PRAGMA secure_delete = ON")
     except sqlite3.DatabaseError as exc:
         await conn.close()
         reason = "it is locked by another program" if "locked" in str(exc) else str(exc)

@@ -9,6 +9,7 @@ is an SQL script or, where rows must be rewritten, an async function of the conn
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
@@ -302,13 +303,8 @@ def _statements(script: str) -> list[str]:
 
 
 async def schema_version(db: Database) -> int:
-    """The version recorded in the database; 0 for a new file."""
-    async with db.conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    ) as cursor:
-        tables = {row[0] for row in await cursor.fetchall()}
-    if tables and "schema_version" not in tables:
-        raise DatabaseError(f"{db.path} is a database of another program, not of this bot")
+    """The version recorded in the database; 0 for a new file (`connect` refused the file
+    of another program before)."""
     await db.conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
     async with db.conn.execute("SELECT MAX(version) FROM schema_version") as cursor:
         row = await cursor.fetchone()
@@ -340,6 +336,10 @@ async def open_database(path: Path) -> Database:
     db = await connect(path)
     try:
         await migrate(db)
+    except sqlite3.Error as exc:  # another program holds the lock, or the file is read-only
+        await db.close()
+        reason = "it is locked by another program" if "locked" in str(exc) else str(exc)
+        raise DatabaseError(f"cannot use {path}: {reason}") from None
     except BaseException:
         await db.close()
         raise
