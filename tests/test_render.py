@@ -7,6 +7,7 @@ each page must parse the way Telegram parses it and show the characters as they 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -18,7 +19,7 @@ from bot.catalog.model import Catalog, Center, Phone
 from bot.core.answers import Answers
 from bot.core.codes import Exclusion, Language, Need, Requirement, Status, Tier
 from bot.core.durations import parse_duration
-from bot.core.geo import Gazetteer
+from bot.core.geo import Gazetteer, Location
 from bot.core.matching import Match, Matcher, Query
 from bot.core.reasons import (
     AcceptsChildUpTo,
@@ -169,6 +170,29 @@ EVERY_LEFT_OUT: tuple[LeftOut, ...] = (
 )
 
 
+# Matching words its reasons for the query; this card says every statement there is.
+ANY_QUERY = Query(
+    mother_age=17, pregnant=True, child_months=None,
+    location=Location(region="almaty-city", place="almaty", lat=None, lon=None),
+    needs=frozenset(Need),
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class EveryStatement(Match):
+    """A match that says every reason and every condition at once."""
+
+    all_reasons: tuple[Reason, ...] = ()
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        return self.all_reasons
+
+    @property
+    def conditions(self) -> tuple[Condition, ...]:
+        return EVERY_CONDITION
+
+
 def shown(html: str) -> tuple[str, list[dict[str, Any]]]:
     """What Telegram shows for this HTML; raises like Telegram ("can't parse entities")."""
     return render_html(html)
@@ -181,13 +205,13 @@ def shown(html: str) -> tuple[str, list[dict[str, Any]]]:
 def test_every_field_of_every_center_renders_verbatim(dirty: Catalog, lang: str) -> None:
     t = translator(lang)
     for index, center in enumerate(dirty.centers, 1):
-        match = Match(
+        match = EveryStatement(
             center=center,
             tier=Tier.CITY,
             distance_km=12.4,
-            reasons=every_reason(center),
-            conditions=EVERY_CONDITION,
             needs_met=center.needs,
+            query=ANY_QUERY,
+            all_reasons=every_reason(center),
         )
         html = center_card(match, dirty, t, index)
         text, entities = shown(html)

@@ -56,7 +56,8 @@ async def test_the_bot_registers_its_webhook_and_answers_through_it(
     mother = harness.user(501, "Mother", "ru")
     await mother.send("/start")
     t = tr("ru")
-    assert t._("How old are you? Tap a button or type your age.") in mother.last_bot_message().plain_text
+    question = t._("How old are you? Tap a button or type your age.")
+    assert question in mother.last_bot_message().plain_text
     await mother.tap("17")
     assert "17" in mother.last_bot_message().plain_text
     # Polling is off while a webhook is set: the bot never asked for updates.

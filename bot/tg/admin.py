@@ -30,7 +30,7 @@ from bot.render import NEED_SHORT, esc, fill
 from bot.storage import state
 from bot.tg.context import BotContext
 from bot.tg.send import say
-from bot.tg.staff import referral_stats
+from bot.tg.staff import referral_lines
 
 _LOGGER = logging.getLogger(__name__)
 # Telegram messages hold 4096 characters; long lists are cut, with a count of the rest.
@@ -241,6 +241,6 @@ async def stats(update: Update, context: BotContext) -> None:
         for need, number in sorted(counts.by_need.items(), key=lambda item: -item[1]):
             label = t._(NEED_SHORT[Need(need)]) if need in tuple(Need) else need
             lines.append(f"• {esc(label)}: {number}")
+    lines += ["", *await referral_lines(context, t)]
     await say(context, "\n".join(lines))
-    await referral_stats(update, context)
     raise ApplicationHandlerStop

@@ -188,8 +188,8 @@ async def _send_link(
     )
     for content, filename, text in (
         (qr, "ana-komek-qr.png", caption),
-        (a4, "ana-komek-poster-a4.pdf", esc(t._("Poster, A4"))),
-        (a5, "ana-komek-poster-a5.pdf", esc(t._("Poster, A5"))),
+        (a4, "ana-komek-poster-a4.pdf", esc(t._("Poster to print, A4"))),
+        (a5, "ana-komek-poster-a5.pdf", esc(t._("Poster to print, A5"))),
     ):
         message = await context.bot.send_document(
             chat_id, document=content, filename=filename, caption=text, parse_mode=ParseMode.HTML
@@ -334,9 +334,8 @@ async def inline_query(update: Update, context: BotContext) -> None:
 # --- /stats: where conversations started, counts only ---
 
 
-async def referral_stats(update: Update, context: BotContext) -> None:
+async def referral_lines(context: BotContext, t: Translator) -> list[str]:
     """Per source and day: conversations started from a link and how many reached results."""
-    t = context.t
     since = date.today() - timedelta(days=_STATS_DAYS - 1)
     counts = await state.referral_counts(await context.services.database(), since)
     title = t._("Staff links, last {days} days (started / reached results):")
@@ -345,5 +344,10 @@ async def referral_stats(update: Update, context: BotContext) -> None:
         lines.append(esc(f"{row.day} · {row.source}: {row.started} / {row.reached_results}"))
     if not counts:
         lines.append(esc(t._("No conversation started from a staff link yet.")))
-    await say(context, "\n".join(lines))
+    return lines
+
+
+async def referral_stats(update: Update, context: BotContext) -> None:
+    """/stats for staff: where conversations started, counts only."""
+    await say(context, "\n".join(await referral_lines(context, context.t)))
     raise ApplicationHandlerStop
