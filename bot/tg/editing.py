@@ -112,8 +112,8 @@ EXAMPLES: dict[Field, str] = {
     Field.STAY_MIN: N_("P10D or 10d (days), 6m (months), 1y (year), 2h (hours), or -"),
     Field.STAY_MAX: N_("P6M or 6m, 1y, 10d, or -"),
     Field.STAY_MAX_EXCEPTIONAL: N_("P9M or 9m, or -"),
-    Field.NAME_KK: N_("«Ана үйі» қоғамдық қоры"),
-    Field.NAME_RU: N_("ОФ «Ана үйі»"),
+    Field.NAME_KK: "«Ана үйі» қоғамдық қоры",  # a name: the same in every language
+    Field.NAME_RU: "ОФ «Ана үйі»",
     Field.SUMMARY_KK: N_("One or two plain sentences: who it helps and how."),
     Field.SUMMARY_RU: N_("One or two plain sentences: who it helps and how."),
     Field.ADDRESS_KK: N_("Абай даңғылы, 1 (only an address the center itself publishes)"),
@@ -217,6 +217,11 @@ def label(name: str, t: Translator) -> str:
     if field is not None and field.value == name:
         return t._(FIELD_LABELS[field])
     return t._(_OTHER_LABELS[name]) if name in _OTHER_LABELS else name
+
+
+def change_line(field: str, old: str, new: str) -> str:
+    """ "Phones: — → +77011234567" (the same in every language)."""
+    return fill("{field}: {old} → {new}", field=field, old=old, new=new)
 
 
 def error_text(error: ChangeError, t: Translator) -> str:
@@ -423,7 +428,7 @@ async def ask_value(context: BotContext, center: Center, field: Field) -> None:
     """Ask for a field's new value, with its current value and an example."""
     t = context.t
     lines = [
-        fill(t._("«{name}»: {field}"), name=center.name.get(t.lang), field=label(field.value, t)),
+        fill("«{name}»: {field}", name=center.name.get(t.lang), field=label(field.value, t)),
         fill(t._("Now: {value}"), value=short(value_text(center, field), 500)),
         fill(t._("Send the new value. Example: {example}"), example=t._(EXAMPLES[field])),
         esc(t._("- clears it (unknown stays empty); /cancel stops.")),
@@ -498,11 +503,8 @@ def history_lines(changes: list[history.Change], t: Translator) -> list[str]:
     """One block per change: when and who, then what changed."""
     blocks = []
     for item in changes:
-        what = fill(
-            t._("{field}: {old} → {new}"),
-            field=label(item.field, t),
-            old=short(item.old, _HISTORY_CHARS),
-            new=short(item.new, _HISTORY_CHARS),
+        what = change_line(
+            label(item.field, t), short(item.old, _HISTORY_CHARS), short(item.new, _HISTORY_CHARS)
         )
         if item.kind == "undo":
             what = "↩️ " + t._("Undo of {what}").format(what=what)

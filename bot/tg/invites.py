@@ -52,6 +52,7 @@ from bot.tg.context import BotContext
 from bot.tg.editing import (
     FIELD_LABELS,
     admin_tap,
+    change_line,
     change_step,
     closed_reason,
     command_words,
@@ -314,12 +315,7 @@ def _proposal_text(
     for name, value in changes:
         chosen = Field(name)
         lines.append(
-            fill(
-                t._("{field}: {old} → {new}"),
-                field=t._(FIELD_LABELS[chosen]),
-                old=short(value_text(center, chosen)),
-                new=short(value),
-            )
+            change_line(t._(FIELD_LABELS[chosen]), short(value_text(center, chosen)), short(value))
         )
     return "\n".join(lines)
 
