@@ -356,3 +356,22 @@ async def test_an_upload_is_recorded_in_the_history(bot: RunningBot) -> None:
     assert tr("ru")._("Data file upload") in chief.last_bot_message().plain_text
     await chief.send(f"/undo {CENTER}")
     assert bot.services.catalog.center(CENTER).hours == ""  # type: ignore[union-attr]
+
+
+async def test_a_long_history_is_paged_to_fit_telegram(bot: RunningBot) -> None:
+    t = tr("kk")
+    chief = admin(bot, "kk")
+    for number in range(30):
+        await chief.send(f"/set {CENTER} notes {number:02d} " + "ескерту " * 30)
+    await chief.send(f"/history {CENTER}")
+    first = chief.last_bot_message()
+    assert len(first.plain_text) <= 4096
+    pages = t._("Page {page} of {pages}")
+    total = next(n for n in range(2, 20) if pages.format(page=1, pages=n) in first.plain_text)
+    assert "29 ескерту" in first.plain_text and "00 ескерту" not in first.plain_text  # newest first
+    await chief.tap(t._("Older ➡️"))
+    second = chief.last_bot_message()
+    assert second.message_id == first.message_id  # the same message, paged in place
+    assert "29 ескерту" not in second.plain_text
+    assert t._("⬅️ Newer") in second.buttons
+    assert pages.format(page=2, pages=total) in second.plain_text
