@@ -145,5 +145,5 @@ def value_handler() -> CallbackQueryHandler[BotContext, None]:
 
 def drop_expired(services: Services) -> int:
     """Forget every wait past its deadline (the purge job); returns how many went."""
-    gone = [user for user in services.waiting if awaited(services, user) is None]
+    gone = [user for user in list(services.waiting) if awaited(services, user) is None]
     return len(gone)
