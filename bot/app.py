@@ -39,11 +39,25 @@ from bot.render import esc
 from bot.services import Services
 from bot.storage import state
 from bot.storage.db import DatabaseError
-from bot.tg import admin, conversation, safety, staff
+from bot.tg import (
+    adding,
+    admin,
+    awaiting,
+    conversation,
+    editing,
+    invites,
+    menu,
+    reports,
+    safety,
+    staff,
+    stale,
+)
 from bot.tg.context import CONTEXT_TYPES, SERVICES_KEY, BotContext
+from bot.tg.menu import COMMANDS
 from bot.tg.processor import UpdateProcessor
 from bot.tg.ratelimit import LaneRateLimiter
 from bot.tg.receiver import Receiver
+from bot.tg.screens import REPORT
 from bot.tg.send import ack, say
 
 _LOGGER = logging.getLogger(__name__)
@@ -52,17 +66,6 @@ AnyApp = Application[Any, Any, Any, Any, Any, Any]
 PURGE_INTERVAL_SECONDS = 60
 RECEIVER_KEY = "receiver"
 
-# The command menu, in both languages (Telegram shows the one matching the app's language).
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", N_("Find help")),
-    ("sos", N_("Emergency and support numbers")),
-    ("language", N_("Қазақша / Русский")),
-    ("privacy", N_("What the bot keeps")),
-    ("clear", N_("Delete this chat")),
-    ("forget", N_("Delete my data, keep the chat")),
-    ("help", N_("How the bot works")),
-    ("cancel", N_("Stop the questions")),
-)
 # Shown before the first /start and in the bot's profile: neutral, nothing alarming.
 DESCRIPTION = N_(
     "Ana Komek helps young mothers and pregnant women in Kazakhstan find support, advice and "
@@ -124,7 +127,8 @@ def register_handlers(application: AnyApp, settings: Settings) -> None:
     ]
     for handler in information:
         application.add_handler(handler, group=-1)
-    # -1 too: the admins' catalog tools, which exist only for ADMIN_IDS.
+    # -1 too: the admins' catalog tools, which exist only for ADMIN_IDS (anyone else's
+    # /edit is an unknown command, and their taps on admin buttons are old buttons).
     if settings.admin_ids:
         admin_only = message & filters.User(user_id=settings.admin_ids)
         for name, callback in (
@@ -135,11 +139,44 @@ def register_handlers(application: AnyApp, settings: Settings) -> None:
             ("close", admin.close_center),
             ("reopen", admin.reopen_center),
             ("stats", admin.stats),
+            ("edit", editing.edit_command),
+            ("set", editing.set_command),
+            ("add", adding.add_command),
+            ("history", editing.history_command),
+            ("undo", editing.undo_command),
+            ("stale", stale.stale_command),
+            ("reports", reports.reports_command),
+            ("resolve", reports.resolve_command),
+            ("invite", invites.invite_command),
+            ("approve", invites.approve_command),
         ):
-            application.add_handler(CommandHandler(name, callback, filters=admin_only), group=-1)
+            application.add_handler(
+                CommandHandler(name, editing.admin_command(callback), filters=admin_only),
+                group=-1,
+            )
         application.add_handler(
             MessageHandler(filters.Document.ALL & admin_only, admin.upload), group=-1
         )
+        for prefix, tapped in (
+            (editing.EDIT, editing.field_tapped),
+            (editing.MENU, editing.menu_tapped),
+            (editing.UNDO, editing.undo_tapped),
+            (editing.HISTORY, editing.history_tapped),
+            (invites.APPROVE, invites.approve_tapped),
+        ):
+            application.add_handler(CallbackQueryHandler(tapped, pattern=f"^{prefix}:"), group=-1)
+    # -1 too: answers someone is awaited for outside the conversation (an admin's value, a
+    # coordinator's correction, a report's words); for anyone else these never match.
+    services: Services = application.bot_data[SERVICES_KEY]
+    awaited = message & awaiting.Awaited(services)
+    application.add_handler(CommandHandler("cancel", awaiting.on_cancel, filters=awaited), -1)
+    application.add_handler(
+        MessageHandler(filters.TEXT & ~filters.COMMAND & awaited, awaiting.on_text), group=-1
+    )
+    application.add_handler(awaiting.value_handler(), group=-1)
+    application.add_handler(
+        CallbackQueryHandler(invites.on_tap, pattern=f"^{invites.INVITE}:"), group=-1
+    )
     # -1 too: staff tools (STAFF_IDS and admins); inline sharing is open to everyone.
     staff_ids = settings.staff_ids | settings.admin_ids
     if staff_ids:
@@ -167,6 +204,7 @@ def register_handlers(application: AnyApp, settings: Settings) -> None:
         CommandHandler("language", conversation.language_command, filters=message),
         CommandHandler("cancel", conversation.cancel, filters=message),
         CallbackQueryHandler(conversation.on_tap, pattern=_STEP_TAPS),
+        CallbackQueryHandler(reports.on_tap, pattern=f"^{REPORT}(:|$)"),
         MessageHandler(filters.LOCATION & message, conversation.location_shared),
         MessageHandler(filters.TEXT & ~filters.COMMAND & message, conversation.on_text),
         MessageHandler(message, conversation.not_understood),
@@ -206,6 +244,7 @@ async def purge_expired(context: BotContext) -> None:
     """Keep nothing longer than needed: end idle conversations (dropping what they kept),
     then message ids past Telegram's 48-hour window and handled inbox rows."""
     services = context.services
+    awaiting.drop_expired(services)
     ended = await conversation.end_idle_conversations(context)
     gone = await state.purge_expired(
         await services.database(),
@@ -262,12 +301,17 @@ async def start_bot(application: AnyApp, *, poll: bool = True) -> Receiver:
     )
     try:
         await _set_bot_profile(application, services.settings)
+        await menu.set_admin_menus(application.bot, services)
     except TelegramError as exc:
         _LOGGER.warning("Could not set the bot's commands and description: %s", exc)
     if application.job_queue is not None:
         interval = min(PURGE_INTERVAL_SECONDS, max(1.0, services.idle_seconds / 4))
         application.job_queue.run_repeating(purge_expired, interval=interval, first=1)
         application.job_queue.run_repeating(watch_catalog, interval=PURGE_INTERVAL_SECONDS)
+        if services.settings.admin_ids:
+            application.job_queue.run_daily(
+                stale.weekly_stale, time=stale.WEEKLY_AT, days=(stale.WEEKLY_DAY,)
+            )
     await application.start()
     settings = services.settings
     if poll and settings.webhook_url:

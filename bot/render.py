@@ -97,6 +97,8 @@ DETAIL_ONLY: frozenset[str] = frozenset(
 )  # fmt: skip
 # Telegram's limit for one message; a results page holds as many cards as fit under it.
 MAX_MESSAGE = 4096
+# Free places change from day to day: a number older than this is not shown to her.
+FREE_PLACES_FRESH_DAYS = 7
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -316,6 +318,24 @@ def verification_line(center: Center, t: Translator) -> str:
             assert_never(prov.verified_how)
 
 
+def free_places_line(center: Center, t: Translator, today: date | None = None) -> str:
+    """ "Free places: 3 (the center said so on 28.11.2026)", only while the number is fresh."""
+    said = center.free_places_at
+    if center.free_places is None or said is None:
+        return ""
+    if ((today or date.today()) - said).days > FREE_PLACES_FRESH_DAYS:
+        return ""
+    return fill(
+        t.ngettext(
+            "🛏 {count} free place (the center said so on {date}).",
+            "🛏 {count} free places (the center said so on {date}).",
+            center.free_places,
+        ),
+        count=center.free_places,
+        date=said.strftime("%d.%m.%Y"),
+    )
+
+
 def center_card(match: Match, catalog: Catalog, t: Translator, index: int) -> str:
     """A center as one block of a results page: the number, then the name, then the rest."""
     center = match.center
@@ -333,6 +353,9 @@ def center_card(match: Match, catalog: Catalog, t: Translator, index: int) -> st
         )
     if center.hours:
         lines.append(fill(t._("🕘 Hours: {hours}"), hours=center.hours))
+    free = free_places_line(center, t)
+    if free:
+        lines.append(free)
     if center.website:
         lines.append(f"🌐 {esc(center.website)}")
     address = center.shown_address.get(t.lang)

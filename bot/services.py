@@ -55,6 +55,10 @@ class Services:
         # user are handled one at a time, so each entry has one writer.
         self.sessions: dict[int, Session] = {}
         self.stored: dict[int, bytes] = {}
+        # What someone's next message answers outside her conversation (an admin's new value,
+        # a coordinator's correction, the words of a report): memory only, short-lived, and
+        # gone with her conversation (see `bot.tg.awaiting`).
+        self.waiting: dict[int, object] = {}
 
     @property
     def idle_seconds(self) -> float:
@@ -88,6 +92,7 @@ class Services:
         """The conversation ended: nothing of it stays in memory."""
         self.sessions.pop(user_id, None)
         self.stored.pop(user_id, None)
+        self.waiting.pop(user_id, None)
 
     async def _load(self, db: Database) -> None:
         self.catalog_revision = await catalog_revision(db)

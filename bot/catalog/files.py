@@ -58,6 +58,8 @@ _URL = re.compile(r"^https?://\S+$")
 # Opening hours are a short free text ("Пн–Пт 9:00–18:00"); anything longer is a mistake.
 MAX_HOURS_CHARS = 120
 _AGE_RANGE = range(10, 100)
+# Free places a center reports: a shelter has tens of beds, never thousands.
+MAX_FREE_PLACES = 999
 T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
 
@@ -218,6 +220,13 @@ def _provenance(entry: _Entry) -> Provenance:
         confidence=entry.code("confidence", Confidence, default=Confidence.MEDIUM),
         notes=entry.text("notes"),
     )
+
+
+def _optional_day(entry: _Entry, key: str) -> date | None:
+    if key not in entry.table:
+        entry.used.add(key)
+        return None
+    return entry.day(key)
 
 
 def _duration(entry: _Entry, key: str) -> StayDuration | None:
@@ -402,6 +411,10 @@ def _check_center(entry: _Entry, center: Center) -> None:
                 entry.problem(f"'{field}_{lang}' is longer than {limit} characters")
     if len(center.hours) > MAX_HOURS_CHARS:
         entry.problem(f"'hours' is longer than {MAX_HOURS_CHARS} characters")
+    if (center.free_places is None) != (center.free_places_at is None):
+        entry.problem("'free_places' and 'free_places_at' come together")
+    if center.free_places is not None and not 0 <= center.free_places <= MAX_FREE_PLACES:
+        entry.problem(f"'free_places' must be between 0 and {MAX_FREE_PLACES}")
     if center.status != Status.ACTIVE and not center.status_reason:
         entry.problem("a center that is not active needs 'status_reason_kk'/'status_reason_ru'")
     if center.coverage == Coverage.CITY and not center.place:
@@ -452,6 +465,8 @@ def read_center_table(doc: dict[str, Any], name: str, problems: list[Problem]) -
         ),
         phones=_read_phones(entry),
         hours=entry.text("hours"),
+        free_places=entry.integer("free_places"),
+        free_places_at=_optional_day(entry, "free_places_at"),
         website=entry.text("website"),
         address=entry.localized("address"),
         address_public=bool(entry.flag("address_public")),

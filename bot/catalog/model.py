@@ -150,6 +150,10 @@ class Center(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     eligibility: Eligibility = Eligibility()
     phones: tuple[Phone, ...] = ()
     hours: str = ""
+    # Free places as the center itself last said, with the day it said so (both or neither);
+    # a number this volatile is shown to a mother only while it is fresh.
+    free_places: int | None = None
+    free_places_at: date | None = None
     website: str = ""
     address: Localized = Localized()
     address_public: bool = False

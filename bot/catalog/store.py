@@ -81,12 +81,17 @@ async def bump_revision(conn: aiosqlite.Connection) -> None:
 async def replace_catalog(db: Database, catalog: Catalog) -> None:
     """Swap the stored catalog for `catalog` atomically: on any error nothing changes."""
     async with db.transaction() as conn:
-        await bump_revision(conn)
-        await conn.execute("DELETE FROM catalog_entries")
-        await conn.executemany(
-            "INSERT INTO catalog_entries (kind, id, position, doc) VALUES (?, ?, ?, ?)",
-            entry_rows(catalog),
-        )
+        await write_catalog(conn, catalog)
+
+
+async def write_catalog(conn: aiosqlite.Connection, catalog: Catalog) -> None:
+    """Swap the stored catalog for `catalog` inside the caller's transaction."""
+    await bump_revision(conn)
+    await conn.execute("DELETE FROM catalog_entries")
+    await conn.executemany(
+        "INSERT INTO catalog_entries (kind, id, position, doc) VALUES (?, ?, ?, ?)",
+        entry_rows(catalog),
+    )
 
 
 async def put_center(conn: aiosqlite.Connection, center: Center) -> None:
@@ -97,6 +102,28 @@ async def put_center(conn: aiosqlite.Connection, center: Center) -> None:
         (center.id, _ENCODER.encode(center).decode()),  # text, as `replace_catalog` writes
     )
     await bump_revision(conn)
+
+
+async def delete_center(conn: aiosqlite.Connection, center_id: str) -> None:
+    """Remove one center inside the caller's transaction (undoing its creation)."""
+    await conn.execute("DELETE FROM catalog_entries WHERE kind = 'center' AND id = ?", (center_id,))
+    await bump_revision(conn)
+
+
+async def stored_center(conn: aiosqlite.Connection, center_id: str) -> Center | None:
+    """One center as stored now, read inside the caller's transaction."""
+    async with conn.execute(
+        "SELECT doc FROM catalog_entries WHERE kind = 'center' AND id = ?", (center_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return decode_center(row[0]) if row else None
+
+
+async def revision_in(conn: aiosqlite.Connection) -> int:
+    """The catalog's revision, read inside the caller's transaction."""
+    async with conn.execute("SELECT revision FROM catalog_meta WHERE id = 1") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 async def catalog_revision(db: Database) -> int:

@@ -78,6 +78,8 @@ def center_to_table(center: Center) -> dict[str, Any]:
     _put(table, "exclusions", rules.exclusions)
     _put(table, "requirements", rules.requirements)
     _put(table, "hours", center.hours)
+    _put(table, "free_places", center.free_places)
+    _put(table, "free_places_at", center.free_places_at)
     _put(table, "website", center.website)
     _put_localized(table, "address", center.address)
     if center.address_public:

@@ -288,12 +288,64 @@ def _day(value: str) -> date:
     return date.fromisoformat(value)
 
 
+# Version 5: keeping the catalog true from Telegram. Nothing here names a mother: reports
+# keep the center, the reason, her optional words and the day only; statistics are counts.
+_CATALOG_CARE = """
+CREATE TABLE catalog_changes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    center_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('edit', 'undo')),
+    field TEXT NOT NULL,
+    old_value TEXT NOT NULL,
+    new_value TEXT NOT NULL,
+    before_doc TEXT,
+    after_doc TEXT,
+    who TEXT NOT NULL,
+    changed_at REAL NOT NULL,
+    undone INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX catalog_changes_center ON catalog_changes(center_id, id);
+CREATE TABLE center_shown (
+    day TEXT NOT NULL,
+    center_id TEXT NOT NULL,
+    shown INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, center_id)
+);
+CREATE TABLE reports (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    center_id TEXT NOT NULL,
+    reason TEXT NOT NULL CHECK (reason IN ('no_answer', 'closed', 'refused', 'other')),
+    text TEXT NOT NULL DEFAULT '',
+    day TEXT NOT NULL
+);
+CREATE TABLE center_invites (
+    token_hash TEXT PRIMARY KEY,
+    center_id TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    used_at REAL
+);
+CREATE TABLE center_proposals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    center_id TEXT NOT NULL,
+    changes TEXT NOT NULL,
+    day TEXT NOT NULL
+);
+CREATE TABLE admin_prefs (
+    user_id INTEGER PRIMARY KEY,
+    lang TEXT NOT NULL
+)
+"""
+
+
 Migration = str | Callable[[aiosqlite.Connection], Awaitable[None]]
 MIGRATIONS: tuple[Migration, ...] = (
     _CATALOG,
     _BOT_STATE,
     _CATALOG_REVISION,
     _catalog_as_documents,
+    _CATALOG_CARE,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

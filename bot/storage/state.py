@@ -50,6 +50,8 @@ class TurnWrites:
     message_ids: list[int] = field(default_factory=list)
     searches: list[SearchCount] = field(default_factory=list)
     started_from: str | None = None  # a staff link's source: one conversation started
+    # Ids of the center cards shown to her (counted per day and center, without her).
+    shown: list[str] = field(default_factory=list)
 
 
 async def commit_turn(db: Database, writes: TurnWrites) -> None:
@@ -80,6 +82,8 @@ async def commit_turn(db: Database, writes: TurnWrites) -> None:
             await _count_search(conn, search, date.today())
         if writes.started_from is not None:
             await _count_referral(conn, writes.started_from, "started", date.today())
+        if writes.shown:
+            await _count_shown(conn, writes.shown, date.today())
         if writes.update_id is not None:
             await conn.execute(
                 "UPDATE inbox SET payload = NULL, done = 1 WHERE update_id = ?",
@@ -333,3 +337,26 @@ async def referral_counts(db: Database, since: date) -> list[ReferralCount]:
         (since.isoformat(),),
     ) as cursor:
         return [ReferralCount(*tuple(row)) for row in await cursor.fetchall()]
+
+
+async def _count_shown(conn: aiosqlite.Connection, center_ids: list[str], day: date) -> None:
+    await conn.executemany(
+        "INSERT INTO center_shown (day, center_id, shown) VALUES (?, ?, 1)"
+        " ON CONFLICT(day, center_id) DO UPDATE SET shown = shown + 1",
+        [(day.isoformat(), center_id) for center_id in center_ids],
+    )
+
+
+async def shown_counts(db: Database, since: date) -> dict[str, int]:
+    """How often each center's card was shown from `since` on (counts only, no one)."""
+    async with db.conn.execute(
+        "SELECT center_id, SUM(shown) FROM center_shown WHERE day >= ? GROUP BY center_id",
+        (since.isoformat(),),
+    ) as cursor:
+        return {row[0]: int(row[1]) for row in await cursor.fetchall()}
+
+
+async def prune_shown(db: Database, before: date) -> None:
+    """Drop card counts older than they are needed."""
+    async with db.transaction() as conn:
+        await conn.execute("DELETE FROM center_shown WHERE day < ?", (before.isoformat(),))

@@ -1,8 +1,8 @@
 """Admins keep the catalog true from Telegram: export, upload, verify, close, reopen, stats.
 
 Only ids in ADMIN_IDS reach these handlers; for anyone else the commands do not exist.
-Every change is validated like the data files and stored in one transaction, then the
-running bot reloads its catalog. Logs name the admin only by an opaque hash.
+Every change is validated like the data files and stored in one transaction with its
+history (see `bot.tg.editing`), then the running bot switches to it. Logs name no one.
 """
 
 from __future__ import annotations
@@ -13,21 +13,21 @@ from datetime import date, timedelta
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
+from bot.catalog import history
+from bot.catalog.changes import Field
 from bot.catalog.edits import (
     MAX_UPLOAD_BYTES,
     EditError,
     export_zip,
     read_upload,
-    set_status,
-    verify,
 )
 from bot.catalog.files import Problem
-from bot.catalog.model import Catalog, Localized
-from bot.catalog.store import replace_catalog
-from bot.core.codes import Need, Status
+from bot.catalog.model import Catalog
+from bot.core.codes import Checked, Need, Status
 from bot.i18n import N_, Translator
-from bot.render import NEED_SHORT, esc, fill
+from bot.render import NEED_SHORT, esc, fill, verification_line
 from bot.storage import state
+from bot.tg import editing
 from bot.tg.context import BotContext
 from bot.tg.send import say
 from bot.tg.staff import referral_lines
@@ -52,9 +52,11 @@ def _args(context: BotContext) -> list[str]:
 
 
 async def _save(update: Update, context: BotContext, catalog: Catalog, action: str) -> None:
-    """Store the new catalog atomically and switch the running bot to it."""
+    """Store the new catalog atomically, each changed center in its history, and switch the
+    running bot to it."""
     services = context.services
-    await replace_catalog(await services.database(), catalog)
+    db = await services.database()
+    await history.save_upload(db, services.catalog, catalog, editing.who(context))
     await services.reload_catalog()
     _LOGGER.info("Catalog changed by an admin: %s", action)
 
@@ -67,12 +69,21 @@ async def admin_help(update: Update, context: BotContext) -> None:
         t._("/export: the catalog as a zip of data files"),
         t._("Send a .zip of the data folder or one center's .toml file to import it."),
         t._("/center ID: a center with its sources and notes"),
-        t._("/verify ID: mark a center as checked today"),
+        t._("/edit ID: change an entry field by field (buttons)"),
+        t._("/set ID FIELD VALUE: change one field, e.g. /set ID phone +77011234567"),
+        t._("/add: a new center, step by step"),
+        t._("/history ID: every change of an entry; /undo ID reverts the last one"),
+        t._("/verify ID phoned: you phoned the center today; /verify ID: public sources"),
         t._("/close ID reason: hide a center from mothers for now (the reason is kept with it)"),
         t._("/reopen ID: show a closed center again"),
+        t._("/stale [days]: entries nobody has confirmed by phone lately, to call first"),
+        t._("/reports: mistakes reported by users; /resolve N closes one"),
+        t._("/invite ID: a one-time link for the center to confirm its entry; then /approve"),
         t._("/stats: searches of the last 30 days, without any user"),
+        t._("Changing phones, hours, address or website marks the entry as confirmed by "
+            "phone today, by you."),
     ]
-    await say(context, "\n".join(lines))
+    await say(context, "\n".join(esc(line) for line in lines))
     raise ApplicationHandlerStop
 
 
@@ -160,6 +171,7 @@ async def show_center(update: Update, context: BotContext) -> None:
         lines = [
             f"<b>{esc(center.name.get(t.lang))}</b> ({esc(center.id)})",
             fill(t._("Status: {status}"), status=center.status),
+            f"<i>{verification_line(center, t)}</i>",
             fill(
                 t._("Checked on {date} by {who}"),
                 date=t.date(prov.verified_at),
@@ -175,15 +187,19 @@ async def show_center(update: Update, context: BotContext) -> None:
 
 
 async def verify_center(update: Update, context: BotContext) -> None:
-    """Mark a center as checked today by this admin."""
+    """/verify ID [phoned|desk]: checked today, by phone or in public sources (the default:
+    a bare /verify never claims a call that was not made)."""
     t = context.t
-    center_id = await _known_center(update, context, _args(context))
+    args = _args(context)
+    center_id = await _known_center(update, context, args)
     if center_id is not None:
-        user = update.effective_user
-        who = f"Telegram admin {user.id}" if user else "Telegram admin"
-        catalog = verify(context.services.catalog, center_id, date.today(), who)
-        await _save(update, context, catalog, f"verify {center_id}")
-        await say(context, fill(t._("Marked as checked today: {id}."), id=center_id))
+        how = args[1].lower() if len(args) > 1 else Checked.DESK.value
+        if how not in (Checked.DESK, Checked.PHONED):
+            await say(context, esc(t._("Write /verify ID phoned after a call, or /verify ID.")))
+            raise ApplicationHandlerStop
+        center = context.services.catalog.center(center_id)
+        assert center is not None
+        await editing.change(context, center, Field.VERIFIED, how)
     raise ApplicationHandlerStop
 
 
@@ -197,14 +213,14 @@ async def close_center(update: Update, context: BotContext) -> None:
         if not reason:
             await say(context, t._("Write the reason after the id: /close ID reason."))
             raise ApplicationHandlerStop
-        kk, _sep, ru = reason.partition("|")
-        text = Localized(kk=kk.strip(), ru=(ru or kk).strip())
-        catalog = set_status(context.services.catalog, center_id, Status.TEMPORARILY_CLOSED, text)
-        await _save(update, context, catalog, f"close {center_id}")
-        await say(
-            context,
-            fill(t._("Closed for now: {id}. Mothers no longer see it."), id=center_id),
-        )
+        center = context.services.catalog.center(center_id)
+        assert center is not None
+        value = f"{Status.TEMPORARILY_CLOSED} {reason}"
+        if await editing.change(context, center, Field.STATUS, value) is not None:
+            await say(
+                context,
+                fill(t._("Closed for now: {id}. Mothers no longer see it."), id=center_id),
+            )
     raise ApplicationHandlerStop
 
 
@@ -213,9 +229,10 @@ async def reopen_center(update: Update, context: BotContext) -> None:
     t = context.t
     center_id = await _known_center(update, context, _args(context))
     if center_id is not None:
-        catalog = set_status(context.services.catalog, center_id, Status.ACTIVE, Localized())
-        await _save(update, context, catalog, f"reopen {center_id}")
-        await say(context, fill(t._("Open again: {id}."), id=center_id))
+        center = context.services.catalog.center(center_id)
+        assert center is not None
+        if await editing.change(context, center, Field.STATUS, Status.ACTIVE) is not None:
+            await say(context, fill(t._("Open again: {id}."), id=center_id))
     raise ApplicationHandlerStop
 
 

@@ -25,7 +25,9 @@ from bot.i18n import Translator, translator
 from bot.render import esc, fill, location_name
 from bot.storage import state
 from bot.storage.state import SearchCount
+from bot.tg.awaiting import stop_waiting
 from bot.tg.context import BotContext, app_language
+from bot.tg.invites import open_invite
 from bot.tg.screens import (
     AGE_BUTTONS,
     CHILD_BUTTONS,
@@ -52,9 +54,14 @@ def _fresh_answers(context: BotContext, link_language: Language | None) -> Answe
 async def start(update: Update, context: BotContext) -> None:
     """/start (also from a staff link), 🔄 Start over, or a first message: begin again."""
     await ack(update)
+    stop_waiting(context)  # whatever was asked outside the conversation is over
     payload = context.args[0] if context.args else ""
     catalog = context.services.catalog
     link = parse_start_payload(payload, {p.id for p in catalog.places}) if payload else None
+    # Not a mother's link: a center's invite link opens its own screen; any other payload
+    # (used, expired, broken) is a normal start.
+    if payload and link is None and await open_invite(update, context, payload):
+        return
     # The "send my location" keyboard of the conversation she leaves must not linger.
     lingering = context.session is not None and context.session.view is View.LOCATION
     answers = _fresh_answers(context, Language(link.lang) if link else None)
@@ -113,6 +120,16 @@ async def cancel(update: Update, context: BotContext) -> None:
 # --- showing where she is ---
 
 
+async def show_current(update: Update, context: BotContext) -> None:
+    """Her current screen (the results once every answer is in), as a new message."""
+    session = context.session
+    if session is None:
+        await start(update, context)
+        return
+    session.screen = None
+    await _show_current(update, context)
+
+
 async def _show_current(
     update: Update, context: BotContext, hint: str = "", greet: bool = False
 ) -> None:
@@ -137,6 +154,11 @@ def _signature(answers: Answers) -> str:
     """Which search this is, so that one search is counted once (no user in it)."""
     given = msgspec.structs.replace(answers, language=None)
     return hashlib.sha256(msgspec.json.encode(given)).hexdigest()[:16]
+
+
+async def show_results(update: Update, context: BotContext) -> None:
+    """Her results, in place of the screen she tapped on (used by reports' "Back")."""
+    await _show_results(update, context)
 
 
 async def _show_results(update: Update, context: BotContext, hint: str = "") -> None:
@@ -164,7 +186,9 @@ async def _show_results(update: Update, context: BotContext, hint: str = "") -> 
                 source=session.source if first else "",
             )
         )
-    await show(update, context, results_screen(session, result, services.catalog, t, where, hint))
+    screen = results_screen(session, result, services.catalog, t, where, hint)
+    context.turn.shown.extend(screen.centers)  # counted per day and center, without her
+    await show(update, context, screen)
 
 
 async def _leave_location_view(context: BotContext, session: Session, name: str) -> None:

@@ -129,6 +129,7 @@ class UpdateProcessor(BaseUpdateProcessor):
             message_ids=turn.message_ids,
             searches=turn.searches,
             started_from=turn.started_from,
+            shown=turn.shown,
         )
         user = turn.user_id
         if user is not None and turn.private:

@@ -241,6 +241,30 @@ def change_screen(session: Session, catalog: Catalog, t: Translator) -> Screen:
     return Screen(_page(head, "", esc(t._("What would you like to change?"))), keyboard(rows))
 
 
+# Button data of «⚠️ Report a mistake» under the results (handled by `bot.tg.reports`).
+REPORT = "rp"
+
+
+def _lines_block(result: MatchResult, t: Translator) -> str:
+    return "\n".join([esc(t._("Phone lines for all of Kazakhstan:")),
+                      hotlines_block(result.hotlines, t)])  # fmt: skip
+
+
+def _results_head(session: Session, catalog: Catalog, t: Translator) -> list[str]:
+    return [esc(t._("Ana Komek")), answers_line(session.answers, catalog, t)]
+
+
+def results_page(
+    session: Session, result: MatchResult, catalog: Catalog, t: Translator, hint: str = ""
+) -> range:
+    """Which cards the page she is on shows (a page she can no longer have becomes the last)."""
+    head = _results_head(session, catalog, t)
+    fixed = len(_page(head, hint, "")) + len(_lines_block(result, t)) + 400  # summary, spacing
+    spans = pages(result, catalog, t, MAX_MESSAGE - fixed, session.page) or [range(0, 0)]
+    session.page = min(session.page, len(spans) - 1)
+    return spans[session.page]
+
+
 def results_screen(
     session: Session,
     result: MatchResult,
@@ -251,14 +275,9 @@ def results_screen(
 ) -> Screen:
     """One page of results: summary, up to three cards, the national lines, what next;
     `hint` (HTML) on top when she typed something the results cannot take."""
-    lines_block = "\n".join([esc(t._("Phone lines for all of Kazakhstan:")),
-                             hotlines_block(result.hotlines, t)])  # fmt: skip
-    head = [esc(t._("Ana Komek")), answers_line(session.answers, catalog, t)]
-    fixed = len(_page(head, hint, "")) + len(lines_block) + 400  # summary and spacing
-    spans = pages(result, catalog, t, MAX_MESSAGE - fixed, session.page) or [range(0, 0)]
-    page = min(session.page, len(spans) - 1)
-    session.page = page
-    shown = spans[page]
+    shown = results_page(session, result, catalog, t, hint)
+    page = session.page
+    last_page = shown.stop >= len(result.matches)
     total = len(result.matches)
     parts = [summary_line(result, where, t)]
     if total:
@@ -267,12 +286,12 @@ def results_screen(
                  last=shown.stop, total=total)
         )  # fmt: skip
     parts += [center_card(result.matches[i], catalog, t, i + 1) for i in shown]
-    parts.append(lines_block)
+    parts.append(_lines_block(result, t))
     rows: list[list[InlineKeyboardButton]] = []
     nav = []
     if page > 0:
         nav.append(button(t._("⬅️ Back"), f"{Step.RESULTS}:page:{page - 1}"))
-    if shown.stop < total:
+    if not last_page:
         remaining = total - shown.stop
         nav.append(
             button(
@@ -296,6 +315,10 @@ def results_screen(
         [button(t._("✏️ Change an answer"), f"{Step.RESULTS}:change"),
          button(t._("🔄 Start over"), "restart")]
     )  # fmt: skip
+    if len(shown):
+        rows.append([button(t._("⚠️ Report a mistake"), REPORT)])
     rows.append(bottom_row(t))
     rows.append([button(t._("🧹 Clear this chat"), "clear")])
-    return Screen(_page(head, hint, "\n\n".join(parts)), keyboard(rows))
+    head = _results_head(session, catalog, t)
+    centers = tuple(result.matches[i].center.id for i in shown)
+    return Screen(_page(head, hint, "\n\n".join(parts)), keyboard(rows), centers)

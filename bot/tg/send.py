@@ -35,6 +35,8 @@ class Screen:
 
     text: str
     markup: Markup | None = None
+    # The ids of the center cards it shows, counted per day for /stale (no one is counted).
+    centers: tuple[str, ...] = ()
 
 
 def button(text: str, data: str) -> InlineKeyboardButton:

@@ -60,6 +60,7 @@ class Turn:
     message_ids: list[int] = field(default_factory=list)
     searches: list[SearchCount] = field(default_factory=list)
     started_from: str | None = None
+    shown: list[str] = field(default_factory=list)  # center cards shown (counts only)
     # Her Telegram app's language code: a first guess at her language, never stored.
     app_language: str | None = None
 

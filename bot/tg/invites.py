@@ -1,0 +1,418 @@
+"""Centers confirm their own entries: /invite, the coordinator's screens, /approve.
+
+`/invite ID` gives an admin a one-time link (see `bot.storage.invites`) for the center's
+coordinator. Opening it shows the entry as mothers see it, with «All correct» and «Correct
+it» (phones, hours, free places, status). Nothing the coordinator sends is published by
+itself: it waits for an admin's /approve, and only then is the entry marked as confirmed by
+the center, with the day the center said so. The link grants nothing else, works once, and
+a used or expired one is an ordinary /start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from dataclasses import field as default
+from datetime import date
+
+import aiosqlite
+from telegram import InlineKeyboardButton, Message, Update
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
+
+from bot.catalog.changes import (
+    CENTER_FIELDS,
+    ChangeError,
+    Err,
+    Field,
+    Stamp,
+    admin_who,
+    apply_change,
+    field_of_code,
+    value_text,
+)
+from bot.catalog.history import Step
+from bot.catalog.model import Center
+from bot.core.codes import Checked
+from bot.i18n import N_, Translator, translator
+from bot.render import esc, fill, verification_line
+from bot.storage.invites import (
+    INVITE_DAYS,
+    add_proposal,
+    create_invite,
+    drop_proposal,
+    proposal,
+    proposals,
+    reject_proposal,
+    use_invite,
+)
+from bot.tg.awaiting import Waiting, current, stop_waiting, value_button, wait_for
+from bot.tg.context import BotContext
+from bot.tg.editing import (
+    FIELD_LABELS,
+    admin_tap,
+    change_line,
+    change_step,
+    closed_reason,
+    command_words,
+    error_text,
+    known_center,
+    save_steps,
+    short,
+    tap_data,
+)
+from bot.tg.menu import languages
+from bot.tg.send import ack, button, keyboard, say
+
+_LOGGER = logging.getLogger(__name__)
+INVITE = "iv"  # iv:ok, iv:fix, iv:f:<field code>, iv:send, iv:stop: the coordinator's taps
+APPROVE = "ap"  # ap:y:<number>, ap:n:<number>: an admin approves or rejects
+_MAX_LISTED = 10
+CENTER_EXAMPLES: dict[Field, str] = {
+    Field.PHONES: N_("+77011234567, +77172000000 (every number mothers may call)"),
+    Field.HOURS: N_("Mon–Fri 9:00–18:00, or 24/7"),
+    Field.FREE_PLACES: N_("3 (how many mothers you can take in today)"),
+    Field.STATUS: N_("Tap one of the buttons."),
+}
+_STATUS_CHOICES = (
+    (N_("Working"), "active"),
+    (N_("Closed for now"), "temporarily_closed"),
+    (N_("Closed"), "closed"),
+)
+
+
+def center_who(admin: int) -> str:
+    """How a center's own word, approved by an admin, is named in the entry and history."""
+    return f"center via invite, approved by {admin_who(admin)}"
+
+
+def entry_text(center: Center, t: Translator) -> list[str]:
+    """The entry as its coordinator checks it."""
+    lines = [f"<b>{esc(center.name.get(t.lang))}</b>", esc(center.summary.get(t.lang))]
+    for shown in CENTER_FIELDS:
+        lines.append(f"{esc(t._(FIELD_LABELS[shown]))}: {esc(short(value_text(center, shown)))}")
+    return lines
+
+
+@dataclass(kw_only=True)
+class Coordinator(Waiting):
+    """Someone who opened a center's invite: may propose corrections to that entry only."""
+
+    center_id: str
+    changes: dict[str, str] = default(default_factory=dict)
+    field: Field | None = None
+
+    def seconds(self) -> float:
+        return 60 * 60
+
+    async def on_text(self, update: Update, context: BotContext, text: str) -> None:
+        t = context.t
+        center = context.services.catalog.center(self.center_id)
+        if center is None:
+            stop_waiting(context)
+            return
+        if self.field is None:
+            await say(context, esc(t._("Please use the buttons.")))
+            await self.show_fields(context, center)
+            return
+        stamp = Stamp(date.today(), "center", Checked.CENTER, closed_reason(date.today()))
+        try:
+            apply_change(center, self.field, text, stamp)
+        except ChangeError as error:
+            if error.code is not Err.SAME:
+                await say(context, error_text(error, t))
+                await say(context, esc(t._("Send it again, or tap another field.")))
+                return
+        self.changes[self.field.value] = text
+        self.field = None
+        await self.show_fields(context, center)
+
+    async def on_cancel(self, update: Update, context: BotContext) -> None:
+        await say(context, esc(context.t._("Stopped. Nothing was sent.")))
+
+    async def show_fields(self, context: BotContext, center: Center) -> None:
+        """What can be corrected, with what she has typed so far."""
+        t = context.t
+        lines = [esc(t._("Tap what to correct and send the new value. Then tap “Send”."))]
+        for name, value in self.changes.items():
+            lines.append(
+                fill(
+                    t._("New: {field}: {value}"),
+                    field=t._(FIELD_LABELS[Field(name)]),
+                    value=short(value),
+                )
+            )
+        rows = [
+            [
+                button(
+                    ("✔️ " if f.value in self.changes else "") + t._(FIELD_LABELS[f]),
+                    f"{INVITE}:f:{f.code}",
+                )
+            ]
+            for f in CENTER_FIELDS
+        ]
+        rows.append(
+            [button(t._("📨 Send"), f"{INVITE}:send"), button(t._("✖️ Stop"), f"{INVITE}:stop")]
+        )
+        wait_for(context, self)
+        await say(context, "\n".join(lines), keyboard(rows))
+
+
+async def open_invite(update: Update, context: BotContext, payload: str) -> bool:
+    """`/start c_…`: a valid link shows the coordinator the entry (and is used up); anything
+    else is False, and the start goes on as a mother's."""
+    center_id = await use_invite(await context.services.database(), payload)
+    center = context.services.catalog.center(center_id) if center_id else None
+    if center is None:
+        return False
+    t = context.t
+    lines = [
+        esc(t._("Hello! This is Ana Komek, a bot that helps young mothers find support.")),
+        esc(t._("This is how mothers see your organisation:")),
+        "",
+        *entry_text(center, t),
+        f"<i>{verification_line(center, t)}</i>",
+        "",
+        esc(t._("Is everything correct?")),
+    ]
+    rows = [
+        [
+            button(t._("✅ All correct"), f"{INVITE}:ok"),
+            button(t._("✏️ Correct it"), f"{INVITE}:fix"),
+        ]
+    ]
+    wait_for(context, Coordinator(center_id=center.id))
+    await say(context, "\n".join(lines), keyboard(rows))
+    _LOGGER.info("A center's invite link was opened")
+    return True
+
+
+async def on_tap(update: Update, context: BotContext) -> None:
+    """The coordinator's taps; once the link's time is over they do nothing."""
+    t = context.t
+    waiting = current(context)
+    center = (
+        context.services.catalog.center(waiting.center_id)
+        if isinstance(waiting, Coordinator)
+        else None
+    )
+    if not isinstance(waiting, Coordinator) or center is None:
+        await ack(update, t._("This link's time is over. Ask for a new link."), alert=True)
+        raise ApplicationHandlerStop
+    await ack(update)
+    parts = tap_data(update)
+    action = parts[1] if len(parts) > 1 else ""
+    if action == "fix":
+        await waiting.show_fields(context, center)
+    elif action == "f" and len(parts) == 3:
+        chosen = field_of_code(parts[2])
+        if chosen in CENTER_FIELDS:
+            waiting.field = chosen
+            wait_for(context, waiting)
+            await _ask(context, center, chosen)
+    elif action in ("ok", "send"):
+        stop_waiting(context)
+        changes = list(waiting.changes.items()) if action == "send" else []
+        db = await context.services.database()
+        number = await add_proposal(db, center.id, changes, date.today())
+        await say(
+            context,
+            esc(
+                t._(
+                    "Thank you! An admin will look at it soon; then the card will say that your "
+                    "organisation confirmed it."
+                )
+            ),
+        )
+        await _tell_admins(context, number, center)
+    elif action == "stop":
+        stop_waiting(context)
+        await waiting.on_cancel(update, context)
+    raise ApplicationHandlerStop
+
+
+async def _ask(context: BotContext, center: Center, chosen: Field) -> None:
+    t = context.t
+    lines = [
+        fill(
+            t._("{field} now: {value}"),
+            field=t._(FIELD_LABELS[chosen]),
+            value=short(value_text(center, chosen), 300),
+        ),
+        fill(t._("Send the new value. Example: {example}"), example=t._(CENTER_EXAMPLES[chosen])),
+    ]
+    rows: list[list[InlineKeyboardButton]] = []
+    if chosen is Field.STATUS:
+        rows = [[value_button(t._(text), value)] for text, value in _STATUS_CHOICES]
+    await say(context, "\n".join(lines), keyboard(rows) if rows else None)
+
+
+async def _tell_admins(context: BotContext, number: int, center: Center) -> None:
+    for admin, lang in (await languages(context.services)).items():
+        t = translator(lang)
+        text = fill(
+            t._("📨 «{name}» ({id}) sent its entry: /approve"),
+            name=center.name.get(lang),
+            id=center.id,
+        )
+        try:
+            await context.bot.send_message(admin, text)
+        except TelegramError as exc:
+            _LOGGER.warning("Could not tell an admin about a proposal: %s", type(exc).__name__)
+
+
+# --- admins ---
+
+
+async def invite_command(update: Update, context: BotContext) -> None:
+    """/invite ID: a one-time link for that center's coordinator."""
+    t = context.t
+    words = command_words(update, 3)
+    center = await known_center(context, words[1] if len(words) > 1 else None)
+    if center is None:
+        return
+    user = context.turn.user_id
+    assert user is not None
+    payload = await create_invite(await context.services.database(), center.id, admin_who(user))
+    link = f"https://t.me/{context.bot.username}?start={payload}"
+    lines = [
+        fill(
+            t.ngettext(
+                "A one-time link for «{name}» ({id}), valid for {days} day:",
+                "A one-time link for «{name}» ({id}), valid for {days} days:",
+                INVITE_DAYS,
+            ),
+            name=center.name.get(t.lang),
+            id=center.id,
+            days=INVITE_DAYS,
+        ),
+        esc(link),
+        esc(
+            t._(
+                "Send it to the center's coordinator. It shows them their entry; what they send "
+                "waits for /approve. It works once."
+            )
+        ),
+    ]
+    await say(context, "\n".join(lines))
+
+
+def _proposal_text(
+    number: int, center: Center, changes: tuple[tuple[str, str], ...], day: date, t: Translator
+) -> str:
+    lines = [
+        fill(
+            t._("#{number} · «{name}» ({id}) · sent {date}"),
+            number=number,
+            name=center.name.get(t.lang),
+            id=center.id,
+            date=day.strftime("%d.%m.%Y"),
+        )
+    ]
+    if not changes:
+        lines.append(esc(t._("The center says everything is correct.")))
+    for name, value in changes:
+        chosen = Field(name)
+        lines.append(
+            change_line(t._(FIELD_LABELS[chosen]), short(value_text(center, chosen)), short(value))
+        )
+    return "\n".join(lines)
+
+
+async def approve_command(update: Update, context: BotContext) -> None:
+    """/approve: what centers sent, each with Approve and Reject; /approve N approves one."""
+    t = context.t
+    words = command_words(update, 3)
+    if len(words) > 1:
+        number = words[1].lstrip("#")
+        if number.isdigit():
+            await approve(context, int(number))
+        else:
+            await say(context, esc(t._("Write the number: /approve 3, or /approve for the list.")))
+        return
+    waiting = await proposals(await context.services.database())
+    if not waiting:
+        await say(context, esc(t._("Nothing waits for approval.")))
+        return
+    for item in waiting[:_MAX_LISTED]:
+        center = context.services.catalog.center(item.center_id)
+        if center is None:
+            continue
+        rows = [
+            [
+                button(t._("✅ Approve"), f"{APPROVE}:y:{item.id}"),
+                button(t._("✖️ Reject"), f"{APPROVE}:n:{item.id}"),
+            ]
+        ]
+        await say(
+            context, _proposal_text(item.id, center, item.changes, item.day, t), keyboard(rows)
+        )
+    if len(waiting) > _MAX_LISTED:
+        rest = len(waiting) - _MAX_LISTED
+        await say(
+            context, fill(t.ngettext("…and {count} more.", "…and {count} more.", rest), count=rest)
+        )
+
+
+async def approve(context: BotContext, number: int) -> None:
+    """Publish what a center sent: its values, and "confirmed by the center" on its day."""
+    t = context.t
+    db = await context.services.database()
+    item = await proposal(db, number)
+    if item is None:
+        await say(context, fill(t._("Nothing waits under #{number}."), number=number))
+        return
+    center = context.services.catalog.center(item.center_id)
+    if center is None:
+        await reject_proposal(db, number)
+        await known_center(context, None)
+        return
+    user = context.turn.user_id
+    assert user is not None
+    stamp = Stamp(item.day, center_who(user), Checked.CENTER, closed_reason(item.day))
+    steps: list[Step] = []
+    now = center
+    for name, value in (*item.changes, (Field.VERIFIED.value, Checked.CENTER.value)):
+        chosen = Field(name)
+        try:
+            changed = apply_change(now, chosen, value, stamp)
+        except ChangeError as error:
+            if error.code is Err.SAME:
+                continue
+            await say(context, error_text(error, t))
+            return
+        steps.append(change_step(now, changed, chosen))
+        now = changed
+
+    async def drop(conn: aiosqlite.Connection) -> None:
+        await drop_proposal(conn, number)
+
+    if steps:
+        await save_steps(context, center.id, steps, stamp.who, then=drop)
+    else:
+        await reject_proposal(db, number)
+    await say(
+        context,
+        fill(t._("Approved #{number}. The card now says:"), number=number)
+        + f"\n<i>{verification_line(now, t)}</i>",
+    )
+
+
+@admin_tap
+async def approve_tapped(update: Update, context: BotContext) -> None:
+    """ap:y:<number> / ap:n:<number>."""
+    parts = tap_data(update)
+    if len(parts) != 3 or not parts[2].isdigit():
+        return
+    query = update.callback_query
+    if query is not None and isinstance(query.message, Message):
+        with contextlib.suppress(TelegramError):
+            await query.message.edit_reply_markup(None)
+    number = int(parts[2])
+    if parts[1] == "y":
+        await approve(context, number)
+    elif await reject_proposal(await context.services.database(), number):
+        await say(context, fill(context.t._("Rejected #{number}; nothing changed."), number=number))
+    else:
+        await say(context, fill(context.t._("Nothing waits under #{number}."), number=number))

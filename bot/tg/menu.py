@@ -1,0 +1,93 @@
+"""The command menus: the one everyone sees, and each admin's own, in the admin's language.
+
+Admins get a per-chat menu (BotCommandScopeChat) with the mother's commands and their own;
+nobody else ever sees an admin command. An admin's language is remembered (never a
+mother's) so the menu and the weekly list reach them in it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, BotCommand, BotCommandScopeChat
+from telegram.error import TelegramError
+
+from bot.i18n import N_, translator
+from bot.services import Services
+from bot.storage.admins import admin_languages, set_admin_language
+from bot.tg.context import BotContext
+
+_LOGGER = logging.getLogger(__name__)
+
+# The command menu, in both languages (Telegram shows the one matching the app's language).
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", N_("Find help")),
+    ("sos", N_("Emergency and support numbers")),
+    ("language", N_("Қазақша / Русский")),
+    ("privacy", N_("What the bot keeps")),
+    ("clear", N_("Delete this chat")),
+    ("forget", N_("Delete my data, keep the chat")),
+    ("help", N_("How the bot works")),
+    ("cancel", N_("Stop the questions")),
+)
+ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("admin", N_("Admin commands")),
+    ("edit", N_("Change an entry field by field")),
+    ("set", N_("Change one field in one line")),
+    ("add", N_("Add a new center")),
+    ("history", N_("Every change of an entry")),
+    ("undo", N_("Undo the last change of an entry")),
+    ("stale", N_("Entries nobody has confirmed lately")),
+    ("reports", N_("Mistakes reported by users")),
+    ("resolve", N_("Close a report")),
+    ("invite", N_("A one-time link for a center to confirm its entry")),
+    ("approve", N_("What centers sent, to approve")),
+    ("center", N_("An entry with its sources and notes")),
+    ("verify", N_("Mark an entry as checked today")),
+    ("close", N_("Hide an entry for now")),
+    ("reopen", N_("Show a closed entry again")),
+    ("export", N_("The catalog as data files")),
+    ("stats", N_("Searches of the last 30 days")),
+)
+
+
+def admin_menu(lang: str) -> list[BotCommand]:
+    """An admin's menu: everyone's commands, then the admin ones."""
+    t = translator(lang)
+    return [BotCommand(name, t._(text)) for name, text in (*COMMANDS, *ADMIN_COMMANDS)]
+
+
+async def languages(services: Services) -> dict[int, str]:
+    """Every admin's language: as remembered, else the bot's default."""
+    stored = await admin_languages(await services.database())
+    default = services.settings.default_language
+    return {admin: stored.get(admin, default) for admin in sorted(services.settings.admin_ids)}
+
+
+async def set_admin_menu(bot: Bot, admin: int, lang: str) -> None:
+    """One admin's menu, sent only when it differs from what Telegram has."""
+    scope = BotCommandScopeChat(admin)
+    commands = admin_menu(lang)
+    try:
+        if tuple(await bot.get_my_commands(scope=scope)) != tuple(commands):
+            await bot.set_my_commands(commands, scope=scope)
+    except TelegramError as exc:  # e.g. the admin never opened the bot: not fatal
+        _LOGGER.warning("Could not set an admin's command menu: %s", type(exc).__name__)
+
+
+async def set_admin_menus(bot: Bot, services: Services) -> None:
+    """Every admin's menu, at start-up."""
+    for admin, lang in (await languages(services)).items():
+        await set_admin_menu(bot, admin, lang)
+
+
+async def remember_admin(context: BotContext) -> None:
+    """Note the language an admin writes in; their menu follows it."""
+    user = context.turn.user_id
+    if user is None or user not in context.services.settings.admin_ids:
+        return
+    lang = context.language
+    known = await languages(context.services)
+    if known.get(user) != lang:
+        await set_admin_language(await context.services.database(), user, lang)
+        await set_admin_menu(context.bot, user, lang)

@@ -1,0 +1,158 @@
+"""/stale: which entries to phone first, and the weekly reminder of the top five.
+
+An entry is stale when nobody has confirmed it by phone, and the center has not confirmed
+it, for N days (default 180). Entries known from public sources only come first, then by
+how often mothers were shown them in the last 30 days: a wrong number on a card many see
+hurts most. The counts are per day and center, never per person.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.catalog.model import Catalog, Center
+from bot.core.codes import Checked, Status
+from bot.i18n import Translator, translator
+from bot.render import MAX_MESSAGE, esc, fill
+from bot.storage import state
+from bot.tg.context import BotContext
+from bot.tg.editing import KZ_TIME, command_words
+from bot.tg.menu import languages
+from bot.tg.send import say
+
+_LOGGER = logging.getLogger(__name__)
+DEFAULT_DAYS = 180
+SHOWN_DAYS = 30
+WEEKLY_TOP = 5
+# The weekly list goes out on Monday morning, Kazakhstan time (PTB counts Sunday as 0).
+WEEKLY_AT = time(9, 0, tzinfo=KZ_TIME)
+WEEKLY_DAY = 1
+# Card counts are needed for 30 days; a little longer is kept for a late look.
+_KEEP_SHOWN_DAYS = 60
+_MAX_DAYS = 3650
+
+
+@dataclass(frozen=True)
+class Stale:
+    """An entry to confirm, and how often mothers saw it lately."""
+
+    center: Center
+    shown: int
+
+
+def stale_entries(catalog: Catalog, today: date, days: int, shown: dict[str, int]) -> list[Stale]:
+    """Entries not confirmed by phone or by the center for `days` days, most urgent first:
+    desk-only ones, then the most shown. Closed entries are nobody's card any more."""
+    cutoff = today - timedelta(days=days)
+    confirmed = (Checked.PHONED, Checked.CENTER)
+    found = [
+        Stale(c, shown.get(c.id, 0))
+        for c in catalog.centers
+        if c.status != Status.CLOSED
+        and not (c.provenance.verified_how in confirmed and c.provenance.verified_at >= cutoff)
+    ]
+    return sorted(
+        found,
+        key=lambda s: (s.center.provenance.verified_how != Checked.DESK, -s.shown, s.center.id),
+    )
+
+
+def _checked(center: Center, t: Translator) -> str:
+    prov = center.provenance
+    day = prov.verified_at.strftime("%d.%m.%Y")
+    match prov.verified_how:
+        case Checked.DESK:
+            return fill(t._("public sources only ({date})"), date=day)
+        case Checked.PHONED:
+            return fill(t._("phoned on {date}"), date=day)
+        case Checked.CENTER:
+            return fill(t._("the center confirmed on {date}"), date=day)
+
+
+def stale_line(number: int, item: Stale, t: Translator) -> str:
+    """ "1. Name (id) · public sources only (29.11.2026) · shown 12 times in 30 days"."""
+    center = item.center
+    shown = fill(
+        t.ngettext(
+            "shown {count} time in {days} days",
+            "shown {count} times in {days} days",
+            item.shown,
+        ),
+        count=item.shown,
+        days=SHOWN_DAYS,
+    )
+    name = f"{number}. <b>{esc(center.name.get(t.lang))}</b> ({esc(center.id)})"
+    return f"{name}\n{_checked(center, t)} · {shown}"
+
+
+def stale_text(items: list[Stale], days: int, t: Translator, limit: int | None = None) -> str:
+    """The list as one message: as many entries as fit (or `limit`), then how many more."""
+    head = fill(
+        t.ngettext(
+            "Not confirmed by phone or by the center for {days} day: {count}.",
+            "Not confirmed by phone or by the center for {days} days: {count}.",
+            days,
+        ),
+        days=days,
+        count=len(items),
+    )
+    if not items:
+        return f"{head}\n{esc(t._('Every entry is confirmed. Thank you!'))}"
+    blocks = [head, esc(t._("Call these first:"))]
+    used = sum(len(b) for b in blocks) + 200
+    shown = 0
+    for number, item in enumerate(items[:limit] if limit else items, start=1):
+        line = stale_line(number, item, t)
+        if used + len(line) + 2 > MAX_MESSAGE:
+            break
+        blocks.append(line)
+        used += len(line) + 2
+        shown += 1
+    rest = len(items) - shown
+    if rest:
+        blocks.append(
+            fill(t.ngettext("…and {count} more.", "…and {count} more.", rest), count=rest)
+        )
+    blocks.append(esc(t._("/edit ID to change an entry, /verify ID phoned after a call.")))
+    return "\n\n".join(blocks)
+
+
+async def _stale(context: BotContext, days: int) -> list[Stale]:
+    today = date.today()
+    db = await context.services.database()
+    shown = await state.shown_counts(db, today - timedelta(days=SHOWN_DAYS - 1))
+    return stale_entries(context.services.catalog, today, days, shown)
+
+
+async def stale_command(update: Update, context: BotContext) -> None:
+    """/stale [days]: entries to confirm, most urgent first."""
+    t = context.t
+    words = command_words(update, 3)
+    days = DEFAULT_DAYS
+    if len(words) > 1:
+        if not words[1].isdigit() or not 1 <= int(words[1]) <= _MAX_DAYS:
+            await say(context, esc(t._("Write the number of days, e.g. /stale 90.")))
+            return
+        days = int(words[1])
+    await say(context, stale_text(await _stale(context, days), days, t))
+
+
+async def weekly_stale(context: BotContext) -> None:
+    """Each admin gets the five entries to confirm first, in their language."""
+    services = context.services
+    items = await _stale(context, DEFAULT_DAYS)
+    db = await services.database()
+    await state.prune_shown(db, date.today() - timedelta(days=_KEEP_SHOWN_DAYS))
+    for admin, lang in (await languages(services)).items():
+        t = translator(lang)
+        text = esc(t._("This week's entries to confirm:")) + "\n\n"
+        text += stale_text(items, DEFAULT_DAYS, t, limit=WEEKLY_TOP)
+        try:
+            await context.bot.send_message(admin, text)
+        except TelegramError as exc:  # a blocked bot or a wrong id must not stop the others
+            _LOGGER.warning("Could not send the weekly list to an admin: %s", type(exc).__name__)
