@@ -550,6 +550,7 @@ def every_field_catalog(data_catalog: Catalog) -> Catalog:
             "phones": [{"number": "+77001234567", "kind": "telegram", "hours": "24/7",
                         "languages": ["ru"]}],
             "hours": "Пн–Пт 9:00–18:00", "website": "https://example.org",
+            "free_places": 3, "free_places_at": date(2026, 11, 20),
             "address_kk": "Абай, 1", "address_ru": "Абая, 1", "address_public": True,
             "lat": 42.9, "lon": 71.37, "confidence": "low", "verified_how": "phoned",
             "verified_at": date(2026, 11, 1), "verified_by": "admin", "notes": "all of it",

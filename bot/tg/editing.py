@@ -100,7 +100,7 @@ EXAMPLES: dict[Field, str] = {
     Field.HOURS: N_("Mon–Fri 9:00–18:00, or 24/7"),
     Field.FREE_PLACES: N_("3 (today's number)"),
     Field.STATUS: N_("active, or: temporarily_closed Repairs until spring | Ремонт до весны"),
-    Field.NEEDS: N_("shelter, legal (the whole list), or +legal -medical (add, remove)"),
+    Field.NEEDS: N_("legal, medical (the whole list), or +legal -medical (add, remove)"),
     Field.SHELTER: N_("yes, no or -"),
     Field.MOTHER_AGE_MIN: N_("18, or 16-18 when sources disagree, or -"),
     Field.MOTHER_AGE_MAX: N_("30, or 30-34 when sources disagree, or -"),
