@@ -19,8 +19,8 @@ from bot.core.codes import Language
 from bot.i18n import LANGUAGES
 from bot.i18n_tools import extract_template, read_catalog
 from bot.render import DETAIL_ONLY
-from bot.tg.editing import EXAMPLES
 from bot.storage import state
+from bot.tg.editing import EXAMPLES
 from bot.tg.safety import sos_text
 from tests.conftest import RunningBot
 from tests.fake_telegram import TelegramUser, render_html
