@@ -297,7 +297,8 @@ def _phone_lines(center: Center, t: Translator) -> list[str]:
 
 def month_year(value: date, t: Translator) -> str:
     """ "ноябрь 2026" / "қараша 2026": when desk research was done."""
-    return str(format_date(value, format="LLLL y", locale=t.locale))
+    text = str(format_date(value, format="LLLL y", locale=t.locale))
+    return text[:1].lower() + text[1:]  # mid-sentence: "(қараша 2026)"
 
 
 def verification_line(center: Center, t: Translator) -> str:

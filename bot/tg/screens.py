@@ -93,12 +93,12 @@ def answers_line(answers: Answers, catalog: Catalog, t: Translator) -> str:
     parts = []
     if answers.age is not None:
         parts.append(fill(t._("Age: {age}"), age=answers.age))
-    if answers.pregnant is not None:
-        parts.append(
-            fill(
-                t._("Child: {child}"), child=child_label(answers.child_months, answers.pregnant, t)
-            )
-        )
+    if answers.pregnant:
+        parts.append(esc(t._("Pregnant")))
+    elif answers.pregnant is not None:
+        label = child_label(answers.child_months, answers.pregnant, t)
+        # Mid-line the button's label starts small: "Ребёнок: до 6 месяцев".
+        parts.append(fill(t._("Child: {child}"), child=label[:1].lower() + label[1:]))
     if answers.region is not None:
         name = location_name(catalog, answers.place, answers.region, t)
         parts.append(fill(t._("Place: {place}"), place=name))
@@ -115,7 +115,7 @@ def _head(step: Step, answers: Answers, catalog: Catalog, t: Translator) -> list
 
 
 def _page(head: list[str], hint: str, body: str) -> str:
-    lines = [*head, ""]
+    lines = [line for line in head if line] + [""]
     if hint:
         lines += [f"<i>{hint}</i>", ""]
     return "\n".join([*lines, body])
