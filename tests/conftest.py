@@ -19,6 +19,7 @@ from tests.fake_telegram import TelegramHarness, TelegramUser
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 REPO = Path(__file__).resolve().parent.parent
 ADMIN_ID = 9000
+STAFF_ID = 9100
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +68,7 @@ async def bot(db_path: Path) -> AsyncIterator[RunningBot]:
             api_url=harness.url,
             default_language="ru",
             admin_ids=frozenset({ADMIN_ID}),
+            staff_ids=frozenset({STAFF_ID}),
         )
 
         def make_app() -> Any:

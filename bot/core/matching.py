@@ -13,7 +13,7 @@ that could fit her, measures distances only for those, and never sorts the whole
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +57,9 @@ TIERS: tuple[Tier, ...] = tuple(Tier)
 ENOUGH_LOCAL = 3
 # Cards on one page; the first page covers every need some fitting center meets.
 PAGE_SIZE = 3
+# At most this many organisations of one tier are listed (ten pages): in a city with
+# hundreds, the best ones; her count of what fits stays the true number.
+MAX_RESULTS = 30
 _CONFIDENCE_RANK = {Confidence.HIGH: 0, Confidence.MEDIUM: 1, Confidence.LOW: 2}
 _TIER_RANK = {tier: rank for rank, tier in enumerate(TIERS)}
 _FAR = float("inf")
@@ -181,9 +184,10 @@ def _int(limit: Limit) -> int:
 
 
 def _left_out(center: Center, query: Query) -> bool:
-    """True when a hard condition rules the center out (the allocation-free `_assess`).
+    """True when a hard condition rules a candidate out (the allocation-free `_assess`).
 
-    Only confirmed limits count: a disputed one (`Disputed`) never leaves her out.
+    For candidates from `Matcher`'s index, which holds active centers under the needs they
+    meet. Only confirmed limits count: a disputed one (`Disputed`) never leaves her out.
     """
     rules = center.eligibility
     age = query.mother_age
@@ -199,9 +203,7 @@ def _left_out(center: Center, query: Query) -> bool:
             type(youngest) is int and months < youngest
         ):
             return True
-    if rules.exclusions and query.conditions.intersection(rules.exclusions):
-        return True
-    return center.status != Status.ACTIVE or query.needs.isdisjoint(center.needs)
+    return bool(rules.exclusions) and not query.conditions.isdisjoint(rules.exclusions)
 
 
 def _reasons(center: Center, query: Query, tier: Tier, km: float | None) -> list[Reason]:
@@ -260,16 +262,20 @@ def _fixed_rank(center: Center) -> tuple[bool, bool, int, str]:
     )
 
 
-def _rank_key(match: Match, query: Query, fixed: tuple[bool, bool, int, str]) -> tuple[Any, ...]:
-    """Place tier, distance, how many of her needs it meets, how well it fits, confidence."""
-    shelter_fit = Need.SHELTER in query.needs and match.center.shelter is True
-    return (
-        _TIER_RANK[match.tier],
-        match.distance_km if match.distance_km is not None else _FAR,
-        -len(match.needs_met),
-        not shelter_fit,
-        *fixed,
-    )
+def _city(_center: Center) -> Tier:
+    return Tier.CITY
+
+
+def _region(_center: Center) -> Tier:
+    return Tier.REGION
+
+
+# A candidate scored for ranking: (rank key, center, needs it meets, tier, km).
+_Scored = tuple[tuple[Any, ...], Center, tuple[Need, ...], Tier, float | None]
+
+
+def _score(item: _Scored) -> tuple[Any, ...]:
+    return item[0]
 
 
 def _by_distance(match: Match) -> tuple[float, str]:
@@ -300,6 +306,7 @@ class Matcher:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._by_region: dict[str, dict[Need, list[Center]]] = {}
+        self._by_place: dict[str, dict[Need, list[Center]]] = {}
         self._national: dict[Need, list[Center]] = {}
         self._points: dict[str, Point | None] = {}
         self._fixed: dict[str, tuple[bool, bool, int, str]] = {}
@@ -312,6 +319,10 @@ class Matcher:
                 index = self._by_region.setdefault(center.region, {})
             for need in center.needs:
                 index.setdefault(need, []).append(center)
+            if center.place and index is not self._national:
+                in_place = self._by_place.setdefault(center.place, {})
+                for need in center.needs:
+                    in_place.setdefault(need, []).append(center)
             self._points[center.id] = self._point_of(center)
             self._fixed[center.id] = _fixed_rank(center)
         self._region_points = {
@@ -406,21 +417,34 @@ class Matcher:
         """Rank the catalog's centers for one mother; hotlines always come with the answer."""
         location = query.location
         distances: dict[Point, float] = {}
-        local: list[Match] = []
-        for center in self._candidates(self._by_region.get(location.region, {}), query.needs):
-            tier = Tier.CITY if center.place and center.place == location.place else Tier.REGION
-            if (match := self._fit(center, query, tier, distances)) is not None:
-                local.append(match)
-        national = [
-            match
-            for center in self._candidates(self._national, query.needs)
-            if (match := self._fit(center, query, Tier.NATIONAL, distances)) is not None
+        here = location.place
+        city_candidates = (
+            self._candidates(self._by_place.get(here, {}), query.needs) if here else []
+        )
+        city, city_count = self._ranked(city_candidates, query, _city, distances)
+        in_region = [
+            center
+            for center in self._candidates(self._by_region.get(location.region, {}), query.needs)
+            if not here or center.place != here
         ]
-        fixed = self._fixed
-        local.sort(key=lambda m: _rank_key(m, query, fixed[m.center.id]))
-        national.sort(key=lambda m: _rank_key(m, query, fixed[m.center.id]))
+        if city_count >= MAX_RESULTS:
+            # The region's other towns rank after every card of her own town: they are
+            # counted, and listed only for a need nothing in her town meets.
+            unmet = set(query.needs).difference(n for m in city for n in m.needs_met)
+            region_count = sum(1 for center in in_region if not _left_out(center, query))
+            wanted = [c for c in in_region if unmet.intersection(c.needs)]
+            region, _ = self._ranked(wanted, query, _region, distances)
+        else:
+            region, region_count = self._ranked(in_region, query, _region, distances)
+        local, local_count = [*city, *region], city_count + region_count
+        national, _ = self._ranked(
+            self._candidates(self._national, query.needs),
+            query,
+            lambda _center: Tier.NATIONAL,
+            distances,
+        )
         covered = {n for m in (*local, *national) for n in m.needs_met}
-        room = max(0, ENOUGH_LOCAL - len(local))
+        room = max(0, ENOUGH_LOCAL - local_count)
         nearby = self._nearby(query, room, set(query.needs) - covered, distances)
         matches = cover_needs_first([*local, *nearby, *national])
         excluded = self._explain(query, matches) if explain else ()
@@ -428,8 +452,57 @@ class Matcher:
             matches=tuple(matches),
             excluded=excluded,
             hotlines=self.hotlines,
-            local_count=len(local),
+            local_count=local_count,
         )
+
+    def _ranked(
+        self,
+        candidates: list[Center],
+        query: Query,
+        tier_of: Callable[[Center], Tier],
+        distances: dict[Point, float],
+    ) -> tuple[list[Match], int]:
+        """Every fitting candidate counted; the best MAX_RESULTS, and the best one for each of
+        her needs (so the first page can cover them all), as Matches in rank order.
+
+        A big city has hundreds of fitting centers: they are scored with plain tuples, and
+        only the few that can be listed become Matches.
+        """
+        needs = query.needs
+        shelter_wanted = Need.SHELTER in needs
+        location = query.location
+        lat, lon = location.lat, location.lon
+        fixed, points = self._fixed, self._points
+        scored: list[_Scored] = []
+        best_for: dict[Need, _Scored] = {}
+        for center in candidates:
+            if _left_out(center, query):
+                continue
+            met = tuple(n for n in center.needs if n in needs)
+            tier = tier_of(center)
+            point = points.get(center.id)
+            km: float | None = None
+            if point is not None and lat is not None and lon is not None:
+                km = distances.get(point)
+                if km is None:
+                    km = distances[point] = distance_km(lat, lon, *point)
+            shelter_fit = shelter_wanted and center.shelter is True
+            key = (_TIER_RANK[tier], _FAR if km is None else km, -len(met), not shelter_fit,
+                   *fixed[center.id])  # fmt: skip
+            item = (key, center, met, tier, km)
+            scored.append(item)
+            for need in met:
+                if need not in best_for or key < best_for[need][0]:
+                    best_for[need] = item
+        chosen = scored
+        if len(scored) > MAX_RESULTS:
+            chosen = heapq.nsmallest(MAX_RESULTS, scored, key=_score)
+            ids = {item[1].id for item in chosen}
+            chosen += [item for item in best_for.values() if item[1].id not in ids]
+            chosen = list({item[1].id: item for item in chosen}.values())
+        chosen.sort(key=_score)
+        matches = [Match(center, tier, km, met, query) for _, center, met, tier, km in chosen]
+        return matches, len(scored)
 
     def _explain(self, query: Query, matches: list[Match]) -> tuple[Excluded, ...]:
         """Every center left out and why: the whole catalog, for admins only."""

@@ -80,8 +80,10 @@ async def admin_help(update: Update, context: BotContext) -> None:
         t._("/reports: mistakes reported by users; /resolve N closes one"),
         t._("/invite ID: a one-time link for the center to confirm its entry; then /approve"),
         t._("/stats: searches of the last 30 days, without any user"),
-        t._("Changing phones, hours, address or website marks the entry as confirmed by "
-            "phone today, by you."),
+        t._(
+            "Changing phones, hours, address or website marks the entry as confirmed by "
+            "phone today, by you."
+        ),
     ]
     await say(context, "\n".join(esc(line) for line in lines))
     raise ApplicationHandlerStop

@@ -37,7 +37,7 @@ from bot.tg.screens import (
     question_screen,
     results_screen,
 )
-from bot.tg.send import Screen, ack, remove_reply_keyboard, say, show
+from bot.tg.send import Screen, ack, remove_reply_keyboard, say, search, show
 
 _TAP_AGAIN = "Please tap one of the buttons."
 
@@ -170,7 +170,7 @@ async def _show_results(update: Update, context: BotContext, hint: str = "") -> 
         session.answers = session.answers.without(Step.PLACE)
         await _show_current(update, context)
         return
-    result = services.matcher.match(query)
+    result = await search(services.matcher, query)
     t = context.t
     where = location_name(services.catalog, query.location.place, query.location.region, t)
     signature = _signature(session.answers)

@@ -32,7 +32,7 @@ from bot.tg.conversation import show_current, show_results, stale_button
 from bot.tg.editing import command_words, short
 from bot.tg.menu import languages
 from bot.tg.screens import REPORT, answers_line, bottom_row, results_page
-from bot.tg.send import Screen, ack, button, keyboard, say, show
+from bot.tg.send import Screen, ack, button, keyboard, say, search, show
 
 _LOGGER = logging.getLogger(__name__)
 REASON_BUTTONS: dict[Reason, str] = {
@@ -81,7 +81,7 @@ class Card:
     center: Center
 
 
-def _cards(context: BotContext, session: Session) -> list[Card] | None:
+async def _cards(context: BotContext, session: Session) -> list[Card] | None:
     """The cards of the results page she is on, or None when she is not at her results."""
     services = context.services
     if session.answers.missing() is not Step.RESULTS:
@@ -89,7 +89,7 @@ def _cards(context: BotContext, session: Session) -> list[Card] | None:
     query = session.answers.to_query(services.gazetteer)
     if query is None:
         return None
-    result = services.matcher.match(query)
+    result = await search(services.matcher, query)
     shown = results_page(session, result, services.catalog, context.t)
     return [Card(i + 1, result.matches[i].center) for i in shown]
 
@@ -210,7 +210,7 @@ async def on_tap(update: Update, context: BotContext) -> None:
     """rp, rp:c:<n>:<tag>, rp:r:<n>:<tag>:<reason>, rp:back: the steps of a report."""
     query = update.callback_query
     session = context.session
-    cards = _cards(context, session) if session is not None else None
+    cards = await _cards(context, session) if session is not None else None
     if query is None or session is None or cards is None:
         await stale_button(update, context)
         return

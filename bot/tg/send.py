@@ -7,6 +7,7 @@ HTML already escaped by `bot.render`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
+from bot.core.matching import Matcher, MatchResult, Query
 from bot.i18n import Translator
 from bot.tg.context import BotContext
 
@@ -37,6 +39,12 @@ class Screen:
     markup: Markup | None = None
     # The ids of the center cards it shows, counted per day for /stale (no one is counted).
     centers: tuple[str, ...] = ()
+
+
+async def search(matcher: Matcher, query: Query) -> MatchResult:
+    """A search, off the event loop: with a big catalog it takes milliseconds, and every
+    other mother's update must not wait for it."""
+    return await asyncio.to_thread(matcher.match, query)
 
 
 def button(text: str, data: str) -> InlineKeyboardButton:

@@ -44,7 +44,7 @@ from bot.staff.poster import poster, poster_lines, qr_png
 from bot.storage import state
 from bot.tg.context import BotContext
 from bot.tg.screens import BIG_CITIES, LANGUAGE_LABELS, SHARE_PREFIX
-from bot.tg.send import ack, button, keyboard, say
+from bot.tg.send import ack, button, keyboard, say, search
 
 _DRAFT_MINUTES = 30
 _FIND_RESULTS = 8
@@ -177,7 +177,7 @@ async def _send_link(
     await say(context, fill(t._("The link: {link}"), link=link))
     name = context.bot.first_name or "Ana Komek"
     scan = [translator(lang)._("Scan the code or open the link.") for lang in Language]
-    caption = "\n".join(esc(line) for line in [*poster_lines(name, link)[:3], *scan])
+    caption = "\n".join(esc(line) for line in [*poster_lines(name, link)[:3], *scan, link])
     chat_id = context.turn.chat_id
     assert chat_id is not None
     # Rendering is CPU work: off the event loop, so other mothers are not kept waiting.
@@ -246,7 +246,7 @@ async def find_command(update: Update, context: BotContext) -> None:
             lines.append(fill(t._("Not understood: {words}"), words=words))
         await say(context, "\n".join(lines))
         raise ApplicationHandlerStop
-    result = services.matcher.match(query)
+    result = await search(services.matcher, query)
     catalog = services.catalog
     where = location_name(catalog, query.location.place, query.location.region, t)
     lines = [fill(t._("Lookup for {where}:"), where=where)]
@@ -320,7 +320,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
         found.needs = set(Need)  # a place alone: everything there
     query = find_query(found, default_age=_INLINE_AGE)
     if query is not None:
-        matches = services.matcher.match(query).matches
+        matches = (await search(services.matcher, query)).matches
         if shared is not None:
             matches = tuple(m for m in matches if m.center.id == shared.id)
         catalog = services.catalog
