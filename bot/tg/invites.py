@@ -35,7 +35,7 @@ from bot.catalog.changes import (
 from bot.catalog.history import Step
 from bot.catalog.model import Center
 from bot.core.codes import Checked
-from bot.i18n import N_, Translator, translator
+from bot.i18n import N_, Translator
 from bot.render import esc, fill, verification_line
 from bot.storage.invites import (
     INVITE_DAYS,
@@ -62,7 +62,7 @@ from bot.tg.editing import (
     short,
     tap_data,
 )
-from bot.tg.menu import languages
+from bot.tg.menu import tell_admins
 from bot.tg.send import ack, button, keyboard, say
 
 _LOGGER = logging.getLogger(__name__)
@@ -249,17 +249,14 @@ async def _ask(context: BotContext, center: Center, chosen: Field) -> None:
 
 
 async def _tell_admins(context: BotContext, number: int, center: Center) -> None:
-    for admin, lang in (await languages(context.services)).items():
-        t = translator(lang)
-        text = fill(
+    def text_for(t: Translator) -> str:
+        return fill(
             t._("📨 «{name}» ({id}) sent its entry: /approve"),
-            name=center.name.get(lang),
+            name=center.name.get(t.lang),
             id=center.id,
         )
-        try:
-            await context.bot.send_message(admin, text)
-        except TelegramError as exc:
-            _LOGGER.warning("Could not tell an admin about a proposal: %s", type(exc).__name__)
+
+    await tell_admins(context, text_for, "a proposal")
 
 
 # --- admins ---

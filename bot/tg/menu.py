@@ -8,11 +8,12 @@ mother's) so the menu and the weekly list reach them in it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 
-from bot.i18n import N_, translator
+from bot.i18n import N_, Translator, translator
 from bot.services import Services
 from bot.storage.admins import admin_languages, set_admin_language
 from bot.tg.context import BotContext
@@ -62,6 +63,20 @@ async def languages(services: Services) -> dict[int, str]:
     stored = await admin_languages(await services.database())
     default = services.settings.default_language
     return {admin: stored.get(admin, default) for admin in sorted(services.settings.admin_ids)}
+
+
+async def tell_admins(
+    context: BotContext, text_for: Callable[[Translator], str], about: str
+) -> None:
+    """Send every admin one message in their own language (`text_for` writes it, HTML).
+
+    An admin who blocked the bot, or a wrong id, must not stop the others.
+    """
+    for admin, lang in (await languages(context.services)).items():
+        try:
+            await context.bot.send_message(admin, text_for(translator(lang)))
+        except TelegramError as exc:
+            _LOGGER.warning("Could not send %s to an admin: %s", about, type(exc).__name__)
 
 
 async def set_admin_menu(bot: Bot, admin: int, lang: str) -> None:

@@ -18,19 +18,18 @@ from dataclasses import dataclass
 from datetime import date
 
 from telegram import InlineKeyboardButton, Update
-from telegram.error import TelegramError
 
 from bot.catalog.model import Center
 from bot.core.answers import Step
 from bot.core.session import Session
-from bot.i18n import N_, Translator, translator
+from bot.i18n import N_, Translator
 from bot.render import MAX_MESSAGE, esc, fill
 from bot.storage.reports import Reason, add_report, open_reports, resolve_report
 from bot.tg.awaiting import Waiting, stop_waiting, value_button, wait_for
 from bot.tg.context import BotContext
 from bot.tg.conversation import show_current, show_results, stale_button
 from bot.tg.editing import command_words, short
-from bot.tg.menu import languages
+from bot.tg.menu import tell_admins
 from bot.tg.screens import REPORT, answers_line, bottom_row, results_page
 from bot.tg.send import Screen, ack, button, keyboard, say, search, show
 
@@ -190,20 +189,17 @@ async def file_report(
 async def _tell_admins(context: BotContext, number: int, center_id: str, reason: Reason) -> None:
     """The center and the reason, in each admin's language; never who, never her words."""
     center = context.services.catalog.center(center_id)
-    for admin, lang in (await languages(context.services)).items():
-        t = translator(lang)
-        name = center.name.get(lang) if center else center_id
-        text = fill(
+
+    def text_for(t: Translator) -> str:
+        return fill(
             t._("⚠️ Report #{number}: «{name}» ({id}): {reason}. /reports lists them."),
             number=number,
-            name=name,
+            name=center.name.get(t.lang) if center else center_id,
             id=center_id,
             reason=t._(REASON_TEXT[reason]),
         )
-        try:
-            await context.bot.send_message(admin, text)
-        except TelegramError as exc:
-            _LOGGER.warning("Could not tell an admin about a report: %s", type(exc).__name__)
+
+    await tell_admins(context, text_for, "a report")
 
 
 async def on_tap(update: Update, context: BotContext) -> None:

@@ -8,24 +8,21 @@ hurts most. The counts are per day and center, never per person.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from telegram import Update
-from telegram.error import TelegramError
 
 from bot.catalog.model import Catalog, Center
 from bot.core.codes import Checked, Status
-from bot.i18n import Translator, translator
+from bot.i18n import Translator
 from bot.render import MAX_MESSAGE, esc, fill
 from bot.storage import state
 from bot.tg.context import BotContext
 from bot.tg.editing import KZ_TIME, command_words
-from bot.tg.menu import languages
+from bot.tg.menu import tell_admins
 from bot.tg.send import say
 
-_LOGGER = logging.getLogger(__name__)
 DEFAULT_DAYS = 180
 SHOWN_DAYS = 30
 WEEKLY_TOP = 5
@@ -148,11 +145,9 @@ async def weekly_stale(context: BotContext) -> None:
     items = await _stale(context, DEFAULT_DAYS)
     db = await services.database()
     await state.prune_shown(db, date.today() - timedelta(days=_KEEP_SHOWN_DAYS))
-    for admin, lang in (await languages(services)).items():
-        t = translator(lang)
-        text = esc(t._("This week's entries to confirm:")) + "\n\n"
-        text += stale_text(items, DEFAULT_DAYS, t, limit=WEEKLY_TOP)
-        try:
-            await context.bot.send_message(admin, text)
-        except TelegramError as exc:  # a blocked bot or a wrong id must not stop the others
-            _LOGGER.warning("Could not send the weekly list to an admin: %s", type(exc).__name__)
+
+    def text_for(t: Translator) -> str:
+        heading = esc(t._("This week's entries to confirm:"))
+        return f"{heading}\n\n{stale_text(items, DEFAULT_DAYS, t, limit=WEEKLY_TOP)}"
+
+    await tell_admins(context, text_for, "the weekly list")
