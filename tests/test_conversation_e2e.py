@@ -455,7 +455,7 @@ async def test_the_location_keyboard_goes_when_she_answers_another_way(
     bot: RunningBot, lang: str
 ) -> None:
     t = tr(lang)
-    for user_id, answer in ((2026, "tap"), (2027, "start"), (2028, "type")):
+    for user_id, answer in ((2026, "tap"), (2027, "start"), (2028, "type"), (2029, "region")):
         mother = bot.user(user_id, language_code=lang)
         await choose_language(mother, lang)
         await mother.tap("18")
@@ -467,6 +467,13 @@ async def test_the_location_keyboard_goes_when_she_answers_another_way(
             assert asks(mother, NEEDS_QUESTION, lang)
         elif answer == "type":
             await mother.send(place_name(bot, "shymkent", lang))
+            assert asks(mother, NEEDS_QUESTION, lang)
+        elif answer == "region":  # the list of regions, then one of them
+            await mother.tap(t._("Another region…"))
+            assert mother.reply_keyboard() is not None  # still there: nothing took it away
+            region = bot.services.catalog.region("turkistan")
+            assert region is not None
+            await mother.tap(region.name.get(lang))
             assert asks(mother, NEEDS_QUESTION, lang)
         else:
             await mother.send("/start")

@@ -177,7 +177,7 @@ class _Entry:
         if not isinstance(value, dict):
             return value  # type: ignore[no-any-return]
         sub = _Entry(value, self.file, self.entry, self.out)
-        numbers = sub._get("values", list, True) or []
+        numbers = sub._get("values", list, False) or []
         if not numbers or not all(isinstance(n, int) and not isinstance(n, bool) for n in numbers):
             self.problem(f"'{key}.values' must list one or more whole numbers")
             numbers = [n for n in numbers if isinstance(n, int) and not isinstance(n, bool)]

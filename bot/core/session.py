@@ -47,8 +47,9 @@ class Session(msgspec.Struct, kw_only=True, omit_defaults=True):
     source: str = ""
     # Unix seconds of her last update: the conversation ends after a quiet spell.
     touched: float = 0.0
-    # A reply could not be delivered: her next message gets the current screen again.
-    reask: bool = False
+    # The "send my location" keyboard is under her input field; it stays there until a
+    # message takes it away, whatever screen she moves to meanwhile.
+    location_keyboard: bool = False
 
     def to_json(self) -> bytes:
         return msgspec.json.encode(self)

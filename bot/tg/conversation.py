@@ -63,7 +63,7 @@ async def start(update: Update, context: BotContext) -> None:
     if payload and link is None and await open_invite(update, context, payload):
         return
     # The "send my location" keyboard of the conversation she leaves must not linger.
-    lingering = context.session is not None and context.session.view is View.LOCATION
+    lingering = context.session is not None and context.session.location_keyboard
     answers = _fresh_answers(context, Language(link.lang) if link else None)
     if link is not None and link.place is not None:
         place = catalog.place(link.place)
@@ -193,9 +193,9 @@ async def _show_results(update: Update, context: BotContext, hint: str = "") -> 
 
 async def _leave_location_view(context: BotContext, session: Session, name: str) -> None:
     """The "send my location" keyboard goes away with a short neutral line."""
-    if session.view is View.LOCATION:
+    if session.location_keyboard:
         await say(context, fill(context.t._("📍 {place}"), place=name), remove_reply_keyboard())
-        session.screen = None
+        session.screen, session.location_keyboard = None, False
     session.view = None
 
 
@@ -279,7 +279,7 @@ async def _place_tapped(update: Update, context: BotContext, session: Session, v
         session.view = View.REGIONS if value == "regions" else None
         return True
     if value == "geo":
-        session.view = View.LOCATION
+        session.view, session.location_keyboard = View.LOCATION, True
         return True
     if value.startswith("r:"):
         region = catalog.region(value[2:])
