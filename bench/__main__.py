@@ -41,7 +41,7 @@ from bot.core.matching import Matcher
 from bot.core.session import Session
 from bot.i18n import translator
 from bot.render import location_name
-from bot.tg.screens import results_screen
+from bot.tg.screens import cards_needed, results_screen
 from tests.fake_telegram import FloodLimits, TelegramHarness, TelegramUser
 
 REPO = Path(__file__).resolve().parent.parent
@@ -83,6 +83,7 @@ def matching(sizes: list[int], searches: int) -> list[dict[str, Any]]:
         gc.collect()
         gc.freeze()
         rng = random.Random(size)
+        full = {center.id: center for center in catalog.centers}
         places = [p.id for p in catalog.places]
         answers = [_random_answers(gazetteer, places, rng) for _ in range(searches)]
         queries = [a.to_query(gazetteer) for a in answers]
@@ -94,8 +95,11 @@ def matching(sizes: list[int], searches: int) -> list[dict[str, Any]]:
             search_ms.append((time.perf_counter() - started) * 1000)
             t = translator(answer.language or Language.RU)
             where = location_name(catalog, query.location.place, query.location.region, t)
+            session = Session(answers=answer)
             started = time.perf_counter()
-            results_screen(Session(answers=answer), result, catalog, t, where)
+            # The bot reads these from SQLite (a small cache in front); here they are at hand.
+            centers = {cid: full[cid] for cid in cards_needed(session, result)}
+            results_screen(session, result, centers, catalog, t, where)
             render_ms.append((time.perf_counter() - started) * 1000)
         rows.append(
             {"centers": size, "index_ms": index_ms,
@@ -110,15 +114,17 @@ def matching(sizes: list[int], searches: int) -> list[dict[str, Any]]:
 _LOAD_SCRIPT = """
 import asyncio, json, resource, sys, time
 from pathlib import Path
-from bot.catalog.store import load_catalog
+from bot.catalog.store import load_directory
+from bot.core.geo import Gazetteer
 from bot.core.matching import Matcher
 from bot.storage.migrations import open_database
 
 async def main():
     db = await open_database(Path(sys.argv[1]))
     started = time.perf_counter()
-    catalog = await load_catalog(db)
+    catalog = await load_directory(db)  # what the bot loads: heads, not whole centers
     Matcher(catalog)
+    Gazetteer(catalog)
     seconds = time.perf_counter() - started
     await db.close()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from datetime import date
 from typing import assert_never
 
 from babel.dates import format_date
 
-from bot.catalog.model import Catalog, Center, Hotline
+from bot.catalog.model import Center, CenterHead, Geography, Hotline
 from bot.core.codes import Checked, Exclusion, Need, Requirement, Status
 from bot.core.matching import Match, MatchResult
 from bot.core.reasons import (
@@ -117,17 +118,17 @@ def plain(text: str) -> str:
     return html.unescape(_TAG.sub("", text))
 
 
-def _place_name(catalog: Catalog, place_id: str | None, t: Translator) -> str:
+def _place_name(catalog: Geography, place_id: str | None, t: Translator) -> str:
     place = catalog.place(place_id) if place_id else None
     return place.name.get(t.lang) if place else ""
 
 
-def _region_name(catalog: Catalog, region_id: str | None, t: Translator) -> str:
+def _region_name(catalog: Geography, region_id: str | None, t: Translator) -> str:
     region = catalog.region(region_id) if region_id else None
     return region.name.get(t.lang) if region else ""
 
 
-def location_name(catalog: Catalog, place_id: str | None, region_id: str, t: Translator) -> str:
+def location_name(catalog: Geography, place_id: str | None, region_id: str, t: Translator) -> str:
     """Her place as she would say it: the city if known, else the region."""
     return _place_name(catalog, place_id, t) or _region_name(catalog, region_id, t)
 
@@ -182,7 +183,7 @@ def _stay_line(reason: StaysFor, t: Translator) -> str:
     return line
 
 
-def reason_text(reason: Reason, catalog: Catalog, t: Translator) -> str:
+def reason_text(reason: Reason, catalog: Geography, t: Translator) -> str:
     """One reason a center fits, as a sentence (HTML)."""
     match reason:
         case InYourCity(place):
@@ -301,7 +302,7 @@ def month_year(value: date, t: Translator) -> str:
     return text[:1].lower() + text[1:]  # mid-sentence: "(қараша 2026)"
 
 
-def verification_line(center: Center, t: Translator) -> str:
+def verification_line(center: Center | CenterHead, t: Translator) -> str:
     """How the card's facts were last checked, said plainly: never a bare "checked"."""
     prov = center.provenance
     day = prov.verified_at.strftime("%d.%m.%Y")
@@ -337,9 +338,11 @@ def free_places_line(center: Center, t: Translator, today: date | None = None) -
     )
 
 
-def center_card(match: Match, catalog: Catalog, t: Translator, index: int) -> str:
-    """A center as one block of a results page: the number, then the name, then the rest."""
-    center = match.center
+def center_card(match: Match, center: Center, catalog: Geography, t: Translator, index: int) -> str:
+    """A center as one block of a results page: the number, then the name, then the rest.
+
+    `match` says why it fits; `center` is the whole entry (read for the cards on her page).
+    """
     lines = [f"<b>{index}. {esc(center.name.get(t.lang))}</b>"]
     if center.summary:
         lines.append(esc(center.summary.get(t.lang)))
@@ -412,7 +415,12 @@ def summary_line(result: MatchResult, where: str, t: Translator) -> str:
 
 
 def pages(
-    result: MatchResult, catalog: Catalog, t: Translator, budget: int, up_to: int
+    result: MatchResult,
+    centers: Mapping[str, Center],
+    catalog: Geography,
+    t: Translator,
+    budget: int,
+    up_to: int,
 ) -> list[range]:
     """The first `up_to + 1` pages of at most three cards that fit into `budget` characters.
 
@@ -425,7 +433,8 @@ def pages(
     while start < total and len(spans) <= up_to:
         end, used = start, 0
         while end < total and end - start < 3:
-            size = len(center_card(result.matches[end], catalog, t, end + 1)) + 2
+            match = result.matches[end]
+            size = len(center_card(match, centers[match.center.id], catalog, t, end + 1)) + 2
             if end > start and used + size > budget:
                 break
             used += size

@@ -9,11 +9,20 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from collections import OrderedDict
+from collections.abc import Iterable
 from pathlib import Path
 
 from bot.catalog.files import load_catalog as load_catalog_files
-from bot.catalog.model import Catalog
-from bot.catalog.store import catalog_is_empty, catalog_revision, load_catalog, replace_catalog
+from bot.catalog.model import Catalog, Center, Directory
+from bot.catalog.store import (
+    catalog_is_empty,
+    catalog_revision,
+    load_catalog,
+    load_centers,
+    load_directory,
+    replace_catalog,
+)
 from bot.config import Settings
 from bot.core.geo import Gazetteer
 from bot.core.matching import Matcher
@@ -23,6 +32,8 @@ from bot.storage.migrations import open_database
 from bot.storage.state import load_sessions
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+# Whole centers kept for cards: a few pages of many mothers; the rest is read when needed.
+_FULL_CACHE = 2000
 _LOGGER = logging.getLogger(__name__)
 
 
@@ -47,10 +58,13 @@ class Services:
         self.data_dir = data_dir
         self._db: Database | None = None
         self._lock = asyncio.Lock()
-        self.catalog = Catalog()
+        # Geography, hotlines and every center's head: what matching reads. Whole centers
+        # (summaries, phones, sources…) come from the database for the cards she sees.
+        self.catalog = Directory()
         self.gazetteer = Gazetteer(self.catalog)
         self.matcher = Matcher(self.catalog)
         self.catalog_revision = -1
+        self._full: OrderedDict[str, Center] = OrderedDict()
         # Conversations in progress, by user id, as loaded or last written; updates of one
         # user are handled one at a time, so each entry has one writer.
         self.sessions: dict[int, Session] = {}
@@ -96,19 +110,44 @@ class Services:
 
     async def _load(self, db: Database) -> None:
         self.catalog_revision = await catalog_revision(db)
-        self.use_catalog(await load_catalog(db))
+        self.use_catalog(await load_directory(db))
 
-    def use_catalog(self, catalog: Catalog) -> None:
+    def use_catalog(self, catalog: Catalog | Directory) -> None:
         """Switch every search to this catalog (indexes are built once, here)."""
-        self.catalog = catalog
-        self.gazetteer = Gazetteer(catalog)
-        self.matcher = Matcher(catalog)
+        directory = Directory.of(catalog) if isinstance(catalog, Catalog) else catalog
+        self.catalog = directory
+        self.gazetteer = Gazetteer(directory)
+        self.matcher = Matcher(directory)
+        self._full.clear()  # whole centers of the catalog it replaces are stale
         # The catalog lives as long as the process: keep the garbage collector from walking
         # it again and again (a pause on every update of every mother, with a big catalog).
         # Unfrozen first, so that the catalog it replaces is collected, not kept forever.
         gc.unfreeze()
         gc.collect()
         gc.freeze()
+
+    async def full_centers(self, center_ids: Iterable[str]) -> dict[str, Center]:
+        """Whole centers by id, from a small cache or the database (one query for the rest)."""
+        wanted = list(dict.fromkeys(center_ids))
+        found = {cid: self._full[cid] for cid in wanted if cid in self._full}
+        missing = [cid for cid in wanted if cid not in found]
+        if missing:
+            loaded = await load_centers(await self.database(), missing)
+            found.update(loaded)
+            self._full.update(loaded)
+        for cid in found:
+            self._full.move_to_end(cid)
+        while len(self._full) > _FULL_CACHE:
+            self._full.popitem(last=False)
+        return found
+
+    async def full_center(self, center_id: str) -> Center | None:
+        """One whole center (None for an unknown id)."""
+        return (await self.full_centers([center_id])).get(center_id)
+
+    async def full_catalog(self) -> Catalog:
+        """The whole catalog, read from the database (admins' exports and edits)."""
+        return await load_catalog(await self.database())
 
     async def reload_catalog(self) -> None:
         """Read the catalog again after a change."""

@@ -44,7 +44,7 @@ async def test_a_number_added_from_a_phone_reaches_the_next_mother(
     bot: RunningBot, lang: str
 ) -> None:
     t = tr(lang)
-    center = bot.services.catalog.center(CENTER)
+    center = await bot.services.full_center(CENTER)
     assert center is not None
     name = center.name.get(lang)
     phoned = t._("Confirmed by phone on {date}.").format(date=today())
@@ -87,7 +87,7 @@ async def test_set_in_one_line_then_undo(bot: RunningBot, lang: str) -> None:
     original = stored_doc(bot)
     name = bot.services.catalog.center(CENTER).name.get(lang)  # type: ignore[union-attr]
     await chief.send(f"/set {CENTER} status closed")
-    center = bot.services.catalog.center(CENTER)
+    center = await bot.services.full_center(CENTER)
     assert center is not None and center.status == "closed"
     reason = tr("ru")._(CLOSED_REASON).format(date=today())
     assert center.status_reason.ru == reason
@@ -271,7 +271,7 @@ async def test_add_a_center_by_a_dialog(bot: RunningBot, lang: str) -> None:
     await chief.tap(t._("I phoned them"))
     assert t._("Id: {id}").format(id="taraz-novyi-tsentr-taraza") in chief.texts()[-1]
     await chief.tap(t._("✅ Create"))
-    center = bot.services.catalog.center("taraz-novyi-tsentr-taraza")
+    center = await bot.services.full_center("taraz-novyi-tsentr-taraza")
     assert center is not None
     assert (center.place, center.region, center.needs) == ("taraz", "zhambyl", ("legal",))
     assert center.provenance.verified_how == "phoned"
@@ -343,7 +343,7 @@ async def test_an_upload_is_recorded_in_the_history(bot: RunningBot) -> None:
 
     from bot.catalog.writer import center_to_table
 
-    center = bot.services.catalog.center(CENTER)
+    center = await bot.services.full_center(CENTER)
     assert center is not None
     table = center_to_table(center) | {
         "hours": "Пн–Пт 9:00–18:00",
@@ -351,11 +351,11 @@ async def test_an_upload_is_recorded_in_the_history(bot: RunningBot) -> None:
     }
     chief = admin(bot, "ru")
     await chief.send_document(f"{CENTER}.toml", tomli_w.dumps(table).encode(), "application/toml")
-    assert bot.services.catalog.center(CENTER).hours == "Пн–Пт 9:00–18:00"  # type: ignore[union-attr]
+    assert (await bot.services.full_center(CENTER)).hours == "Пн–Пт 9:00–18:00"  # type: ignore[union-attr]
     await chief.send(f"/history {CENTER}")
     assert tr("ru")._("Data file upload") in chief.last_bot_message().plain_text
     await chief.send(f"/undo {CENTER}")
-    assert bot.services.catalog.center(CENTER).hours == ""  # type: ignore[union-attr]
+    assert (await bot.services.full_center(CENTER)).hours == ""  # type: ignore[union-attr]
 
 
 async def test_a_long_history_is_paged_to_fit_telegram(bot: RunningBot) -> None:

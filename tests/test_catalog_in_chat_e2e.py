@@ -115,7 +115,7 @@ async def test_catalog_text_with_markup_characters_is_shown_as_written(
     harness, services = harness_with_test_centers
     mother = harness.user(4002, "Mother", lang)
     taraz = services.catalog.place("taraz")
-    center = services.catalog.center("test-markup")
+    center = await services.full_center("test-markup")
     assert taraz is not None and center is not None
     shown, pages = await search(
         mother, lang, age="20", child="I am pregnant", city=taraz.name.get(lang), needs=["legal"]

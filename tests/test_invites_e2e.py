@@ -88,7 +88,7 @@ async def test_a_center_corrects_its_entry_and_an_admin_approves(
     proposal = chief.last_bot_message()
     assert "+7 717 200 00 00" in proposal.plain_text
     await chief.tap(t._("✅ Approve"))
-    center = bot.services.catalog.center(CENTER)
+    center = await bot.services.full_center(CENTER)
     assert center is not None
     assert [p.number for p in center.phones] == ["+77172000000"]
     assert center.hours == "Пн–Пт 9:00–18:00"
@@ -111,7 +111,7 @@ async def test_all_correct_waits_for_approval_then_redates_the_entry(bot: Runnin
     await chief.send("/approve")
     assert t._("The center says everything is correct.") in chief.texts()[-1]
     await chief.send("/approve 1")
-    center = bot.services.catalog.center(CENTER)
+    center = await bot.services.full_center(CENTER)
     assert center is not None and center.provenance.verified_how == "center"
     assert center.phones == ()  # re-dated only
 

@@ -364,7 +364,7 @@ async def test_a_legacy_conversation_resumes_in_the_running_bot(
     services = Services(Settings(token=FAKE_TOKEN, database_path=path))
     try:
         await services.database()
-        assert services.catalog == previous  # not re-seeded from data/
+        assert await services.full_catalog() == previous  # not re-seeded from data/
         assert set(services.sessions) == set(LEGACY_USERS)
         mother = services.sessions[101]
         assert mother.answers == Answers(

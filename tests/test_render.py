@@ -193,6 +193,11 @@ class EveryStatement(Match):
         return EVERY_CONDITION
 
 
+def whole(catalog: Catalog) -> dict[str, Center]:
+    """Every whole center by id (the bot reads the ones of a page from its database)."""
+    return {center.id: center for center in catalog.centers}
+
+
 def shown(html: str) -> tuple[str, list[dict[str, Any]]]:
     """What Telegram shows for this HTML; raises like Telegram ("can't parse entities")."""
     return render_html(html)
@@ -213,7 +218,7 @@ def test_every_field_of_every_center_renders_verbatim(dirty: Catalog, lang: str)
             query=ANY_QUERY,
             all_reasons=every_reason(center),
         )
-        html = center_card(match, dirty, t, index)
+        html = center_card(match, center, dirty, t, index)
         text, entities = shown(html)
         # Only the card's own markup: its bold title and its italic verification line.
         assert [e["type"] for e in entities] == ["bold", "italic"], center.id
@@ -290,7 +295,7 @@ def test_a_whole_results_page_of_a_dirty_catalog_reaches_its_footer(
     session = Session(answers=answers)
     for page in range(3):
         session.page = page
-        screen = results_screen(session, result, dirty, t, where)
+        screen = results_screen(session, result, whole(dirty), dirty, t, where)
         text, _ = shown(screen.text)
         assert len(text) <= 4096
         assert t._("Phone lines for all of Kazakhstan:") in text
@@ -318,7 +323,7 @@ def test_the_first_page_shows_the_center_for_a_rare_need(
     result = Matcher(catalog).match(query)
     session = Session(answers=answers)
     where = location_name(catalog, "almaty", "almaty-city", t)
-    text, _ = shown(results_screen(session, result, catalog, t, where).text)
+    text, _ = shown(results_screen(session, result, whole(catalog), catalog, t, where).text)
     center = catalog.center(center_id)
     assert center is not None
     assert center.name.get(lang) in text

@@ -232,7 +232,7 @@ def test_session_round_trips_every_field() -> None:
         counted="abc",
         source="h111",
         touched=1764000123.5,
-        reask=True,
+        location_keyboard=True,
     )
     again = Session.from_json(session.to_json())
     assert again == session

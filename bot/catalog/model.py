@@ -9,6 +9,7 @@ written by `bot.catalog.files` and `bot.catalog.writer`.
 from __future__ import annotations
 
 from datetime import date
+from typing import Protocol
 
 import msgspec
 
@@ -167,6 +168,51 @@ class Center(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
         return self.address if self.address_public else Localized()
 
 
+class Checking(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """How and when a center was last checked, and how sure the sources are (what matching
+    and ranking read of its `Provenance`)."""
+
+    verified_at: date
+    verified_how: Checked = Checked.DESK
+    confidence: Confidence = Confidence.MEDIUM
+
+
+class CenterHead(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """What matching reads of a center: a projection of `Center`, with the same field names.
+
+    The running bot keeps only these in memory (a catalog of 100,000 centers must fit and
+    load in seconds); the rest of a center (summary, phones, sources, notes…) is read from the
+    database for the few cards a mother sees. A center's JSON document decodes into it as it
+    is: fields it does not name are skipped.
+    """
+
+    id: str
+    name: Localized
+    status: Status = Status.ACTIVE
+    coverage: Coverage
+    place: str | None = None
+    region: str | None = None
+    needs: tuple[Need, ...]
+    shelter: bool | None = None
+    stay: Stay = Stay()
+    eligibility: Eligibility = Eligibility()
+    lat: float | None = None
+    lon: float | None = None
+    provenance: Checking
+
+
+def head_of(center: Center) -> CenterHead:
+    """The head of a full center."""
+    prov = center.provenance
+    return CenterHead(
+        id=center.id, name=center.name, status=center.status, coverage=center.coverage,
+        place=center.place, region=center.region, needs=center.needs, shelter=center.shelter,
+        stay=center.stay, eligibility=center.eligibility, lat=center.lat, lon=center.lon,
+        provenance=Checking(verified_at=prov.verified_at, verified_how=prov.verified_how,
+                            confidence=prov.confidence),
+    )  # fmt: skip
+
+
 class Hotline(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """A national phone line."""
 
@@ -234,3 +280,69 @@ class Catalog:
         centers[changed.id] = changed
         ordered = tuple(centers[key] for key in sorted(centers))
         return Catalog(self.regions, self.places, ordered, self.hotlines)
+
+
+class Directory:
+    """What the running bot keeps of the catalog: geography, hotlines and every center's
+    head. Full centers are read on demand (`bot.services.Services.full_centers`)."""
+
+    __slots__ = ("_centers", "_places", "_regions", "centers", "hotlines", "places", "regions")
+
+    def __init__(
+        self,
+        regions: tuple[Region, ...] = (),
+        places: tuple[Place, ...] = (),
+        centers: tuple[CenterHead, ...] = (),
+        hotlines: tuple[Hotline, ...] = (),
+    ) -> None:
+        self.regions = regions
+        self.places = places
+        self.centers = centers
+        self.hotlines = hotlines
+        self._regions = {r.id: r for r in regions}
+        self._places = {p.id: p for p in places}
+        self._centers = {c.id: c for c in centers}
+
+    @classmethod
+    def of(cls, catalog: Catalog) -> Directory:
+        """The directory of a full catalog (the CLI, the tests, after an admin's change)."""
+        heads = tuple(head_of(center) for center in catalog.centers)
+        return cls(catalog.regions, catalog.places, heads, catalog.hotlines)
+
+    def region(self, region_id: str) -> Region | None:
+        """The region with this id, if any."""
+        return self._regions.get(region_id)
+
+    def place(self, place_id: str) -> Place | None:
+        """The place with this id, if any."""
+        return self._places.get(place_id)
+
+    def center(self, center_id: str) -> CenterHead | None:
+        """The head of the center with this id, if any."""
+        return self._centers.get(center_id)
+
+    def with_center(self, changed: Center) -> Directory:
+        """A new directory with this center added or replaced, in id order."""
+        heads = dict(self._centers)
+        heads[changed.id] = head_of(changed)
+        ordered = tuple(heads[key] for key in sorted(heads))
+        return Directory(self.regions, self.places, ordered, self.hotlines)
+
+    def without(self, center_id: str) -> Directory:
+        """A new directory without one center."""
+        heads = tuple(c for c in self.centers if c.id != center_id)
+        return Directory(self.regions, self.places, heads, self.hotlines)
+
+
+class Geography(Protocol):
+    """Regions and places, as a `Catalog` and a `Directory` both hold them."""
+
+    @property
+    def regions(self) -> tuple[Region, ...]: ...
+
+    @property
+    def places(self) -> tuple[Place, ...]: ...
+
+    def region(self, region_id: str) -> Region | None: ...
+
+    def place(self, place_id: str) -> Place | None: ...

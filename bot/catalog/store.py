@@ -15,7 +15,16 @@ from typing import Any
 import aiosqlite
 import msgspec
 
-from bot.catalog.model import Catalog, Center, Hotline, Place, Region
+from bot.catalog.model import (
+    Catalog,
+    Center,
+    CenterHead,
+    Directory,
+    Hotline,
+    Place,
+    Region,
+    head_of,
+)
 from bot.core.durations import StayDuration, parse_duration
 from bot.storage.db import Database
 
@@ -55,8 +64,16 @@ def decode_center(doc: bytes | str) -> Center:
     return center
 
 
-def entry_rows(catalog: Catalog) -> list[tuple[str, str, int, str]]:
-    """The catalog as rows of `catalog_entries` (kind, id, position, JSON)."""
+_HEAD_DECODER = msgspec.json.Decoder(CenterHead, dec_hook=_decode_hook)
+
+
+def _head(entry: Region | Place | Center | Hotline) -> str | None:
+    """A center's head as stored beside its document (what the running bot loads)."""
+    return _ENCODER.encode(head_of(entry)).decode() if isinstance(entry, Center) else None
+
+
+def entry_rows(catalog: Catalog) -> list[tuple[str, str, int, str | None, str]]:
+    """The catalog as rows of `catalog_entries` (kind, id, position, head, JSON)."""
     entries: list[tuple[str, Sequence[Region | Place | Center | Hotline]]] = [
         ("region", catalog.regions),
         ("place", catalog.places),
@@ -64,7 +81,7 @@ def entry_rows(catalog: Catalog) -> list[tuple[str, str, int, str]]:
         ("hotline", catalog.hotlines),
     ]
     return [
-        (kind, entry.id, i, _ENCODER.encode(entry).decode())
+        (kind, entry.id, i, _head(entry), _ENCODER.encode(entry).decode())
         for kind, items in entries
         for i, entry in enumerate(items)
     ]
@@ -89,7 +106,7 @@ async def write_catalog(conn: aiosqlite.Connection, catalog: Catalog) -> None:
     await bump_revision(conn)
     await conn.execute("DELETE FROM catalog_entries")
     await conn.executemany(
-        "INSERT INTO catalog_entries (kind, id, position, doc) VALUES (?, ?, ?, ?)",
+        "INSERT INTO catalog_entries (kind, id, position, head, doc) VALUES (?, ?, ?, ?, ?)",
         entry_rows(catalog),
     )
 
@@ -97,9 +114,10 @@ async def write_catalog(conn: aiosqlite.Connection, catalog: Catalog) -> None:
 async def put_center(conn: aiosqlite.Connection, center: Center) -> None:
     """Add or replace one center inside the caller's transaction (admin edits)."""
     await conn.execute(
-        "INSERT INTO catalog_entries (kind, id, position, doc) VALUES ('center', ?, 0, ?)"
-        " ON CONFLICT(kind, id) DO UPDATE SET doc = excluded.doc",
-        (center.id, _ENCODER.encode(center).decode()),  # text, as `replace_catalog` writes
+        "INSERT INTO catalog_entries (kind, id, position, head, doc)"
+        " VALUES ('center', ?, 0, ?, ?)"
+        " ON CONFLICT(kind, id) DO UPDATE SET head = excluded.head, doc = excluded.doc",
+        (center.id, _head(center), _ENCODER.encode(center).decode()),  # text, as elsewhere
     )
     await bump_revision(conn)
 
@@ -145,9 +163,10 @@ async def catalog_is_empty(db: Database) -> bool:
 async def load_catalog(db: Database) -> Catalog:
     """The stored catalog: geography and hotlines in file order, centers by id."""
     found: dict[str, list[Any]] = {kind: [] for kind in _KINDS}
-    async with db.conn.execute(
-        "SELECT kind, doc FROM catalog_entries ORDER BY kind, position, id"
-    ) as cursor:
+    async with (
+        db.reading() as conn,
+        conn.execute("SELECT kind, doc FROM catalog_entries ORDER BY kind, position, id") as cursor,
+    ):
         # In chunks: one trip to the database thread per chunk, and a catalog of 100,000
         # centers never sits in memory twice (as text and as structs).
         while rows := await cursor.fetchmany(_CHUNK):
@@ -159,3 +178,44 @@ async def load_catalog(db: Database) -> Catalog:
         tuple(sorted(found["center"], key=lambda c: c.id)),
         tuple(found["hotline"]),
     )
+
+
+async def load_directory(db: Database) -> Directory:
+    """What the running bot keeps in memory: geography, hotlines, and each center's head.
+
+    The head column comes before the document in each row, so SQLite reads it without
+    reading the (much longer) document: 100,000 centers load in a second or two.
+    """
+    found: dict[str, list[Any]] = {kind: [] for kind in _KINDS}
+    async with (
+        db.reading() as conn,
+        conn.execute(
+            "SELECT kind, CASE kind WHEN 'center' THEN head ELSE doc END"
+            " FROM catalog_entries ORDER BY kind, position, id"
+        ) as cursor,
+    ):
+        while rows := await cursor.fetchmany(_CHUNK):
+            for kind, doc in rows:
+                decoder = _HEAD_DECODER if kind == "center" else _DECODERS[kind]
+                found[kind].append(decoder.decode(doc))
+    return Directory(
+        tuple(found["region"]),
+        tuple(found["place"]),
+        tuple(sorted(found["center"], key=lambda c: c.id)),
+        tuple(found["hotline"]),
+    )
+
+
+async def load_centers(db: Database, center_ids: Sequence[str]) -> dict[str, Center]:
+    """Whole centers by id (the cards of one page, an admin's entry)."""
+    found: dict[str, Center] = {}
+    for start in range(0, len(center_ids), 500):  # SQLite's limit on parameters is far above
+        batch = list(center_ids[start : start + 500])
+        marks = ", ".join("?" * len(batch))
+        async with db.conn.execute(
+            f"SELECT doc FROM catalog_entries WHERE kind = 'center' AND id IN ({marks})", batch
+        ) as cursor:
+            for (doc,) in await cursor.fetchall():
+                center = decode_center(doc)
+                found[center.id] = center
+    return found

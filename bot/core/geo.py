@@ -7,7 +7,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from bot.catalog.model import Catalog
+from bot.catalog.model import Geography
 from bot.core.codes import RegionKind
 
 # Kazakh letters folded to the Russian ones people type on a Russian keyboard, so that
@@ -70,7 +70,7 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 class Gazetteer:
     """Every spelling of every place and region, built once per catalog."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Geography) -> None:
         self._catalog = catalog
         self._keys: dict[str, Location] = {}
         for region in catalog.regions:

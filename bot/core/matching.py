@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.catalog.model import Catalog, Center, Disputed, Hotline, Limit
+from bot.catalog.model import Catalog, CenterHead, Directory, Disputed, Hotline, Limit
 from bot.core.codes import Confidence, Coverage, Exclusion, Need, Status, Tier
 from bot.core.geo import Location, distance_km
 from bot.core.reasons import (
@@ -90,7 +90,7 @@ class Match:
     hundreds of fitting centers, and only the few on her page are ever put into words.
     """
 
-    center: Center
+    center: CenterHead
     tier: Tier
     distance_km: float | None
     needs_met: tuple[Need, ...]
@@ -112,7 +112,7 @@ class Match:
 class Excluded:
     """A center left out, and why (for `--explain` and the admins)."""
 
-    center: Center
+    center: CenterHead
     reasons: tuple[LeftOut, ...]
 
 
@@ -140,7 +140,7 @@ def span(limit: Limit) -> Span | None:
     return Span(limit, limit)
 
 
-def _assess(center: Center, query: Query) -> tuple[list[LeftOut], list[Condition]]:
+def _assess(center: CenterHead, query: Query) -> tuple[list[LeftOut], list[Condition]]:
     """Hard reasons to leave a center out, and limits she should ask about."""
     failures: list[LeftOut] = []
     checks: list[Condition] = []
@@ -183,7 +183,7 @@ def _int(limit: Limit) -> int:
     return limit if isinstance(limit, int) else 0
 
 
-def _left_out(center: Center, query: Query) -> bool:
+def _left_out(center: CenterHead, query: Query) -> bool:
     """True when a hard condition rules a candidate out (the allocation-free `_assess`).
 
     For candidates from `Matcher`'s index, which holds active centers under the needs they
@@ -206,7 +206,7 @@ def _left_out(center: Center, query: Query) -> bool:
     return bool(rules.exclusions) and not query.conditions.isdisjoint(rules.exclusions)
 
 
-def _reasons(center: Center, query: Query, tier: Tier, km: float | None) -> list[Reason]:
+def _reasons(center: CenterHead, query: Query, tier: Tier, km: float | None) -> list[Reason]:
     """Why a center fits, in the order a mother wants to hear it."""
     reasons: list[Reason]
     match tier:
@@ -233,7 +233,7 @@ def _reasons(center: Center, query: Query, tier: Tier, km: float | None) -> list
     return reasons
 
 
-def _conditions(center: Center, query: Query, checks: list[Condition]) -> list[Condition]:
+def _conditions(center: CenterHead, query: Query, checks: list[Condition]) -> list[Condition]:
     """What she should know before she goes: requirements, exclusions, unknowns."""
     rules = center.eligibility
     conditions: list[Condition] = [Requires(code) for code in rules.requirements]
@@ -249,7 +249,7 @@ def _conditions(center: Center, query: Query, checks: list[Condition]) -> list[C
     return conditions
 
 
-def _fixed_rank(center: Center) -> tuple[bool, bool, int, str]:
+def _fixed_rank(center: CenterHead) -> tuple[bool, bool, int, str]:
     """The part of a center's rank that no search changes (computed once per catalog)."""
     rules = center.eligibility
     # A center built for young mothers with babies fits better than a general one.
@@ -262,16 +262,16 @@ def _fixed_rank(center: Center) -> tuple[bool, bool, int, str]:
     )
 
 
-def _city(_center: Center) -> Tier:
+def _city(_center: CenterHead) -> Tier:
     return Tier.CITY
 
 
-def _region(_center: Center) -> Tier:
+def _region(_center: CenterHead) -> Tier:
     return Tier.REGION
 
 
 # A candidate scored for ranking: (rank key, center, needs it meets, tier, km).
-_Scored = tuple[tuple[Any, ...], Center, tuple[Need, ...], Tier, float | None]
+_Scored = tuple[tuple[Any, ...], CenterHead, tuple[Need, ...], Tier, float | None]
 
 
 def _score(item: _Scored) -> tuple[Any, ...]:
@@ -303,11 +303,14 @@ def cover_needs_first(ranked: list[Match], size: int = PAGE_SIZE) -> list[Match]
 class Matcher:
     """A catalog indexed for matching: built once per catalog, read by every search."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog | Directory) -> None:
+        # Matching reads only what a center's head holds; a full catalog is cut down to it.
+        if isinstance(catalog, Catalog):
+            catalog = Directory.of(catalog)
         self.catalog = catalog
-        self._by_region: dict[str, dict[Need, list[Center]]] = {}
-        self._by_place: dict[str, dict[Need, list[Center]]] = {}
-        self._national: dict[Need, list[Center]] = {}
+        self._by_region: dict[str, dict[Need, list[CenterHead]]] = {}
+        self._by_place: dict[str, dict[Need, list[CenterHead]]] = {}
+        self._national: dict[Need, list[CenterHead]] = {}
         self._points: dict[str, Point | None] = {}
         self._fixed: dict[str, tuple[bool, bool, int, str]] = {}
         for center in catalog.centers:
@@ -336,7 +339,7 @@ class Matcher:
             return None
         return place.lat, place.lon
 
-    def _point_of(self, center: Center) -> Point | None:
+    def _point_of(self, center: CenterHead) -> Point | None:
         """The building if public, else its place, else its region's admin center."""
         if center.lat is not None and center.lon is not None:
             return center.lat, center.lon
@@ -346,15 +349,17 @@ class Matcher:
             point = self._place_point(region.admin_center if region else None)
         return point
 
-    def _candidates(self, index: dict[Need, list[Center]], needs: Iterable[Need]) -> list[Center]:
-        seen: dict[str, Center] = {}
+    def _candidates(
+        self, index: dict[Need, list[CenterHead]], needs: Iterable[Need]
+    ) -> list[CenterHead]:
+        seen: dict[str, CenterHead] = {}
         for need in needs:
             for center in index.get(need, ()):
                 seen.setdefault(center.id, center)
         return list(seen.values())
 
     def _fit(
-        self, center: Center, query: Query, tier: Tier, distances: dict[Point, float]
+        self, center: CenterHead, query: Query, tier: Tier, distances: dict[Point, float]
     ) -> Match | None:
         """A Match when the center fits; distances are measured once per point and search
         (most centers share their town's point)."""
@@ -457,9 +462,9 @@ class Matcher:
 
     def _ranked(
         self,
-        candidates: list[Center],
+        candidates: list[CenterHead],
         query: Query,
-        tier_of: Callable[[Center], Tier],
+        tier_of: Callable[[CenterHead], Tier],
         distances: dict[Point, float],
     ) -> tuple[list[Match], int]:
         """Every fitting candidate counted; the best MAX_RESULTS, and the best one for each of

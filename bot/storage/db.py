@@ -8,6 +8,7 @@ because it holds conversations with mothers in crisis. Migrations live in
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sqlite3
 from collections.abc import AsyncIterator
@@ -17,6 +18,9 @@ from pathlib import Path
 import aiosqlite
 
 BUSY_TIMEOUT_MS = 5000
+_CHECKPOINT_TRIES = 40
+_CHECKPOINT_PAUSE = 0.05
+_LOGGER = logging.getLogger(__name__)
 
 
 class DatabaseError(RuntimeError):
@@ -45,10 +49,31 @@ class Database:
                 raise
             await self.conn.commit()
 
-    async def checkpoint(self) -> None:
-        """Fold the WAL into the database and empty it, so deleted rows leave no copy there."""
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A read in several steps (a whole catalog in chunks): no transaction and no
+        checkpoint of this connection runs between its steps."""
         async with self._lock:
-            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            yield self.conn
+
+    async def checkpoint(self) -> bool:
+        """Fold the WAL into the database and empty it, so deleted rows leave no copy there.
+
+        A read still in progress on this connection (a long catalog read between its chunks)
+        makes SQLite refuse for a moment: it is tried again for a while; if it still cannot,
+        False, and the purge job's checkpoint a minute later does it.
+        """
+        for _attempt in range(_CHECKPOINT_TRIES):
+            async with self._lock:
+                try:
+                    await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    return True
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc):
+                        raise
+            await asyncio.sleep(_CHECKPOINT_PAUSE)
+        _LOGGER.warning("The WAL could not be emptied now; the purge job will do it")
+        return False
 
     async def close(self) -> None:
         """Close the connection (aiosqlite ≥ 0.22 keeps the process alive otherwise)."""

@@ -56,7 +56,7 @@ async def _save(update: Update, context: BotContext, catalog: Catalog, action: s
     running bot to it."""
     services = context.services
     db = await services.database()
-    await history.save_upload(db, services.catalog, catalog, editing.who(context))
+    await history.save_upload(db, await services.full_catalog(), catalog, editing.who(context))
     await services.reload_catalog()
     _LOGGER.info("Catalog changed by an admin: %s", action)
 
@@ -93,7 +93,7 @@ async def export(update: Update, context: BotContext) -> None:
     """Send the catalog as a zip in the data files' format."""
     chat = update.effective_chat
     assert chat is not None
-    content = export_zip(context.services.catalog)
+    content = export_zip(await context.services.full_catalog())
     message = await context.bot.send_document(
         chat.id, document=content, filename=f"ana-komek-catalog-{date.today().isoformat()}.zip"
     )
@@ -133,7 +133,8 @@ async def upload(update: Update, context: BotContext) -> None:
         if file.file_size is None or file.file_size > MAX_UPLOAD_BYTES:
             raise EditError("too_large")
         content = bytes(await file.download_as_bytearray())
-        catalog, problems = read_upload(filename, content, context.services.catalog)
+        current = await context.services.full_catalog()
+        catalog, problems = read_upload(filename, content, current)
     except EditError as exc:
         reason = t._(EDIT_ERRORS[exc.code])
         await say(context, fill(t._("Nothing changed: {reason}."), reason=reason))
@@ -167,7 +168,7 @@ async def show_center(update: Update, context: BotContext) -> None:
     t = context.t
     center_id = await _known_center(update, context, _args(context))
     if center_id is not None:
-        center = context.services.catalog.center(center_id)
+        center = await context.services.full_center(center_id)
         assert center is not None
         prov = center.provenance
         lines = [
@@ -199,7 +200,7 @@ async def verify_center(update: Update, context: BotContext) -> None:
         if how not in (Checked.DESK, Checked.PHONED):
             await say(context, esc(t._("Write /verify ID phoned after a call, or /verify ID.")))
             raise ApplicationHandlerStop
-        center = context.services.catalog.center(center_id)
+        center = await context.services.full_center(center_id)
         assert center is not None
         await editing.change(context, center, Field.VERIFIED, how)
     raise ApplicationHandlerStop
@@ -215,7 +216,7 @@ async def close_center(update: Update, context: BotContext) -> None:
         if not reason:
             await say(context, t._("Write the reason after the id: /close ID reason."))
             raise ApplicationHandlerStop
-        center = context.services.catalog.center(center_id)
+        center = await context.services.full_center(center_id)
         assert center is not None
         value = f"{Status.TEMPORARILY_CLOSED} {reason}"
         if await editing.change(context, center, Field.STATUS, value) is not None:
@@ -231,7 +232,7 @@ async def reopen_center(update: Update, context: BotContext) -> None:
     t = context.t
     center_id = await _known_center(update, context, _args(context))
     if center_id is not None:
-        center = context.services.catalog.center(center_id)
+        center = await context.services.full_center(center_id)
         assert center is not None
         if await editing.change(context, center, Field.STATUS, Status.ACTIVE) is not None:
             await say(context, fill(t._("Open again: {id}."), id=center_id))

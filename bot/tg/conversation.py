@@ -31,6 +31,7 @@ from bot.tg.invites import open_invite
 from bot.tg.screens import (
     AGE_BUTTONS,
     CHILD_BUTTONS,
+    cards_needed,
     change_screen,
     greeting,
     language_screen,
@@ -186,7 +187,8 @@ async def _show_results(update: Update, context: BotContext, hint: str = "") -> 
                 source=session.source if first else "",
             )
         )
-    screen = results_screen(session, result, services.catalog, t, where, hint)
+    centers = await services.full_centers(cards_needed(session, result))
+    screen = results_screen(session, result, centers, services.catalog, t, where, hint)
     context.turn.shown.extend(screen.centers)  # counted per day and center, without her
     await show(update, context, screen)
 

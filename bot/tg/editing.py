@@ -36,7 +36,7 @@ from bot.catalog.changes import (
     value_text,
 )
 from bot.catalog.history import Revisions, Step, Then
-from bot.catalog.model import Catalog, Center, Localized
+from bot.catalog.model import Center, Localized
 from bot.core.codes import Checked, Coverage
 from bot.i18n import N_, Translator, translator
 from bot.render import MAX_MESSAGE, esc, fill, verification_line
@@ -242,16 +242,10 @@ def when(stamp_seconds: float) -> str:
 
 async def known_center(context: BotContext, center_id: str | None) -> Center | None:
     """The center with this id, or None after one line saying there is none."""
-    center = context.services.catalog.center(center_id) if center_id else None
+    center = await context.services.full_center(center_id) if center_id else None
     if center is None:
         await say(context, esc(context.t._("No center with this id. /export lists them all.")))
     return center
-
-
-def without_center(catalog: Catalog, center_id: str) -> Catalog:
-    """The catalog without one center."""
-    centers = tuple(c for c in catalog.centers if c.id != center_id)
-    return Catalog(catalog.regions, catalog.places, centers, catalog.hotlines)
 
 
 async def adopt(
@@ -262,9 +256,9 @@ async def adopt(
     if revisions.before != services.catalog_revision:
         await services.reload_catalog()
         return
-    catalog = services.catalog
+    directory = services.catalog
     services.use_catalog(
-        without_center(catalog, center_id) if center is None else catalog.with_center(center)
+        directory.without(center_id) if center is None else directory.with_center(center)
     )
     services.catalog_revision = revisions.after
 
@@ -409,7 +403,7 @@ class NewValue(Waiting):
     field: Field
 
     async def on_text(self, update: Update, context: BotContext, text: str) -> None:
-        center = context.services.catalog.center(self.center_id)
+        center = await context.services.full_center(self.center_id)
         if center is None:
             stop_waiting(context)
             await known_center(context, None)
@@ -563,7 +557,7 @@ async def history_command(update: Update, context: BotContext) -> None:
 async def history_tapped(update: Update, context: BotContext) -> None:
     """hi:<page>:<center id>: another page, in place."""
     parts = tap_data(update)
-    center = context.services.catalog.center(parts[-1]) if len(parts) == 3 else None
+    center = await context.services.full_center(parts[-1]) if len(parts) == 3 else None
     if center is None or not parts[1].isdigit():
         return
     text, rows = await history_screen(context, center, int(parts[1]))

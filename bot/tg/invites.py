@@ -108,7 +108,7 @@ class Coordinator(Waiting):
 
     async def on_text(self, update: Update, context: BotContext, text: str) -> None:
         t = context.t
-        center = context.services.catalog.center(self.center_id)
+        center = await context.services.full_center(self.center_id)
         if center is None:
             stop_waiting(context)
             return
@@ -163,7 +163,7 @@ async def open_invite(update: Update, context: BotContext, payload: str) -> bool
     """`/start c_…`: a valid link shows the coordinator the entry (and is used up); anything
     else is False, and the start goes on as a mother's."""
     center_id = await use_invite(await context.services.database(), payload)
-    center = context.services.catalog.center(center_id) if center_id else None
+    center = await context.services.full_center(center_id) if center_id else None
     if center is None:
         return False
     t = context.t
@@ -193,7 +193,7 @@ async def on_tap(update: Update, context: BotContext) -> None:
     t = context.t
     waiting = current(context)
     center = (
-        context.services.catalog.center(waiting.center_id)
+        await context.services.full_center(waiting.center_id)
         if isinstance(waiting, Coordinator)
         else None
     )
@@ -333,7 +333,7 @@ async def approve_command(update: Update, context: BotContext) -> None:
         await say(context, esc(t._("Nothing waits for approval.")))
         return
     for item in waiting[:_MAX_LISTED]:
-        center = context.services.catalog.center(item.center_id)
+        center = await context.services.full_center(item.center_id)
         if center is None:
             continue
         rows = [
@@ -360,7 +360,7 @@ async def approve(context: BotContext, number: int) -> None:
     if item is None:
         await say(context, fill(t._("Nothing waits under #{number}."), number=number))
         return
-    center = context.services.catalog.center(item.center_id)
+    center = await context.services.full_center(item.center_id)
     if center is None:
         await reject_proposal(db, number)
         await known_center(context, None)

@@ -30,7 +30,7 @@ from bot.tg.context import BotContext
 from bot.tg.conversation import show_current, show_results, stale_button
 from bot.tg.editing import command_words, short
 from bot.tg.menu import tell_admins
-from bot.tg.screens import REPORT, answers_line, bottom_row, results_page
+from bot.tg.screens import REPORT, answers_line, bottom_row, cards_needed, results_page
 from bot.tg.send import Screen, ack, button, keyboard, say, search, show
 
 _LOGGER = logging.getLogger(__name__)
@@ -89,8 +89,9 @@ async def _cards(context: BotContext, session: Session) -> list[Card] | None:
     if query is None:
         return None
     result = await search(services.matcher, query)
-    shown = results_page(session, result, services.catalog, context.t)
-    return [Card(i + 1, result.matches[i].center) for i in shown]
+    centers = await services.full_centers(cards_needed(session, result))
+    shown = results_page(session, result, centers, services.catalog, context.t)
+    return [Card(i + 1, centers[result.matches[i].center.id]) for i in shown]
 
 
 def _head(context: BotContext, session: Session) -> list[str]:

@@ -8,9 +8,11 @@ answers and an old button can be recognised as old.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from telegram import InlineKeyboardButton, KeyboardButton, ReplyKeyboardMarkup
 
-from bot.catalog.model import Catalog
+from bot.catalog.model import Center, Geography
 from bot.core.answers import Answers, Step
 from bot.core.codes import Language, Need
 from bot.core.durations import parse_duration
@@ -88,7 +90,7 @@ def child_label(months: int | None, pregnant: bool | None, t: Translator) -> str
     return t.duration(parse_duration(f"P{months or 0}M"))
 
 
-def answers_line(answers: Answers, catalog: Catalog, t: Translator) -> str:
+def answers_line(answers: Answers, catalog: Geography, t: Translator) -> str:
     """What she has answered so far, in neutral words (needs are never on these lines)."""
     parts = []
     if answers.age is not None:
@@ -105,7 +107,7 @@ def answers_line(answers: Answers, catalog: Catalog, t: Translator) -> str:
     return " · ".join(parts)
 
 
-def _head(step: Step, answers: Answers, catalog: Catalog, t: Translator) -> list[str]:
+def _head(step: Step, answers: Answers, catalog: Geography, t: Translator) -> list[str]:
     """The two neutral lines every question starts with."""
     number = _QUESTIONS.index(step) + 1
     return [
@@ -129,7 +131,7 @@ def language_screen(first: Language) -> Screen:
     return Screen(f"{greeting()}\n\n{CHOOSE_LANGUAGE}", keyboard(rows))
 
 
-def age_screen(session: Session, catalog: Catalog, t: Translator, hint: str) -> Screen:
+def age_screen(session: Session, catalog: Geography, t: Translator, hint: str) -> Screen:
     answers = session.answers
     head = _head(Step.AGE, answers, catalog, t)
     if session.view is View.AGE_CONFIRM and session.pending_age is not None:
@@ -149,7 +151,7 @@ def age_screen(session: Session, catalog: Catalog, t: Translator, hint: str) -> 
     return Screen(_page(head, hint, body), keyboard([*rows, bottom_row(t)]))
 
 
-def child_screen(session: Session, catalog: Catalog, t: Translator, hint: str) -> Screen:
+def child_screen(session: Session, catalog: Geography, t: Translator, hint: str) -> Screen:
     rows = [[button(t._("I am pregnant"), f"{Step.CHILD}:pregnant")]]
     pairs = [button(t._(label), f"{Step.CHILD}:{months}") for label, months in CHILD_BUTTONS]
     rows += [pairs[0:2], pairs[2:4], bottom_row(t)]
@@ -162,7 +164,7 @@ def child_screen(session: Session, catalog: Catalog, t: Translator, hint: str) -
     return Screen(_page(_head(Step.CHILD, session.answers, catalog, t), hint, body), keyboard(rows))
 
 
-def place_screen(session: Session, catalog: Catalog, t: Translator, hint: str) -> Screen:
+def place_screen(session: Session, catalog: Geography, t: Translator, hint: str) -> Screen:
     head = _head(Step.PLACE, session.answers, catalog, t)
     if session.view is View.REGIONS:
         regions = sorted(catalog.regions, key=lambda r: r.name.get(t.lang))
@@ -203,14 +205,14 @@ def needs_keyboard(picked: tuple[Need, ...], t: Translator) -> list[list[InlineK
     return rows
 
 
-def needs_screen(session: Session, catalog: Catalog, t: Translator, hint: str) -> Screen:
+def needs_screen(session: Session, catalog: Geography, t: Translator, hint: str) -> Screen:
     picked = session.picked if session.picked is not None else session.answers.needs
     body = esc(t._("What do you need? Choose one or more, then tap “Done”."))
     rows = [*needs_keyboard(picked, t), bottom_row(t)]
     return Screen(_page(_head(Step.NEEDS, session.answers, catalog, t), hint, body), keyboard(rows))
 
 
-def question_screen(session: Session, catalog: Catalog, t: Translator, hint: str = "") -> Screen:
+def question_screen(session: Session, catalog: Geography, t: Translator, hint: str = "") -> Screen:
     """The screen of the question she is at (not RESULTS: see `results_screen`)."""
     step = session.answers.missing()
     match step:
@@ -226,7 +228,7 @@ def question_screen(session: Session, catalog: Catalog, t: Translator, hint: str
             return needs_screen(session, catalog, t, hint)
 
 
-def change_screen(session: Session, catalog: Catalog, t: Translator) -> Screen:
+def change_screen(session: Session, catalog: Geography, t: Translator) -> Screen:
     """Which answer to change, under the results."""
     prefix = f"{Step.RESULTS}:edit"
     rows = [
@@ -250,17 +252,30 @@ def _lines_block(result: MatchResult, t: Translator) -> str:
                       hotlines_block(result.hotlines, t)])  # fmt: skip
 
 
-def _results_head(session: Session, catalog: Catalog, t: Translator) -> list[str]:
+def _results_head(session: Session, catalog: Geography, t: Translator) -> list[str]:
     return [esc(t._("Ana Komek")), answers_line(session.answers, catalog, t)]
 
 
+def cards_needed(session: Session, result: MatchResult) -> list[str]:
+    """Ids of the centers whose whole entries the page she is on (and the pages before it,
+    which decide where it starts) is made of: a page holds at most three cards."""
+    return [m.center.id for m in result.matches[: 3 * (session.page + 1)]]
+
+
 def results_page(
-    session: Session, result: MatchResult, catalog: Catalog, t: Translator, hint: str = ""
+    session: Session,
+    result: MatchResult,
+    centers: Mapping[str, Center],
+    catalog: Geography,
+    t: Translator,
+    hint: str = "",
 ) -> range:
-    """Which cards the page she is on shows (a page she can no longer have becomes the last)."""
+    """Which cards the page she is on shows (a page she can no longer have becomes the last).
+    `centers` holds the whole entries of `cards_needed`."""
     head = _results_head(session, catalog, t)
     fixed = len(_page(head, hint, "")) + len(_lines_block(result, t)) + 400  # summary, spacing
-    spans = pages(result, catalog, t, MAX_MESSAGE - fixed, session.page) or [range(0, 0)]
+    budget = MAX_MESSAGE - fixed
+    spans = pages(result, centers, catalog, t, budget, session.page) or [range(0, 0)]
     session.page = min(session.page, len(spans) - 1)
     return spans[session.page]
 
@@ -268,14 +283,15 @@ def results_page(
 def results_screen(
     session: Session,
     result: MatchResult,
-    catalog: Catalog,
+    centers: Mapping[str, Center],
+    catalog: Geography,
     t: Translator,
     where: str,
     hint: str = "",
 ) -> Screen:
     """One page of results: summary, up to three cards, the national lines, what next;
     `hint` (HTML) on top when she typed something the results cannot take."""
-    shown = results_page(session, result, catalog, t, hint)
+    shown = results_page(session, result, centers, catalog, t, hint)
     page = session.page
     last_page = shown.stop >= len(result.matches)
     total = len(result.matches)
@@ -285,7 +301,10 @@ def results_screen(
             fill(t._("Options {first}–{last} of {total}:"), first=shown.start + 1,
                  last=shown.stop, total=total)
         )  # fmt: skip
-    parts += [center_card(result.matches[i], catalog, t, i + 1) for i in shown]
+    parts += [
+        center_card(result.matches[i], centers[result.matches[i].center.id], catalog, t, i + 1)
+        for i in shown
+    ]
     parts.append(_lines_block(result, t))
     rows: list[list[InlineKeyboardButton]] = []
     nav = []
@@ -320,5 +339,5 @@ def results_screen(
     rows.append(bottom_row(t))
     rows.append([button(t._("🧹 Clear this chat"), "clear")])
     head = _results_head(session, catalog, t)
-    centers = tuple(result.matches[i].center.id for i in shown)
-    return Screen(_page(head, hint, "\n\n".join(parts)), keyboard(rows), centers)
+    shown_ids = tuple(result.matches[i].center.id for i in shown)
+    return Screen(_page(head, hint, "\n\n".join(parts)), keyboard(rows), shown_ids)

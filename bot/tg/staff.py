@@ -24,7 +24,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop
 
-from bot.catalog.model import Catalog, Center
+from bot.catalog.model import Center, Geography
 from bot.core.codes import Language, Need
 from bot.core.deeplink import StartLink, parse_source
 from bot.core.findquery import FindQuery, guess_language, parse_find
@@ -80,7 +80,7 @@ def _language_keyboard() -> InlineKeyboardMarkup:
     return keyboard([[button(LANGUAGE_LABELS[lang], f"link:{lang}") for lang in Language]])
 
 
-def _place_keyboard(catalog: Catalog, t: Translator) -> InlineKeyboardMarkup:
+def _place_keyboard(catalog: Geography, t: Translator) -> InlineKeyboardMarkup:
     cities = [catalog.place(pid) for pid in BIG_CITIES]
     buttons = [button(p.name.get(t.lang), f"link:p:{p.id}") for p in cities if p is not None]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
@@ -213,9 +213,10 @@ def find_query(found: FindQuery, default_age: int) -> Query | None:
     )
 
 
-def compact_card(match: Match, catalog: Catalog, t: Translator, index: int) -> str:
+def compact_card(
+    match: Match, center: Center, catalog: Geography, t: Translator, index: int
+) -> str:
     """A center in a few lines: name, why it fits, what to check, how to reach it."""
-    center = match.center
     lines = [f"<b>{index}. {esc(center.name.get(t.lang))}</b>"]
     lines.append("✅ " + " ".join(reason_text(r, catalog, t) for r in match.reasons[:2]))
     lines += [f"⚠️ {condition_text(c, t)}" for c in match.conditions]
@@ -255,8 +256,10 @@ async def find_command(update: Update, context: BotContext) -> None:
     if found.unknown:
         lines.append(fill(t._("Not understood: {words}"), words=", ".join(found.unknown)))
     body = "\n".join(lines)
-    for index, match in enumerate(result.matches[:_FIND_RESULTS], start=1):
-        card = compact_card(match, catalog, t, index)
+    listed = result.matches[:_FIND_RESULTS]
+    centers = await services.full_centers(m.center.id for m in listed)
+    for index, match in enumerate(listed, start=1):
+        card = compact_card(match, centers[match.center.id], catalog, t, index)
         if len(body) + len(card) + 2 > MAX_MESSAGE:
             break
         body += "\n\n" + card
@@ -282,15 +285,14 @@ def _open_bot(t: Translator, link: str) -> InlineQueryResultArticle:
 
 
 def _card_result(
-    match: Match, catalog: Catalog, t: Translator, index: int, link: str
+    match: Match, center: Center, catalog: Geography, t: Translator, index: int, link: str
 ) -> InlineQueryResultArticle:
-    center: Center = match.center
     return InlineQueryResultArticle(
         id=f"{center.id}"[:64],
         title=center.name.get(t.lang),
         description=center.summary.get(t.lang)[:120],
         input_message_content=InputTextMessageContent(
-            center_card(match, catalog, t, index), parse_mode=ParseMode.HTML
+            center_card(match, center, catalog, t, index), parse_mode=ParseMode.HTML
         ),
         reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(t._("Open the bot"), url=link)]]),
     )
@@ -324,9 +326,11 @@ async def inline_query(update: Update, context: BotContext) -> None:
         if shared is not None:
             matches = tuple(m for m in matches if m.center.id == shared.id)
         catalog = services.catalog
+        listed = matches[:_INLINE_RESULTS]
+        centers = await services.full_centers(m.center.id for m in listed)
         results += [
-            _card_result(m, catalog, t, i, link)
-            for i, m in enumerate(matches[:_INLINE_RESULTS], start=1)
+            _card_result(m, centers[m.center.id], catalog, t, i, link)
+            for i, m in enumerate(listed, start=1)
         ]
     await inline.answer(results, cache_time=60, is_personal=True)
 

@@ -13,7 +13,7 @@ from datetime import date, time, timedelta
 
 from telegram import Update
 
-from bot.catalog.model import Catalog, Center
+from bot.catalog.model import Catalog, Center, CenterHead, Directory
 from bot.core.codes import Checked, Status
 from bot.i18n import Translator
 from bot.render import MAX_MESSAGE, esc, fill
@@ -38,11 +38,13 @@ _MAX_DAYS = 3650
 class Stale:
     """An entry to confirm, and how often mothers saw it lately."""
 
-    center: Center
+    center: Center | CenterHead
     shown: int
 
 
-def stale_entries(catalog: Catalog, today: date, days: int, shown: dict[str, int]) -> list[Stale]:
+def stale_entries(
+    catalog: Catalog | Directory, today: date, days: int, shown: dict[str, int]
+) -> list[Stale]:
     """Entries not confirmed by phone or by the center for `days` days, most urgent first:
     desk-only ones, then the most shown. Closed entries are nobody's card any more."""
     cutoff = today - timedelta(days=days)
@@ -59,7 +61,7 @@ def stale_entries(catalog: Catalog, today: date, days: int, shown: dict[str, int
     )
 
 
-def _checked(center: Center, t: Translator) -> str:
+def _checked(center: Center | CenterHead, t: Translator) -> str:
     prov = center.provenance
     day = prov.verified_at.strftime("%d.%m.%Y")
     match prov.verified_how:
