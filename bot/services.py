@@ -110,20 +110,21 @@ class Services:
 
     async def _load(self, db: Database) -> None:
         self.catalog_revision = await catalog_revision(db)
-        self.use_catalog(await load_directory(db))
+        await self.use_catalog(await load_directory(db))
 
-    def use_catalog(self, catalog: Catalog | Directory) -> None:
-        """Switch every search to this catalog (indexes are built once, here)."""
-        directory = Directory.of(catalog) if isinstance(catalog, Catalog) else catalog
-        self.catalog = directory
-        self.gazetteer = Gazetteer(directory)
-        self.matcher = Matcher(directory)
+    async def use_catalog(self, catalog: Catalog | Directory) -> None:
+        """Switch every search to this catalog. Its indexes are built in a thread: with a big
+        catalog that takes a while, and no mother's update may wait for it."""
+
+        def build() -> tuple[Directory, Gazetteer, Matcher]:
+            directory = Directory.of(catalog) if isinstance(catalog, Catalog) else catalog
+            return directory, Gazetteer(directory), Matcher(directory)
+
+        self.catalog, self.gazetteer, self.matcher = await asyncio.to_thread(build)
         self._full.clear()  # whole centers of the catalog it replaces are stale
         # The catalog lives as long as the process: keep the garbage collector from walking
-        # it again and again (a pause on every update of every mother, with a big catalog).
-        # Unfrozen first, so that the catalog it replaces is collected, not kept forever.
-        gc.unfreeze()
-        gc.collect()
+        # it again and again. (What it replaces holds no cycles: its memory is freed as soon
+        # as nothing refers to it, frozen or not.)
         gc.freeze()
 
     async def full_centers(self, center_ids: Iterable[str]) -> dict[str, Center]:

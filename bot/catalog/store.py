@@ -8,8 +8,9 @@ loads the catalog whole and matches in memory.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import aiosqlite
@@ -64,7 +65,16 @@ def decode_center(doc: bytes | str) -> Center:
     return center
 
 
-_HEAD_DECODER = msgspec.json.Decoder(CenterHead, dec_hook=_decode_hook)
+_HEAD_DECODERS = _DECODERS | {"center": msgspec.json.Decoder(CenterHead, dec_hook=_decode_hook)}
+
+
+def _decode_rows(
+    rows: Iterable[Any], decoders: dict[str, msgspec.json.Decoder[Any]], found: dict[str, list[Any]]
+) -> None:
+    """Decode a chunk of (kind, JSON) rows; run in a thread, so a big catalog read never
+    holds up the event loop for more than a moment."""
+    for kind, doc in rows:
+        found[kind].append(decoders[kind].decode(doc))
 
 
 def _head(entry: Region | Place | Center | Hotline) -> str | None:
@@ -170,8 +180,7 @@ async def load_catalog(db: Database) -> Catalog:
         # In chunks: one trip to the database thread per chunk, and a catalog of 100,000
         # centers never sits in memory twice (as text and as structs).
         while rows := await cursor.fetchmany(_CHUNK):
-            for kind, doc in rows:
-                found[kind].append(_DECODERS[kind].decode(doc))
+            await asyncio.to_thread(_decode_rows, rows, _DECODERS, found)
     return Catalog(
         tuple(found["region"]),
         tuple(found["place"]),
@@ -195,9 +204,7 @@ async def load_directory(db: Database) -> Directory:
         ) as cursor,
     ):
         while rows := await cursor.fetchmany(_CHUNK):
-            for kind, doc in rows:
-                decoder = _HEAD_DECODER if kind == "center" else _DECODERS[kind]
-                found[kind].append(decoder.decode(doc))
+            await asyncio.to_thread(_decode_rows, rows, _HEAD_DECODERS, found)
     return Directory(
         tuple(found["region"]),
         tuple(found["place"]),

@@ -7,6 +7,7 @@ history (see `bot.tg.editing`), then the running bot switches to it. Logs name n
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import date, timedelta
 
@@ -93,7 +94,8 @@ async def export(update: Update, context: BotContext) -> None:
     """Send the catalog as a zip in the data files' format."""
     chat = update.effective_chat
     assert chat is not None
-    content = export_zip(await context.services.full_catalog())
+    # Files are written and zipped in a thread: with a big catalog that takes a while.
+    content = await asyncio.to_thread(export_zip, await context.services.full_catalog())
     message = await context.bot.send_document(
         chat.id, document=content, filename=f"ana-komek-catalog-{date.today().isoformat()}.zip"
     )
@@ -134,7 +136,7 @@ async def upload(update: Update, context: BotContext) -> None:
             raise EditError("too_large")
         content = bytes(await file.download_as_bytearray())
         current = await context.services.full_catalog()
-        catalog, problems = read_upload(filename, content, current)
+        catalog, problems = await asyncio.to_thread(read_upload, filename, content, current)
     except EditError as exc:
         reason = t._(EDIT_ERRORS[exc.code])
         await say(context, fill(t._("Nothing changed: {reason}."), reason=reason))

@@ -10,6 +10,7 @@ mother, and /undo reverts the last one (recorded too).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
@@ -257,9 +258,13 @@ async def adopt(
         await services.reload_catalog()
         return
     directory = services.catalog
-    services.use_catalog(
-        directory.without(center_id) if center is None else directory.with_center(center)
+    # Re-sorting a big directory takes a while: in a thread, like the indexes.
+    changed = (
+        await asyncio.to_thread(directory.without, center_id)
+        if center is None
+        else await asyncio.to_thread(directory.with_center, center)
     )
+    await services.use_catalog(changed)
     services.catalog_revision = revisions.after
 
 
