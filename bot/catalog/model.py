@@ -230,10 +230,33 @@ class Hotline(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     provenance: Provenance
 
 
-class Catalog:
-    """Everything the bot knows, loaded once and shared read-only between updates."""
+class _Places:
+    """Regions, places and hotlines, with lookups by id: what every kind of catalog holds."""
 
-    __slots__ = ("_centers", "_places", "_regions", "centers", "hotlines", "places", "regions")
+    __slots__ = ("_places", "_regions", "hotlines", "places", "regions")
+
+    def __init__(
+        self, regions: tuple[Region, ...], places: tuple[Place, ...], hotlines: tuple[Hotline, ...]
+    ) -> None:
+        self.regions = regions
+        self.places = places
+        self.hotlines = hotlines
+        self._regions = {r.id: r for r in regions}
+        self._places = {p.id: p for p in places}
+
+    def region(self, region_id: str) -> Region | None:
+        """The region with this id, if any."""
+        return self._regions.get(region_id)
+
+    def place(self, place_id: str) -> Place | None:
+        """The place with this id, if any."""
+        return self._places.get(place_id)
+
+
+class Catalog(_Places):
+    """Everything the catalog says, whole: what the data files hold and admins change."""
+
+    __slots__ = ("_centers", "centers")
 
     def __init__(
         self,
@@ -242,12 +265,8 @@ class Catalog:
         centers: tuple[Center, ...] = (),
         hotlines: tuple[Hotline, ...] = (),
     ) -> None:
-        self.regions = regions
-        self.places = places
+        super().__init__(regions, places, hotlines)
         self.centers = centers
-        self.hotlines = hotlines
-        self._regions = {r.id: r for r in regions}
-        self._places = {p.id: p for p in places}
         self._centers = {c.id: c for c in centers}
 
     def __eq__(self, other: object) -> bool:
@@ -262,14 +281,6 @@ class Catalog:
 
     __hash__ = None  # type: ignore[assignment]
 
-    def region(self, region_id: str) -> Region | None:
-        """The region with this id, if any."""
-        return self._regions.get(region_id)
-
-    def place(self, place_id: str) -> Place | None:
-        """The place with this id, if any."""
-        return self._places.get(place_id)
-
     def center(self, center_id: str) -> Center | None:
         """The center with this id, if any."""
         return self._centers.get(center_id)
@@ -282,11 +293,11 @@ class Catalog:
         return Catalog(self.regions, self.places, ordered, self.hotlines)
 
 
-class Directory:
+class Directory(_Places):
     """What the running bot keeps of the catalog: geography, hotlines and every center's
-    head. Full centers are read on demand (`bot.services.Services.full_centers`)."""
+    head. Whole centers are read on demand (`bot.services.Services.full_centers`)."""
 
-    __slots__ = ("_centers", "_places", "_regions", "centers", "hotlines", "places", "regions")
+    __slots__ = ("_centers", "centers")
 
     def __init__(
         self,
@@ -295,12 +306,8 @@ class Directory:
         centers: tuple[CenterHead, ...] = (),
         hotlines: tuple[Hotline, ...] = (),
     ) -> None:
-        self.regions = regions
-        self.places = places
+        super().__init__(regions, places, hotlines)
         self.centers = centers
-        self.hotlines = hotlines
-        self._regions = {r.id: r for r in regions}
-        self._places = {p.id: p for p in places}
         self._centers = {c.id: c for c in centers}
 
     @classmethod
@@ -308,14 +315,6 @@ class Directory:
         """The directory of a full catalog (the CLI, the tests, after an admin's change)."""
         heads = tuple(head_of(center) for center in catalog.centers)
         return cls(catalog.regions, catalog.places, heads, catalog.hotlines)
-
-    def region(self, region_id: str) -> Region | None:
-        """The region with this id, if any."""
-        return self._regions.get(region_id)
-
-    def place(self, place_id: str) -> Place | None:
-        """The place with this id, if any."""
-        return self._places.get(place_id)
 
     def center(self, center_id: str) -> CenterHead | None:
         """The head of the center with this id, if any."""
