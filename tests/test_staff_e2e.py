@@ -147,3 +147,19 @@ async def test_stats_count_conversations_per_link(bot: RunningBot) -> None:
     staffer = bot.user(STAFF_ID, "Operator", "ru")
     await staffer.send("/stats")
     assert "roddom5: 1 / 0" in staffer.last_bot_message().plain_text
+
+
+async def test_the_town_can_be_typed_in_the_link_dialog(bot: RunningBot) -> None:
+    t = tr("ru")
+    staffer = bot.user(STAFF_ID, "Operator", "ru")
+    await staffer.send("/link")
+    await staffer.tap("Русский")
+    await staffer.send("Атлантида")
+    assert t._("I could not find this town. Tap it or type its name.") in (
+        staffer.last_bot_message().plain_text
+    )
+    await staffer.send("Чимкент")  # the old spelling, as staff often type it
+    await staffer.send("h111")
+    link = f"https://t.me/{BOT_USERNAME}?start=ru_shymkent_h111"
+    texts = [m.plain_text for m in staffer.bot_messages() if m.kind == "text"]
+    assert t._("The link: {link}").format(link=link) in texts

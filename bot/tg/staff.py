@@ -150,15 +150,25 @@ async def _ask_source(context: BotContext, t: Translator, draft: LinkDraft) -> N
 
 
 async def source_typed(update: Update, context: BotContext) -> None:
-    """Her answer to "where is it handed out", when a staffer's /link waits for it."""
+    """Typed text in a staffer's /link dialog: the town (as in the mother's flow) or the name
+    of where the link is handed out."""
     user, message = update.effective_user, update.effective_message
     if user is None or message is None:
         return
     draft = _drafts(context).get(user.id)
-    if draft is None or not draft.place_chosen:
+    if draft is None or draft.lang is None:
         return  # not in a /link dialog: the text goes on to the conversation
     t = context.t
-    source = parse_source(message.text or "")
+    text = message.text or ""
+    if not draft.place_chosen:
+        location = context.services.gazetteer.resolve(text[:100])
+        if location is None or location.place is None:
+            await say(context, esc(t._("I could not find this town. Tap it or type its name.")))
+        else:
+            draft.place, draft.place_chosen = location.place, True
+            await _ask_source(context, t, draft)
+        raise ApplicationHandlerStop
+    source = parse_source(text)
     if source is None:
         await say(context, esc(t._("Only Latin letters and digits, up to 16, e.g. roddom5.")))
     else:
