@@ -163,3 +163,26 @@ async def test_network_errors_are_retried_a_bounded_number_of_times() -> None:
         await limiter.process_request(always_down, (), {}, "sendMessage", {"chat_id": 3}, None)
     await limiter.shutdown()
     assert attempts["n"] == 3
+
+
+async def test_a_center_gone_from_the_database_mid_search_is_left_out_not_an_error(
+    bot: RunningBot,
+) -> None:
+    """An admin's change lands between her search and the read of its cards."""
+    mother = bot.user(703, "Mother", "ru")
+    await mother.send("/start")
+    t = tr("ru")
+    for label in ("17", t._("Under 6 months"), "Алматы", t._("A place to live now"),
+                  t._("Done ➡️")):  # fmt: skip
+        await mother.tap(label)
+    first = mother.last_bot_message().plain_text
+    gone = bot.services.catalog.center("ana-uyi-almaty")
+    assert gone is not None and gone.name.get("ru") in first
+    db = await bot.services.database()
+    async with db.transaction() as conn:
+        await conn.execute("DELETE FROM catalog_entries WHERE id = 'ana-uyi-almaty'")
+    bot.services._full.clear()  # its whole entry is no longer at hand either
+    await mother.send("что-нибудь")  # her results come again, with a hint
+    again = mother.last_bot_message().plain_text
+    assert gone.name.get("ru") not in again
+    assert t._("Phone lines for all of Kazakhstan:") in again

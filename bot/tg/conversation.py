@@ -9,6 +9,7 @@ recognised as old and she gets the current screen again.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 
@@ -16,9 +17,11 @@ import msgspec
 from telegram import Update
 from telegram.error import TelegramError
 
+from bot.catalog.model import Center
 from bot.core.answers import Answers, Step
 from bot.core.codes import Language, Need
 from bot.core.deeplink import parse_start_payload
+from bot.core.matching import MatchResult, Query
 from bot.core.parsing import POSSIBLE_AGE, parse_age, parse_child
 from bot.core.session import Session, View
 from bot.i18n import Translator, translator
@@ -157,6 +160,25 @@ def _signature(answers: Answers) -> str:
     return hashlib.sha256(msgspec.json.encode(given)).hexdigest()[:16]
 
 
+async def page_of(
+    context: BotContext, session: Session, query: Query
+) -> tuple[MatchResult, dict[str, Center]]:
+    """Her search, and the whole entries of the cards up to her page. An admin may change the
+    catalog between the search and the read: then the search runs once more on the new one."""
+    services = context.services
+    for _attempt in range(2):
+        result = await search(services.matcher, query)
+        wanted = cards_needed(session, result)
+        centers = await services.full_centers(wanted)
+        if all(center_id in centers for center_id in wanted):
+            break
+    else:
+        # Still changing under her: show the cards that could be read, never one that cannot.
+        kept = tuple(m for m in result.matches if m.center.id in centers)
+        result = dataclasses.replace(result, matches=kept)
+    return result, centers
+
+
 async def show_results(update: Update, context: BotContext) -> None:
     """Her results, in place of the screen she tapped on (used by reports' "Back")."""
     await _show_results(update, context)
@@ -187,7 +209,7 @@ async def _show_results(update: Update, context: BotContext, hint: str = "") -> 
                 source=session.source if first else "",
             )
         )
-    centers = await services.full_centers(cards_needed(session, result))
+    result, centers = await page_of(context, session, query)
     screen = results_screen(session, result, centers, services.catalog, t, where, hint)
     context.turn.shown.extend(screen.centers)  # counted per day and center, without her
     await show(update, context, screen)

@@ -27,11 +27,11 @@ from bot.render import MAX_MESSAGE, esc, fill
 from bot.storage.reports import Reason, add_report, open_reports, resolve_report
 from bot.tg.awaiting import Waiting, stop_waiting, value_button, wait_for
 from bot.tg.context import BotContext
-from bot.tg.conversation import show_current, show_results, stale_button
+from bot.tg.conversation import page_of, show_current, show_results, stale_button
 from bot.tg.editing import command_words, short
 from bot.tg.menu import tell_admins
-from bot.tg.screens import REPORT, answers_line, bottom_row, cards_needed, results_page
-from bot.tg.send import Screen, ack, button, keyboard, say, search, show
+from bot.tg.screens import REPORT, answers_line, bottom_row, results_page
+from bot.tg.send import Screen, ack, button, keyboard, say, show
 
 _LOGGER = logging.getLogger(__name__)
 REASON_BUTTONS: dict[Reason, str] = {
@@ -88,8 +88,7 @@ async def _cards(context: BotContext, session: Session) -> list[Card] | None:
     query = session.answers.to_query(services.gazetteer)
     if query is None:
         return None
-    result = await search(services.matcher, query)
-    centers = await services.full_centers(cards_needed(session, result))
+    result, centers = await page_of(context, session, query)
     shown = results_page(session, result, centers, services.catalog, context.t)
     return [Card(i + 1, centers[result.matches[i].center.id]) for i in shown]
 
