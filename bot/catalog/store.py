@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import aiosqlite
 import msgspec
@@ -170,23 +170,37 @@ async def catalog_is_empty(db: Database) -> bool:
     return row is None or row[0] == 0
 
 
-async def load_catalog(db: Database) -> Catalog:
-    """The stored catalog: geography and hotlines in file order, centers by id."""
+async def _read_entries(
+    db: Database,
+    center_column: Literal["doc", "head"],
+    decoders: dict[str, msgspec.json.Decoder[Any]],
+) -> dict[str, list[Any]]:
+    """Every entry by kind, geography and hotlines in file order, centers by id; centers read
+    from `center_column` ("doc" whole, "head" what matching reads)."""
     found: dict[str, list[Any]] = {kind: [] for kind in _KINDS}
     async with (
         db.reading() as conn,
-        conn.execute("SELECT kind, doc FROM catalog_entries ORDER BY kind, position, id") as cursor,
+        conn.execute(
+            f"SELECT kind, CASE kind WHEN 'center' THEN {center_column} ELSE doc END"
+            " FROM catalog_entries ORDER BY kind, position, id"
+        ) as cursor,
     ):
-        # In chunks: one trip to the database thread per chunk, and a catalog of 100,000
-        # centers never sits in memory twice (as text and as structs).
+        # In chunks, decoded in a thread: one trip to the database thread per chunk, a big
+        # catalog never sits in memory twice (as text and as structs), and decoding it never
+        # holds up the event loop for more than a moment.
         while rows := await cursor.fetchmany(_CHUNK):
-            await asyncio.to_thread(_decode_rows, rows, _DECODERS, found)
+            await asyncio.to_thread(_decode_rows, rows, decoders, found)
+    found["center"].sort(key=lambda c: c.id)
+    return found
+
+
+async def load_catalog(db: Database) -> Catalog:
+    """The stored catalog, whole: geography and hotlines in file order, centers by id."""
+    found = await _read_entries(db, "doc", _DECODERS)
     return Catalog(
-        tuple(found["region"]),
-        tuple(found["place"]),
-        tuple(sorted(found["center"], key=lambda c: c.id)),
+        tuple(found["region"]), tuple(found["place"]), tuple(found["center"]),
         tuple(found["hotline"]),
-    )
+    )  # fmt: skip
 
 
 async def load_directory(db: Database) -> Directory:
@@ -195,22 +209,11 @@ async def load_directory(db: Database) -> Directory:
     The head column comes before the document in each row, so SQLite reads it without
     reading the (much longer) document: 100,000 centers load in a second or two.
     """
-    found: dict[str, list[Any]] = {kind: [] for kind in _KINDS}
-    async with (
-        db.reading() as conn,
-        conn.execute(
-            "SELECT kind, CASE kind WHEN 'center' THEN head ELSE doc END"
-            " FROM catalog_entries ORDER BY kind, position, id"
-        ) as cursor,
-    ):
-        while rows := await cursor.fetchmany(_CHUNK):
-            await asyncio.to_thread(_decode_rows, rows, _HEAD_DECODERS, found)
+    found = await _read_entries(db, "head", _HEAD_DECODERS)
     return Directory(
-        tuple(found["region"]),
-        tuple(found["place"]),
-        tuple(sorted(found["center"], key=lambda c: c.id)),
+        tuple(found["region"]), tuple(found["place"]), tuple(found["center"]),
         tuple(found["hotline"]),
-    )
+    )  # fmt: skip
 
 
 async def load_centers(db: Database, center_ids: Sequence[str]) -> dict[str, Center]:

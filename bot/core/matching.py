@@ -365,15 +365,22 @@ class Matcher:
         (most centers share their town's point)."""
         if _left_out(center, query):
             return None
-        point = self._points.get(center.id)
-        location = query.location
-        km: float | None = None
-        if point is not None and location.lat is not None and location.lon is not None:
-            km = distances.get(point)
-            if km is None:
-                km = distances[point] = distance_km(location.lat, location.lon, *point)
+        km = self._km(center, query.location, distances)
         needs = query.needs
         return Match(center, tier, km, tuple(n for n in center.needs if n in needs), query)
+
+    def _km(
+        self, center: CenterHead, location: Location, distances: dict[Point, float]
+    ) -> float | None:
+        """How far the center is from her, measured once per point and search (most centers
+        share their town's point); None when either point is unknown."""
+        point = self._points.get(center.id)
+        if point is None or location.lat is None or location.lon is None:
+            return None
+        km = distances.get(point)
+        if km is None:
+            km = distances[point] = distance_km(location.lat, location.lon, *point)
+        return km
 
     def _regions_by_distance(self, location: Location) -> list[str]:
         def key(region_id: str) -> float:
@@ -476,8 +483,7 @@ class Matcher:
         needs = query.needs
         shelter_wanted = Need.SHELTER in needs
         location = query.location
-        lat, lon = location.lat, location.lon
-        fixed, points = self._fixed, self._points
+        fixed = self._fixed
         scored: list[_Scored] = []
         best_for: dict[Need, _Scored] = {}
         for center in candidates:
@@ -485,12 +491,7 @@ class Matcher:
                 continue
             met = tuple(n for n in center.needs if n in needs)
             tier = tier_of(center)
-            point = points.get(center.id)
-            km: float | None = None
-            if point is not None and lat is not None and lon is not None:
-                km = distances.get(point)
-                if km is None:
-                    km = distances[point] = distance_km(lat, lon, *point)
+            km = self._km(center, location, distances)
             shelter_fit = shelter_wanted and center.shelter is True
             key = (_TIER_RANK[tier], _FAR if km is None else km, -len(met), not shelter_fit,
                    *fixed[center.id])  # fmt: skip
