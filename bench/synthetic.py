@@ -12,8 +12,8 @@ import random
 import msgspec
 
 from bot.catalog.files import load_catalog
-from bot.catalog.model import Catalog, Localized
 from bot.core.codes import Coverage
+from bot.core.model import Catalog, Localized
 from bot.services import DATA_DIR
 
 

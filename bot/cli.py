@@ -14,7 +14,6 @@ from typing import Any, NoReturn
 import aiosqlite
 
 from bot.catalog.files import CatalogError, read_catalog
-from bot.catalog.model import Catalog
 from bot.catalog.store import load_catalog, replace_catalog
 from bot.catalog.writer import write_catalog
 from bot.config import ConfigError, Settings, load_settings
@@ -22,6 +21,7 @@ from bot.core.answers import Answers
 from bot.core.codes import LANGUAGES, Language, Need
 from bot.core.geo import Gazetteer
 from bot.core.matching import Matcher, MatchResult
+from bot.core.model import Catalog
 from bot.core.reasons import CheckLimit
 from bot.i18n import translator
 from bot.render import (

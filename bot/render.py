@@ -17,9 +17,9 @@ from typing import assert_never
 
 from babel.dates import format_date
 
-from bot.catalog.model import Center, CenterHead, Geography, Hotline
 from bot.core.codes import Checked, Exclusion, Need, Requirement, Status
 from bot.core.matching import Match, MatchResult
+from bot.core.model import Center, CenterHead, Geography, Hotline
 from bot.core.reasons import (
     AcceptsChildUpTo,
     AcceptsMothers,

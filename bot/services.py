@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot.catalog.files import load_catalog as load_catalog_files
-from bot.catalog.model import Catalog, Center, Directory
 from bot.catalog.store import (
     catalog_is_empty,
     catalog_revision,
@@ -26,6 +25,7 @@ from bot.catalog.store import (
 from bot.config import Settings
 from bot.core.geo import Gazetteer
 from bot.core.matching import Matcher
+from bot.core.model import Catalog, Center, Directory
 from bot.core.session import Session
 from bot.storage.db import Database
 from bot.storage.migrations import open_database

@@ -27,9 +27,9 @@ from bot.catalog.changes import (
     value_text,
 )
 from bot.catalog.files import load_catalog, read_center_table
-from bot.catalog.model import Catalog, Center, Disputed, Localized, Phone
 from bot.catalog.writer import center_to_table
 from bot.core.codes import Checked, Coverage, Need, OrgType
+from bot.core.model import Catalog, Center, Disputed, Localized, Phone
 from bot.i18n import translator
 from bot.render import free_places_line
 from bot.services import DATA_DIR

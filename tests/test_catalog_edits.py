@@ -17,8 +17,8 @@ from bot.catalog.edits import (
     verify,
 )
 from bot.catalog.files import load_catalog
-from bot.catalog.model import Catalog, Localized
 from bot.core.codes import Status
+from bot.core.model import Catalog, Localized
 from bot.services import DATA_DIR
 
 

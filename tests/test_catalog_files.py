@@ -22,9 +22,9 @@ from bot.catalog.files import (
     read_catalog,
     read_center_table,
 )
-from bot.catalog.model import Catalog, Disputed
 from bot.catalog.writer import center_to_table, write_catalog
 from bot.core.codes import Checked, Status
+from bot.core.model import Catalog, Disputed
 from bot.services import DATA_DIR
 
 Doc = dict[str, Any]

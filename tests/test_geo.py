@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.catalog.files import load_catalog
-from bot.catalog.model import Catalog
 from bot.core.geo import Gazetteer, distance_km, normalize
+from bot.core.model import Catalog
 from bot.services import DATA_DIR
 
 

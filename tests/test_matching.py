@@ -8,7 +8,6 @@ import msgspec
 import pytest
 
 from bot.catalog.files import load_catalog
-from bot.catalog.model import Catalog, Center, Disputed, Limit
 from bot.core.codes import Exclusion, Need, Status, Tier
 from bot.core.durations import parse_duration
 from bot.core.geo import Gazetteer, Location, distance_km
@@ -21,6 +20,7 @@ from bot.core.matching import (
     Query,
     match_centers,
 )
+from bot.core.model import Catalog, Center, Disputed, Limit
 from bot.core.reasons import (
     AcceptsChildUpTo,
     AcceptsMothers,

@@ -26,11 +26,11 @@ import pytest
 
 from bot.catalog.files import Problem, read_center_table
 from bot.catalog.files import load_catalog as load_catalog_files
-from bot.catalog.model import Catalog, Center, Disputed, Hotline, Limit
 from bot.catalog.store import catalog_is_empty, catalog_revision, load_catalog
 from bot.config import Settings
 from bot.core.answers import Answers
 from bot.core.codes import Language, Need
+from bot.core.model import Catalog, Center, Disputed, Hotline, Limit
 from bot.core.session import Session, View
 from bot.services import DATA_DIR, Services, open_seeded_database
 from bot.storage import state

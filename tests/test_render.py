@@ -15,12 +15,12 @@ import msgspec
 import pytest
 
 from bot.catalog.files import load_catalog
-from bot.catalog.model import Catalog, Center, Phone
 from bot.core.answers import Answers
 from bot.core.codes import Exclusion, Language, Need, Requirement, Status, Tier
 from bot.core.durations import parse_duration
 from bot.core.geo import Gazetteer, Location
 from bot.core.matching import Match, Matcher, Query
+from bot.core.model import Catalog, Center, Phone
 from bot.core.reasons import (
     AcceptsChildUpTo,
     AcceptsMothers,

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from bot.catalog.files import load_catalog
-from bot.catalog.model import Catalog
 from bot.core.answers import Answers, Step
 from bot.core.codes import Language, Need
 from bot.core.geo import Gazetteer
 from bot.core.matching import Query
+from bot.core.model import Catalog
 from bot.core.session import Session, View
 from bot.services import DATA_DIR
 

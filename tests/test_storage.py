@@ -18,7 +18,6 @@ import pytest
 
 from bot.catalog.files import Problem, read_catalog, read_center_table
 from bot.catalog.files import load_catalog as load_catalog_files
-from bot.catalog.model import Catalog, Center, Disputed, Localized, Stay
 from bot.catalog.store import (
     catalog_is_empty,
     catalog_revision,
@@ -29,6 +28,7 @@ from bot.catalog.store import (
 from bot.catalog.writer import write_catalog
 from bot.core.answers import Answers
 from bot.core.codes import Language, Need, Status
+from bot.core.model import Catalog, Center, Disputed, Localized, Stay
 from bot.core.session import Session
 from bot.services import DATA_DIR, open_seeded_database
 from bot.storage import state

@@ -33,7 +33,6 @@ from bot.catalog.files import (
     phone_problem,
     read_center_table,
 )
-from bot.catalog.model import Center, Disputed, Limit, Localized, Phone
 from bot.catalog.writer import center_to_table
 from bot.core.codes import (
     Checked,
@@ -46,6 +45,7 @@ from bot.core.codes import (
     Status,
 )
 from bot.core.durations import parse_duration
+from bot.core.model import Center, Disputed, Limit, Localized, Phone
 
 
 class Field(StrEnum):

@@ -22,9 +22,9 @@ from bot.catalog.files import (
     Problem,
     read_catalog,
 )
-from bot.catalog.model import Catalog, Localized
 from bot.catalog.writer import write_catalog
 from bot.core.codes import Status
+from bot.core.model import Catalog, Localized
 
 # Generous for a few dozen TOML files, small enough that a wrong upload cannot hurt.
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024

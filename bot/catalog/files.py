@@ -15,20 +15,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.catalog.model import (
-    Catalog,
-    Center,
-    Disputed,
-    Eligibility,
-    Hotline,
-    Limit,
-    Localized,
-    Phone,
-    Place,
-    Provenance,
-    Region,
-    Stay,
-)
 from bot.core.codes import (
     Channel,
     Checked,
@@ -45,6 +31,20 @@ from bot.core.codes import (
 )
 from bot.core.durations import StayDuration, parse_duration
 from bot.core.geo import in_kazakhstan, normalize
+from bot.core.model import (
+    Catalog,
+    Center,
+    Disputed,
+    Eligibility,
+    Hotline,
+    Limit,
+    Localized,
+    Phone,
+    Place,
+    Provenance,
+    Region,
+    Stay,
+)
 
 GEOGRAPHY_FILE = "geography.toml"
 HOTLINES_FILE = "hotlines.toml"

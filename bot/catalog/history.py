@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from bot.catalog.model import Catalog, Center
 from bot.catalog.store import (
     decode_center,
     delete_center,
@@ -26,6 +25,7 @@ from bot.catalog.store import (
     stored_center,
     write_catalog,
 )
+from bot.core.model import Catalog, Center
 from bot.storage.db import Database
 
 # The field name of rows that are not one field: a new entry, a file upload.

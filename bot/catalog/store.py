@@ -1,6 +1,6 @@
 """The catalog in SQLite: every entry is stored as its model's own JSON document.
 
-The schema lives in `bot.catalog.model` only: msgspec encodes and decodes the structs, so
+The schema lives in `bot.core.model` only: msgspec encodes and decodes the structs, so
 adding a field to a center never touches this module or a migration. Entries are written
 after validation (data files, uploads, admin edits) and read back typed; the bot always
 loads the catalog whole and matches in memory.
@@ -16,7 +16,8 @@ from typing import Any, Literal
 import aiosqlite
 import msgspec
 
-from bot.catalog.model import (
+from bot.core.durations import StayDuration, parse_duration
+from bot.core.model import (
     Catalog,
     Center,
     CenterHead,
@@ -26,7 +27,6 @@ from bot.catalog.model import (
     Region,
     head_of,
 )
-from bot.core.durations import StayDuration, parse_duration
 from bot.storage.db import Database
 
 _KINDS = ("region", "place", "center", "hotline")

@@ -13,8 +13,8 @@ from typing import Any
 import tomli_w
 
 from bot.catalog.files import CENTERS_DIR, GEOGRAPHY_FILE, HOTLINES_FILE
-from bot.catalog.model import Catalog, Center, Disputed, Limit, Localized, Provenance
 from bot.core.codes import Checked
+from bot.core.model import Catalog, Center, Disputed, Limit, Localized, Provenance
 
 
 def _put(table: dict[str, Any], key: str, value: Any) -> None:

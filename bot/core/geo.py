@@ -7,8 +7,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from bot.catalog.model import Geography
 from bot.core.codes import RegionKind
+from bot.core.model import Geography
 
 # Kazakh letters folded to the Russian ones people type on a Russian keyboard, so that
 # "Қарағанды", "Карагaнды" and "Караганды" meet; casefold() alone does not do this.

@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.catalog.model import Catalog, CenterHead, Directory, Disputed, Hotline, Limit
 from bot.core.codes import Confidence, Coverage, Exclusion, Need, Status, Tier
 from bot.core.geo import Location, distance_km
+from bot.core.model import Catalog, CenterHead, Directory, Disputed, Hotline, Limit
 from bot.core.reasons import (
     AcceptsChildUpTo,
     AcceptsMothers,

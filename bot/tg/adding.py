@@ -23,8 +23,8 @@ from bot.catalog.changes import (
     new_center_id,
 )
 from bot.catalog.history import CREATED, Step
-from bot.catalog.model import Localized
 from bot.core.codes import Need, OrgType
+from bot.core.model import Localized
 from bot.i18n import N_, Translator
 from bot.render import NEED_SHORT, esc, fill
 from bot.tg.awaiting import Waiting, stop_waiting, value_button, wait_for

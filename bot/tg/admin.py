@@ -23,8 +23,8 @@ from bot.catalog.edits import (
     read_upload,
 )
 from bot.catalog.files import Problem
-from bot.catalog.model import Catalog
 from bot.core.codes import Checked, Need, Status
+from bot.core.model import Catalog
 from bot.i18n import N_, Translator
 from bot.render import NEED_SHORT, esc, fill, verification_line
 from bot.storage import state

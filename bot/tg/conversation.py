@@ -17,11 +17,11 @@ import msgspec
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.catalog.model import Center
 from bot.core.answers import Answers, Step
 from bot.core.codes import Language, Need
 from bot.core.deeplink import parse_start_payload
 from bot.core.matching import MatchResult, Query
+from bot.core.model import Center
 from bot.core.parsing import POSSIBLE_AGE, parse_age, parse_child
 from bot.core.session import Session, View
 from bot.i18n import Translator, translator

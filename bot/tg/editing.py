@@ -37,8 +37,8 @@ from bot.catalog.changes import (
     value_text,
 )
 from bot.catalog.history import Revisions, Step, Then
-from bot.catalog.model import Center, Localized
 from bot.core.codes import Checked, Coverage
+from bot.core.model import Center, Localized
 from bot.i18n import N_, Translator, translator
 from bot.render import MAX_MESSAGE, esc, fill, verification_line
 from bot.services import Services

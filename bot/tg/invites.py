@@ -33,8 +33,8 @@ from bot.catalog.changes import (
     value_text,
 )
 from bot.catalog.history import Step
-from bot.catalog.model import Center
 from bot.core.codes import Checked
+from bot.core.model import Center
 from bot.i18n import N_, Translator
 from bot.render import esc, fill, verification_line
 from bot.storage.invites import (

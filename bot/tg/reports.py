@@ -19,8 +19,8 @@ from datetime import date
 
 from telegram import InlineKeyboardButton, Update
 
-from bot.catalog.model import Center
 from bot.core.answers import Step
+from bot.core.model import Center
 from bot.core.session import Session
 from bot.i18n import N_, Translator
 from bot.render import MAX_MESSAGE, esc, fill

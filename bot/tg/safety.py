@@ -15,8 +15,8 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.catalog.model import Hotline
 from bot.core.codes import Language
+from bot.core.model import Hotline
 from bot.i18n import Translator, translator
 from bot.render import esc, fill, hotline_line
 from bot.services import Services

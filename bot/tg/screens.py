@@ -12,11 +12,11 @@ from collections.abc import Mapping
 
 from telegram import InlineKeyboardButton, KeyboardButton, ReplyKeyboardMarkup
 
-from bot.catalog.model import Center, Geography
 from bot.core.answers import Answers, Step
 from bot.core.codes import Language, Need
 from bot.core.durations import parse_duration
 from bot.core.matching import MatchResult
+from bot.core.model import Center, Geography
 from bot.core.session import Session, View
 from bot.i18n import N_, Translator, translator
 from bot.render import (

@@ -24,11 +24,11 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop
 
-from bot.catalog.model import Center, Geography
 from bot.core.codes import Language, Need
 from bot.core.deeplink import StartLink, parse_source
 from bot.core.findquery import FindQuery, guess_language, parse_find
 from bot.core.matching import Match, Query
+from bot.core.model import Center, Geography
 from bot.i18n import Translator, translator
 from bot.render import (
     MAX_MESSAGE,

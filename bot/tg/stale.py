@@ -13,8 +13,8 @@ from datetime import date, time, timedelta
 
 from telegram import Update
 
-from bot.catalog.model import Catalog, Center, CenterHead, Directory
 from bot.core.codes import Checked, Status
+from bot.core.model import Catalog, Center, CenterHead, Directory
 from bot.i18n import Translator
 from bot.render import MAX_MESSAGE, esc, fill
 from bot.storage import state
