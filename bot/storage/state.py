@@ -52,6 +52,7 @@ class TurnWrites:
     started_from: str | None = None  # a staff link's source: one conversation started
     # Ids of the center cards shown to her (counted per day and center, without her).
     shown: list[str] = field(default_factory=list)
+    checkpoint: bool = False  # empty the WAL after the commit (something about her went)
 
 
 async def commit_turn(db: Database, writes: TurnWrites) -> None:
@@ -89,7 +90,7 @@ async def commit_turn(db: Database, writes: TurnWrites) -> None:
                 "UPDATE inbox SET payload = NULL, done = 1 WHERE update_id = ?",
                 (writes.update_id,),
             )
-    if deleted:
+    if deleted or writes.checkpoint:
         await db.checkpoint()
 
 

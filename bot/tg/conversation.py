@@ -28,6 +28,7 @@ from bot.i18n import Translator, translator
 from bot.render import esc, fill, location_name
 from bot.storage import state
 from bot.storage.state import SearchCount
+from bot.tg import live
 from bot.tg.awaiting import stop_waiting
 from bot.tg.context import BotContext, app_language
 from bot.tg.invites import open_invite
@@ -210,7 +211,8 @@ async def _show_results(update: Update, context: BotContext, hint: str = "") -> 
             )
         )
     result, centers = await page_of(context, session, query)
-    screen = results_screen(session, result, centers, services.catalog, t, where, hint)
+    talk = live.talk_button(t) if live.line_open(services) else None
+    screen = results_screen(session, result, centers, services.catalog, t, where, hint, talk)
     context.turn.shown.extend(screen.centers)  # counted per day and center, without her
     await show(update, context, screen)
 

@@ -130,6 +130,7 @@ class UpdateProcessor(BaseUpdateProcessor):
             searches=turn.searches,
             started_from=turn.started_from,
             shown=turn.shown,
+            checkpoint=turn.checkpoint,
         )
         user = turn.user_id
         if user is not None and turn.private:
