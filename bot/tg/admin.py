@@ -44,7 +44,6 @@ EDIT_ERRORS = {
     "not_zip": N_("this is not a zip file"),
     "empty_zip": N_("the zip holds no catalog files"),
     "wrong_kind": N_("send a .zip of the data folder or one center's .toml file"),
-    "unknown_center": N_("there is no center with this id"),
 }
 
 
