@@ -18,7 +18,7 @@ import pytest
 from bot.app import build_application
 from bot.config import Settings
 from bot.services import DATA_DIR, Services
-from bot.storage import state
+from tests import db_rows
 from tests.fake_telegram import TelegramHarness
 from tests.journey import tr
 
@@ -63,7 +63,7 @@ async def test_the_bot_registers_its_webhook_and_answers_through_it(
     # Polling is off while a webhook is set: the bot never asked for updates.
     assert harness.server.calls_to("getUpdates") == []
     db = await app.bot_data["services"].database()
-    assert await state.pending_count(db) == 0
+    assert await db_rows.pending_count(db) == 0
 
 
 async def test_a_call_without_the_secret_header_is_refused_and_stores_nothing(
