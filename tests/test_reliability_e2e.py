@@ -203,15 +203,27 @@ MALFORMED = {
     "text a list": {"message": _message(4103, text=["secret words"])},
     "caption a number": {"message": _message(4104, caption=5)},
     "edited text a number": {"edited_message": _message(4105, text=3)},
-    "user id a string": {"message": _message(4106, text="secret words") | {"from": {
-        "id": "abc", "is_bot": False, "first_name": "M"}}},  # fmt: skip
+    "user id a string": {
+        "message": _message(4106, text="secret words")
+        | {"from": {"id": "abc", "is_bot": False, "first_name": "M"}}
+    },
     "message id a string": {"message": _message(4107, text="hi", message_id="x")},
-    "callback data a number": {"callback_query": {
-        "id": "q1", "chat_instance": "c", "data": 12,
-        "from": {"id": 4108, "is_bot": False, "first_name": "M"}}},  # fmt: skip
-    "inline query a number": {"inline_query": {
-        "id": "i1", "query": 12, "offset": "",
-        "from": {"id": 4109, "is_bot": False, "first_name": "M"}}},  # fmt: skip
+    "callback data a number": {
+        "callback_query": {
+            "id": "q1",
+            "chat_instance": "c",
+            "data": 12,
+            "from": {"id": 4108, "is_bot": False, "first_name": "M"},
+        }
+    },
+    "inline query a number": {
+        "inline_query": {
+            "id": "i1",
+            "query": 12,
+            "offset": "",
+            "from": {"id": 4109, "is_bot": False, "first_name": "M"},
+        }
+    },
     "message a string": {"message": "secret words"},
 }
 
