@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.core import clock
 from bot.storage.db import Database
-from bot.storage.state import now
 
 
 async def _count(db: Database, sql: str, *args: object) -> int:
@@ -27,6 +27,7 @@ async def pending_count(db: Database) -> int:
 async def stored_sessions(db: Database, max_idle_seconds: float) -> dict[int, bytes]:
     """Every stored conversation within its idle limit, as JSON."""
     async with db.conn.execute(
-        "SELECT user_id, data FROM sessions WHERE updated_at >= ?", (now() - max_idle_seconds,)
+        "SELECT user_id, data FROM sessions WHERE updated_at >= ?",
+        (clock.now() - max_idle_seconds,),
     ) as cursor:
         return {row[0]: str(row[1]).encode() for row in await cursor.fetchall()}

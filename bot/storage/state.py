@@ -9,20 +9,15 @@ so the purge job can drop it when it is no longer needed; `forget` drops all of 
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.core import clock
 from bot.storage.db import Database
 
 # The need code under which a whole search is counted once.
 ALL_NEEDS = "*"
-
-
-def now() -> float:
-    """Seconds since the epoch; one place to read the clock."""
-    return time.time()
 
 
 @dataclass(frozen=True)
@@ -58,7 +53,7 @@ class TurnWrites:
 
 def commit_turn_sync(conn: sqlite3.Connection, writes: TurnWrites) -> None:
     """The statements of `commit_turn`, run inside its transaction in the database thread."""
-    stamp = now()
+    stamp = clock.now()
     today = date.today().isoformat()
     user = writes.user_id
     deleted = writes.forget or writes.end_session
@@ -109,7 +104,7 @@ async def commit_turn(db: Database, writes: TurnWrites) -> None:
 
 async def live_session_users(db: Database, max_idle_seconds: float) -> set[int]:
     """Who has a conversation still within its idle limit (older ones are the purge job's)."""
-    cutoff = now() - max_idle_seconds
+    cutoff = clock.now() - max_idle_seconds
     async with db.conn.execute(
         "SELECT user_id FROM sessions WHERE updated_at >= ?", (cutoff,)
     ) as cursor:
@@ -125,7 +120,7 @@ async def load_session(db: Database, user_id: int) -> bytes | None:
 
 async def idle_sessions(db: Database, max_idle_seconds: float) -> list[tuple[int, bytes]]:
     """Conversations quiet for longer than allowed: to be ended with one gentle line."""
-    cutoff = now() - max_idle_seconds
+    cutoff = clock.now() - max_idle_seconds
     async with db.conn.execute(
         "SELECT user_id, data FROM sessions WHERE updated_at < ?", (cutoff,)
     ) as cursor:
@@ -148,7 +143,7 @@ async def end_sessions(db: Database, user_ids: Sequence[int]) -> None:
 
 async def record_messages(db: Database, chat_id: int, message_ids: Iterable[int]) -> None:
     """Remember message ids of a private chat outside an update (jobs)."""
-    stamp = now()
+    stamp = clock.now()
     async with db.transaction() as conn:
         await conn.executemany(
             "INSERT OR IGNORE INTO chat_messages (chat_id, message_id, sent_at) VALUES (?, ?, ?)",
@@ -173,7 +168,7 @@ async def forget_user(db: Database, user_id: int) -> None:
 async def purge_expired(db: Database, retention_seconds: float) -> int:
     """Drop message ids past Telegram's deletion window and handled inbox rows; returns how
     many rows went. The WAL is emptied every time, because handled updates held her words."""
-    stamp = now()
+    stamp = clock.now()
     async with db.transaction() as conn:
         cursor = await conn.execute(
             "DELETE FROM chat_messages WHERE sent_at < ?", (stamp - retention_seconds,)
@@ -218,7 +213,7 @@ async def store_updates(
     returns the ids that are new (a re-delivered update is stored and handled once). Ids
     below `confirmed_below` will never come again: their rows go. `started` are updates whose
     handling began since the last write (their mark rides along)."""
-    stamp = now()
+    stamp = clock.now()
 
     def work(conn: sqlite3.Connection) -> list[int]:
         new: list[int] = []
