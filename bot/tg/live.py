@@ -198,9 +198,9 @@ def ended_text(t: Translator) -> str:
     )
 
 
-def _answers_text(context: BotContext, chat_id: int, t: Translator) -> str:
+async def _answers_text(context: BotContext, chat_id: int, t: Translator) -> str:
     """Her answers (age, child, place, needs), only when she agreed to share them."""
-    session = context.services.sessions.get(chat_id)
+    session = await context.services.session(chat_id, keep=False)
     if session is None:
         return ""
     answers = session.answers
@@ -397,7 +397,7 @@ async def _offer(
     sent: list[tuple[int, int]] = []
     for consultant in consultants:
         ct = translator(consultant.lang)
-        text = offer_text(ct, case, _answers_text(context, case.chat_id, ct) if answers else "")
+        text = offer_text(ct, case, await _answers_text(context, case.chat_id, ct) if answers else "")
         message_id = await _send_quietly(
             context, consultant.user_id, text, _take_buttons(ct, case.number)
         )
@@ -474,7 +474,7 @@ async def _share(context: BotContext, case: live.Case) -> None:
         for consultant_id, message_id in await live.offers(services, case.number):
             consultant = await live.consultant(services, consultant_id)
             ct = translator(consultant.lang if consultant else services.settings.default_language)
-            text = offer_text(ct, case, _answers_text(context, case.chat_id, ct))
+            text = offer_text(ct, case, await _answers_text(context, case.chat_id, ct))
             with contextlib.suppress(TelegramError):
                 await context.bot.edit_message_text(
                     text, consultant_id, message_id, parse_mode=ParseMode.HTML,
@@ -484,7 +484,7 @@ async def _share(context: BotContext, case: live.Case) -> None:
     consultant = await live.consultant(services, case.consultant)
     ct = translator(consultant.lang if consultant else services.settings.default_language)
     text = "\n".join([_case_head(ct, case.number, esc(ct._("💬 She shares her answers:"))), "",
-                      esc(_answers_text(context, case.chat_id, ct))])  # fmt: skip
+                      esc(await _answers_text(context, case.chat_id, ct))])  # fmt: skip
     sent = await _send_quietly(context, case.consultant, text)
     if sent:
         await live.delivered(
@@ -660,7 +660,7 @@ async def _take(update: Update, context: BotContext, user: int, number: int) -> 
     mine: list[int] = []
     if number in _shared(context):
         text = "\n".join([_case_head(t, number, esc(t._("💬 She shares her answers:"))), "",
-                          esc(_answers_text(context, case.chat_id, t))])  # fmt: skip
+                          esc(await _answers_text(context, case.chat_id, t))])  # fmt: skip
         mine.append(await _send_quietly(context, user, text))
     for message in _pending(context).pop(number, []):
         try:
