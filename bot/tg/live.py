@@ -397,7 +397,8 @@ async def _offer(
     sent: list[tuple[int, int]] = []
     for consultant in consultants:
         ct = translator(consultant.lang)
-        text = offer_text(ct, case, await _answers_text(context, case.chat_id, ct) if answers else "")
+        shared = await _answers_text(context, case.chat_id, ct) if answers else ""
+        text = offer_text(ct, case, shared)
         message_id = await _send_quietly(
             context, consultant.user_id, text, _take_buttons(ct, case.number)
         )
