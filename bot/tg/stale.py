@@ -14,7 +14,7 @@ from datetime import date, time, timedelta
 from telegram import Update
 
 from bot.core.codes import Checked, Status
-from bot.core.model import Catalog, Center, CenterHead, Directory
+from bot.core.model import Catalog, Center, CenterHead, Directory, source_is_old
 from bot.i18n import Translator
 from bot.render import MAX_MESSAGE, esc, fill
 from bot.storage import state
@@ -46,7 +46,8 @@ def stale_entries(
     catalog: Catalog | Directory, today: date, days: int, shown: dict[str, int]
 ) -> list[Stale]:
     """Entries not confirmed by phone or by the center for `days` days, most urgent first:
-    desk-only ones, then the most shown. Closed entries are nobody's card any more."""
+    desk-only ones (those whose newest source is old or undated first), then the most shown.
+    Closed entries are nobody's card any more."""
     cutoff = today - timedelta(days=days)
     confirmed = (Checked.PHONED, Checked.CENTER)
     found = [
@@ -57,7 +58,12 @@ def stale_entries(
     ]
     return sorted(
         found,
-        key=lambda s: (s.center.provenance.verified_how != Checked.DESK, -s.shown, s.center.id),
+        key=lambda s: (
+            s.center.provenance.verified_how != Checked.DESK,
+            not source_is_old(s.center.provenance.newest_source, today),
+            -s.shown,
+            s.center.id,
+        ),
     )
 
 
