@@ -18,7 +18,7 @@ from bot.core.reasons import InYourRegion, Nearby, StaysFor, Unconfirmed
 from bot.i18n import translator
 from bot.render import center_card, plain, summary_line
 from bot.services import DATA_DIR
-from bot.tg.stale import stale_entries
+from bot.usecases.stale import stale_entries
 
 LANGS = ("kk", "ru")
 TODAY = date(2026, 12, 4)
