@@ -29,7 +29,7 @@ from bot.catalog.files import load_catalog as load_catalog_files
 from bot.catalog.store import catalog_is_empty, catalog_revision, load_catalog, load_directory
 from bot.config import Settings
 from bot.core.answers import Answers
-from bot.core.codes import Language, Need, OrgType
+from bot.core.codes import Language, Need, OrgType, Requirement
 from bot.core.model import Catalog, Center, Directory, Disputed, Hotline, Limit
 from bot.core.session import Session, View
 from bot.services import DATA_DIR, Services, open_seeded_database
@@ -76,8 +76,8 @@ def _strict(limit: Limit, upper: bool) -> int | None:
 
 def as_previous_layout_stored(catalog: Catalog) -> Catalog:
     """What the previous layout could hold of a catalog: one number per limit and one stay,
-    no opening hours of a center, no "unknown" org type, no date of its newest source, no
-    anonymous flag of a line (those came with the new layout)."""
+    no opening hours of a center, no "unknown" org type or "abuser_complaint" requirement,
+    no date of its newest source, no anonymous flag of a line (those came later)."""
 
     def center(c: Center) -> Center:
         rules, stay = c.eligibility, c.stay
@@ -96,6 +96,10 @@ def as_previous_layout_stored(catalog: Catalog) -> Catalog:
                 mother_age_max=_strict(rules.mother_age_max, upper=True),
                 child_age_min_months=_strict(rules.child_age_min_months, upper=False),
                 child_age_max_months=_strict(rules.child_age_max_months, upper=True),
+                requirements=tuple(
+                    Requirement.POLICE_COMPLAINT if r is Requirement.ABUSER_COMPLAINT else r
+                    for r in rules.requirements
+                ),
             ),
         )
 
