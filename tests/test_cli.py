@@ -525,6 +525,7 @@ def test_bot_without_token_points_to_botfather(tmp_path: Path, db: Path) -> None
     assert not db.exists()  # nothing was opened
 
 
+@pytest.mark.slow
 def test_bot_that_cannot_reach_the_bot_api_says_so_without_a_traceback(
     tmp_path: Path, db: Path
 ) -> None:

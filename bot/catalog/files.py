@@ -554,7 +554,8 @@ def read_catalog(root: Path) -> tuple[Catalog, list[Problem]]:
     hotlines: list[Hotline] = []
     centers: list[Center] = []
     if not root.is_dir():
-        return Catalog(), [Problem(str(root), "-", "not a directory")]
+        why = "is a file, not a directory" if root.exists() else "no such directory"
+        return Catalog(), [Problem(str(root), "-", why)]
     geography = _read_toml(root / GEOGRAPHY_FILE, root, problems)
     if geography is not None:
         regions, places = _read_geography(geography, problems)
