@@ -285,19 +285,19 @@ async def _match(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
 
 async def _backup(path: Path) -> int:
     """SQLite's online backup: a consistent copy while the bot keeps writing."""
-    source = _settings().database_path
     # A one-off command, nothing else runs: blocking checks are fine (ASYNC240).
-    if not source.is_file():
-        # Opening it would create an empty database and "back it up" as if all were well.
-        where = "" if source.is_absolute() else f" (DATABASE_PATH, from {Path.cwd()})"
-        print(f"error: no database at {source}{where}; nothing backed up", file=sys.stderr)
-        return 2
     if path.exists():  # noqa: ASYNC240
         print(f"error: {path} exists; choose a new file", file=sys.stderr)
         return 2
     if not path.parent.is_dir():
         # A typo in the path must not quietly create directories somewhere unexpected.
         print(f"error: no directory {path.parent} for the backup; create it first", file=sys.stderr)
+        return 2
+    source = _settings().database_path
+    if not source.is_file():
+        # Opening it would create an empty database and "back it up" as if all were well.
+        where = "" if source.is_absolute() else f" (DATABASE_PATH, from {Path.cwd()})"
+        print(f"error: no database at {source}{where}; nothing backed up", file=sys.stderr)
         return 2
     db = await open_database(source)
     try:
@@ -328,22 +328,28 @@ def _i18n(action: str) -> int:
     return 1 if problems else 0
 
 
+def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.command in (None, "run"):
+        from bot.app import run
+
+        return run(load_settings())
+    if args.command == "i18n":
+        return _i18n(args.action)
+    if args.command == "db":
+        return asyncio.run(_backup(args.path))
+    if args.command == "catalog":
+        action = {"check": _check, "import": _import, "export": _export}[args.action]
+        return asyncio.run(action(args.path))
+    return asyncio.run(_match(args, parser))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command in (None, "run"):
-            from bot.app import run
-
-            return run(load_settings())
-        if args.command == "i18n":
-            return _i18n(args.action)
-        if args.command == "db":
-            return asyncio.run(_backup(args.path))
-        if args.command == "catalog":
-            action = {"check": _check, "import": _import, "export": _export}[args.action]
-            return asyncio.run(action(args.path))
-        return asyncio.run(_match(args, parser))
+        code = _dispatch(args, parser)
+        sys.stdout.flush()  # a closed pipe shows here, where it is handled, not at exit
+        return code
     except BrokenPipeError:
         # The reader went away (`… | head`): what it read is all it wanted, no error line.
         # Point stdout at /dev/null so the flush at exit does not raise a second time.

@@ -35,7 +35,9 @@ def test_a_wheel_install_runs_the_catalog_check_from_another_directory(tmp_path:
     source = tmp_path / "source"
     for name in SOURCES:
         if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(
+                REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__")
+            )
         else:
             source.mkdir(exist_ok=True)
             shutil.copy2(REPO / name, source / name)
