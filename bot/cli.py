@@ -319,8 +319,11 @@ def _i18n(action: str) -> int:
     from bot import i18n_tools
 
     if action == "extract":
-        i18n_tools.extract()
-        print("locales/messages.pot and the .po files are up to date with the code")
+        changed = i18n_tools.extract()
+        for path in changed:
+            print(f"updated {os.path.relpath(path)}")
+        if not changed:
+            print("nothing changed: the translation files were up to date with the code")
         return 0
     problems = i18n_tools.check()
     for problem in problems:
