@@ -14,7 +14,7 @@ import pytest
 
 from bot.core.answers import Answers
 from bot.core.codes import Language, Need
-from bot.core.matching import Query, match_centers
+from bot.core.matching import Query
 from tests.conftest import RunningBot
 from tests.fake_telegram import ChatMessage
 from tests.journey import (
@@ -103,7 +103,7 @@ def expected_local_count(
         location=bot.services.gazetteer.place_location(place),
         needs=frozenset(Need(n) for n in needs),
     )
-    return match_centers(bot.services.catalog, query).local_count
+    return bot.services.matcher.match(query).local_count
 
 
 # --- whole journeys ---

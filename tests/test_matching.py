@@ -20,7 +20,7 @@ from bot.core.matching import (
     Query,
     match_centers,
 )
-from bot.core.model import Catalog, Center, Disputed, Limit
+from bot.core.model import Catalog, Center, CenterHead, Disputed, Limit
 from bot.core.reasons import (
     AcceptsChildUpTo,
     AcceptsMothers,
@@ -425,7 +425,7 @@ def test_every_kind_of_disputed_limit_is_a_condition_not_an_exclusion(
 # --- properties of any search ---
 
 
-def _hard_conditions_hold(center: Center, query: Query) -> list[str]:
+def _hard_conditions_hold(center: CenterHead, query: Query) -> list[str]:
     """What would be wrong with offering this center to this mother. A disputed limit is
     never wrong (issue 8): it is a condition to ask about."""
     rules = center.eligibility
@@ -457,7 +457,7 @@ def _hard_conditions_hold(center: Center, query: Query) -> list[str]:
     return wrong
 
 
-def _soft_limits_asked(center: Center, query: Query) -> set[CheckLimit]:
+def _soft_limits_asked(center: CenterHead, query: Query) -> set[CheckLimit]:
     """The disputed limits she falls outside of some source's value for."""
     rules = center.eligibility
     checks = set()
