@@ -63,7 +63,7 @@ def test_a_wheel_install_runs_the_catalog_check_from_another_directory(tmp_path:
     where = _run(python, "-c", "import bot; print(bot.__file__)", cwd=elsewhere, env=env)
     assert where.startswith(str(venv)), where
     checked = _run(python, "-m", "bot", "catalog", "check", cwd=elsewhere, env=env)
-    assert checked.strip().endswith("catalog is valid"), checked
+    assert "catalog is valid" in checked, checked
     # The translations ship too: a Kazakh match needs locales/kk.
     kazakh = _run(python, "-m", "bot", "match", "--age", "17", "--child-months", "2",
                   "--city", "Алматы", "--need", "shelter", "--lang", "kk",
