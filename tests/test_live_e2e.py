@@ -298,3 +298,124 @@ async def test_forged_taps_and_commands_from_others_are_refused(bot: RunningBot)
     assert await live_usecases.consultant(bot.services, 7002) is None
     assert not any("almaty" in m.plain_text.lower() for m in mother.bot_messages()[-1:])
     assert aigul.bot_messages()  # the real consultant still has the request to take
+
+
+async def connected(bot: RunningBot, mother_id: int, who: TelegramUser) -> TelegramUser:
+    """A mother at her results whose request `who` took."""
+    mother = await mother_at_results(bot, mother_id, "ru")
+    await mother.tap(tr("ru")._(TALK))
+    offer = next(m for m in reversed(who.bot_messages()) if tr("ru")._(TAKE) in m.buttons)
+    await who.tap_in(offer, tr("ru")._(TAKE))
+    return mother
+
+
+async def test_every_common_kind_goes_both_ways_without_a_forward_origin(
+    bot: RunningBot,
+) -> None:
+    aigul = await consultant(bot, STAFF_ID, "Айгуль")
+    mother = await connected(bot, 8001, aigul)
+    await mother.send_photo(caption="фото")
+    await mother.send_document("справка.pdf", b"%PDF fake", caption="документ")
+    await mother.send_video_note()
+    await mother.send_sticker("😢")
+    await mother.share_location(43.24, 76.89)
+    kinds = [m.kind for m in aigul.bot_messages()[-5:]]
+    assert kinds == ["photo", "document", "video_note", "sticker", "location"]
+    photo, document = aigul.bot_messages()[-5], aigul.bot_messages()[-4]
+    assert photo.plain_text.endswith("фото") and photo.plain_text.startswith("Ana Komek")
+    assert document.plain_text.endswith("документ")
+    # Kinds without a caption carry the case number on a button.
+    assert aigul.bot_messages()[-2].buttons == [tr("ru")._("Case №{number}").format(
+        number=bot.services.live.case_of(8001))]  # fmt: skip
+    # And back: each kind a consultant sends reaches her as a copy.
+    await aigul.send_photo(caption="схема проезда")
+    await aigul.send_video_note()
+    await aigul.send_sticker("🤗")
+    await aigul.share_location(43.25, 76.9)
+    got = mother.bot_messages()[-4:]
+    assert [m.kind for m in got] == ["photo", "video_note", "sticker", "location"]
+    assert got[0].plain_text.startswith("Ana Komek\n💬 Айгуль") and got[0].plain_text.endswith(
+        "схема проезда"
+    )
+    for message in got:
+        api = message.to_api()
+        assert "forward_origin" not in api and "forward_from" not in api
+    # A long caption is cut to Telegram's 1024 characters, never refused.
+    await mother.send_photo(caption="д" * 1024)
+    assert len(newest(aigul, "photo").plain_text) <= 1024
+
+
+async def test_transfer_hands_the_case_over_and_block_keeps_only_a_keyed_hash(
+    bot: RunningBot,
+) -> None:
+    aigul = await consultant(bot, STAFF_ID, "Айгуль")
+    dana = await consultant(bot, ADMIN_ID, "Дана")
+    mother = await connected(bot, 8101, aigul)
+    await aigul.send("/transfer")
+    await aigul.tap("Дана")
+    assert any("💬 Дана" in m.plain_text for m in mother.bot_messages())
+    await mother.send("вы здесь?")
+    assert newest(dana).plain_text.endswith("вы здесь?")
+    assert not newest(aigul).plain_text.endswith("вы здесь?")
+    await aigul.send("я ещё тут", reply_to=aigul.bot_messages()[-3])
+    assert not newest(mother).plain_text.endswith("я ещё тут")
+    await dana.send("/block")
+    await dana.tap(tr("ru")._("⛔ Block"))
+    assert 8101 not in bot.services.live.chats
+    db = await bot.services.database()
+    async with db.conn.execute("SELECT sender FROM live_blocked") as cursor:
+        senders = [row[0] for row in await cursor.fetchall()]
+    assert len(senders) == 1 and "8101" not in senders[0] and len(senders[0]) == 64
+    await mother.send("/talk")  # blocked: told to call, and no request goes out
+    assert "111" in newest(mother).plain_text
+    assert 8101 not in bot.services.live.chats
+
+
+@pytest.mark.parametrize("command", ["/clear", "/forget"])
+async def test_clear_and_forget_end_her_live_conversation(
+    bot: RunningBot, db_path: Path, command: str
+) -> None:
+    aigul = await consultant(bot, STAFF_ID, "Айгуль")
+    mother = await connected(bot, 8201, aigul)
+    await aigul.send("Здравствуйте", reply_to=None)
+    await mother.send(command)
+    assert 8201 not in bot.services.live.chats
+    assert await live_rows_about(bot, 8201) == 0
+    assert not wal_holds(db_path, 8201)
+    assert tr("ru")._(OUTCOME_SHE_ENDED) in newest(aigul).plain_text
+    if command == "/clear":
+        assert [m.plain_text for m in mother.chat] == [tr("ru")._("Done.")]
+
+
+OUTCOME_SHE_ENDED = "She ended it"
+
+
+async def test_quiet_conversations_end_and_the_line_survives_a_restart(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aigul = await consultant(bot, STAFF_ID, "Айгуль")
+    mother = await connected(bot, 8301, aigul)
+    await bot.restart()  # duty, the open case and its routing come back from SQLite
+    await mother.send("после перезапуска")
+    assert newest(aigul).plain_text.endswith("после перезапуска")
+    await aigul.send("/duty")
+    assert tr("ru")._("You are off duty.") in newest(aigul).plain_text
+    job = timers_job(bot)
+    monkeypatch.setattr(live_usecases, "now", lambda: time.time() + 61 * 60)
+    await job.run(bot.app)
+    assert newest(mother).plain_text.startswith("Ana Komek")
+    assert "/talk" in newest(mother).plain_text
+    assert 8301 not in bot.services.live.chats
+    await aigul.send("/stats")
+    stats = newest(aigul).plain_text
+    assert tr("ru")._("Quiet too long") in stats and "8301" not in stats
+
+
+async def test_privacy_says_what_the_live_line_keeps(bot: RunningBot) -> None:
+    for user_id, lang in ((8401, "kk"), (8402, "ru")):
+        mother = bot.user(user_id, language_code=lang)
+        await choose_language(mother, lang)
+        await mother.send("/privacy")
+        assert "/talk" in newest(mother).plain_text
+        await mother.send("/sos")
+        assert tr(lang)._(TALK) in newest(mother).buttons

@@ -26,7 +26,7 @@ from bot.core.codes import Checked, Need, Status
 from bot.core.model import Catalog
 from bot.i18n import N_, Translator
 from bot.render import NEED_SHORT, esc, fill, verification_line
-from bot.tg import adminkit
+from bot.tg import adminkit, live
 from bot.tg.context import BotContext
 from bot.tg.send import say
 from bot.tg.staff import referral_lines
@@ -257,6 +257,6 @@ async def stats(update: Update, context: BotContext) -> None:
         for need, number in sorted(counts.by_need.items(), key=lambda item: -item[1]):
             label = t._(NEED_SHORT[Need(need)]) if need in tuple(Need) else need
             lines.append(f"• {esc(label)}: {number}")
-    lines += ["", *await referral_lines(context, t)]
+    lines += ["", *await referral_lines(context, t), "", *await live.outcome_lines(context, t)]
     await say(context, "\n".join(lines))
     raise ApplicationHandlerStop

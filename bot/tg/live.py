@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from datetime import date, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, Message, Update
@@ -889,6 +890,32 @@ async def _block(update: Update, context: BotContext, user: int, number: int) ->
     await say(context, _case_head(t, number, fill(
         t._("Closed: {outcome}."), outcome=t._(OUTCOME_LABELS[Outcome.BLOCKED])
     )))  # fmt: skip
+
+
+# --- statistics: counts only ---
+
+STATS_DAYS = 30
+
+
+async def outcome_lines(context: BotContext, t: Translator) -> list[str]:
+    """Live-line cases of the last 30 days by day, region and outcome (never who)."""
+    since = date.today() - timedelta(days=STATS_DAYS - 1)
+    counts = await live.outcome_counts(context.services, since)
+    lines = [fill(t._("Live line, last {days} days (day · region · outcome: cases):"),
+                  days=STATS_DAYS)]  # fmt: skip
+    catalog = context.services.catalog
+    for row in counts:
+        region = catalog.region(row.region) if row.region else None
+        where = region.name.get(t.lang) if region else "—"
+        outcome = (
+            t._(OUTCOME_LABELS[Outcome(row.outcome)])
+            if row.outcome in tuple(Outcome)
+            else row.outcome
+        )
+        lines.append(esc(f"{row.day} · {where} · {outcome}: {row.cases}"))
+    if not counts:
+        lines.append(esc(t._("No live-line case closed yet.")))
+    return lines
 
 
 # --- timers: not taken in time, quiet too long (state in SQLite: they survive restarts) ---

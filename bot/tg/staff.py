@@ -40,6 +40,7 @@ from bot.render import (
     verification_line,
 )
 from bot.staff.poster import poster, poster_lines, qr_png
+from bot.tg import live
 from bot.tg.context import BotContext
 from bot.tg.screens import BIG_CITIES, LANGUAGE_LABELS, SHARE_PREFIX
 from bot.tg.send import ack, button, keyboard, say, search
@@ -360,6 +361,9 @@ async def referral_lines(context: BotContext, t: Translator) -> list[str]:
 
 
 async def referral_stats(update: Update, context: BotContext) -> None:
-    """/stats for staff: where conversations started, counts only."""
-    await say(context, "\n".join(await referral_lines(context, context.t)))
+    """/stats for staff: where conversations started, and how live-line cases ended; counts
+    only."""
+    t = context.t
+    lines = [*await referral_lines(context, t), "", *await live.outcome_lines(context, t)]
+    await say(context, "\n".join(lines))
     raise ApplicationHandlerStop
