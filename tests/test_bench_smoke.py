@@ -19,5 +19,5 @@ def test_the_benchmark_runs_in_quick_mode() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     table = done.stdout
     for measure in ("search p99", "catalog load", "Bot API calls per update", "echo bot",
-                    "live conversations", "SOS answer"):  # fmt: skip
+                    "live conversations", "SOS answer", "consultant's reply"):  # fmt: skip
         assert measure in table, table

@@ -426,7 +426,14 @@ async def from_her(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     consultant = await live.consultant(services, case.consultant)
     ct = translator(consultant.lang if consultant else services.settings.default_language)
-    sent = await _to_consultant(context, message, case, case.consultant, ct)
+    try:
+        sent = await _to_consultant(context, message, case, case.consultant, ct)
+    except TelegramError as exc:  # after the rate limiter's retries: she must know
+        _LOGGER.warning("A live-line message was not passed on: %s", type(exc).__name__)
+        await say(context, "\n".join([_her_head(t), "", esc(t._(
+            "Your message did not go through. Please send it again in a moment."
+        ))]))  # fmt: skip
+        raise ApplicationHandlerStop from None
     if sent is None:
         await say(context, "\n".join([_her_head(t), "", esc(t._(
             "This kind of message cannot be passed on. Please write, or send a voice message."
