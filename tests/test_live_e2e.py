@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from telegram.ext import Job
 
+from bot.core import clock
 from bot.usecases import live as live_usecases
 from tests.conftest import ADMIN_ID, STAFF_ID, RunningBot
 from tests.fake_telegram import ChatMessage, TelegramUser
@@ -401,7 +402,7 @@ async def test_quiet_conversations_end_and_the_line_survives_a_restart(
     await aigul.send("/duty")
     assert tr("ru")._("You are off duty.") in newest(aigul).plain_text
     job = timers_job(bot)
-    monkeypatch.setattr(live_usecases, "now", lambda: time.time() + 61 * 60)
+    monkeypatch.setattr(clock, "now", lambda: time.time() + 61 * 60)
     await job.run(bot.app)
     assert newest(mother).plain_text.startswith("Ana Komek")
     assert "/talk" in newest(mother).plain_text
@@ -419,3 +420,17 @@ async def test_privacy_says_what_the_live_line_keeps(bot: RunningBot) -> None:
         assert "/talk" in newest(mother).plain_text
         await mother.send("/sos")
         assert tr(lang)._(TALK) in newest(mother).buttons
+
+
+async def test_words_of_danger_bring_the_numbers_first_then_reach_the_consultant(
+    bot: RunningBot,
+) -> None:
+    aigul = await consultant(bot, STAFF_ID, "Айгуль")
+    mother = await connected(bot, 8501, aigul)
+    mark = mother.mark()
+    await mother.send("мне просто тяжело")
+    assert not any("112" in m.plain_text for m in mother.since(mark))  # no alarm for nothing
+    await mother.send("помогите, он меня бьёт")
+    numbers = [m for m in mother.since(mark) if "112" in m.plain_text]
+    assert len(numbers) == 1 and tr("ru")._(TALK) in numbers[0].buttons
+    assert newest(aigul).plain_text.endswith("помогите, он меня бьёт")

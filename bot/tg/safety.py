@@ -85,7 +85,7 @@ async def sos_command(update: Update, context: BotContext) -> None:
 
 async def danger_alert(update: Update, context: BotContext) -> None:
     """Words of danger: the numbers first (unless the SOS lane already sent them)."""
-    if not context.turn.sos_sent and context.turn.lane != "normal":
+    if not context.turn.sos_sent and context.turn.lane not in ("normal", "live"):
         await send_sos(context)
     if update.edited_message is not None:
         raise ApplicationHandlerStop  # an edit is read for danger, never as an answer

@@ -30,6 +30,7 @@ class Lane(StrEnum):
 
     SOS = "sos"  # /sos or the 🆘 button: read-only, never waits behind her other updates
     URGENT = "urgent"  # words of danger: the numbers go out first, then the rest as usual
+    LIVE = "live"  # the live line: a person waits for a person (after SOS, before the rest)
     NORMAL = "normal"
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from bot.core import clock
 from bot.core.live import Outcome
 from bot.services import Services
 from bot.storage import live as store
@@ -30,11 +30,6 @@ MAX_NAME = 32
 
 Case = CaseRow
 Consultant = ConsultantRow
-
-
-def now() -> float:
-    """Seconds since the epoch (one place, so tests can move the clock)."""
-    return time.time()
 
 
 # --- consultants ---
@@ -100,7 +95,7 @@ async def request(
         return Request(Opened.ALREADY, existing, [])
     if await store.is_blocked(db, await _sender_hash(services, user_id)):
         return Request(Opened.BLOCKED, None, [])
-    case = await store.open_case(db, chat_id, lang, region, now())
+    case = await store.open_case(db, chat_id, lang, region, clock.now())
     services.live.open(case.number, chat_id)
     return Request(Opened.OPENED, case, await store.on_duty(db))
 
@@ -132,7 +127,7 @@ async def waiting(services: Services) -> list[Case]:
 
 async def wait_again(services: Services, number: int) -> None:
     """She keeps waiting: the "not taken yet" line may come once more, later."""
-    await store.set_told_waiting(await services.database(), [number], False, now())
+    await store.set_told_waiting(await services.database(), [number], False, clock.now())
 
 
 # --- the consultant's side ---
@@ -149,7 +144,7 @@ class Taken:
 async def take(services: Services, number: int, consultant_id: int) -> Taken:
     """The first tap on «Take» wins."""
     db = await services.database()
-    won = await store.take(db, number, consultant_id, now())
+    won = await store.take(db, number, consultant_id, clock.now())
     current = await store.case(db, number)
     if current is None:
         return Taken(None, False, None, [])
@@ -209,7 +204,7 @@ async def delivered(
         await state.record_messages(db, consultant_id, consultant_messages)
     if her_chat is not None and her_messages:
         await state.record_messages(db, her_chat, her_messages)
-    await store.touch(db, number, now())
+    await store.touch(db, number, clock.now())
 
 
 async def hand_over(services: Services, number: int, to_consultant: int) -> Consultant | None:
@@ -219,7 +214,7 @@ async def hand_over(services: Services, number: int, to_consultant: int) -> Cons
     target = next((c for c in await store.on_duty(db) if c.user_id == to_consultant), None)
     if target is None or await store.case(db, number) is None:
         return None
-    await store.hand_over(db, number, to_consultant, now())
+    await store.hand_over(db, number, to_consultant, clock.now())
     services.live.hold(number, to_consultant)
     return target
 
@@ -240,7 +235,7 @@ async def block_and_end(services: Services, number: int) -> Case | None:
     found = await store.case(db, number)
     if found is None:
         return None
-    await store.block(db, await _sender_hash(services, found.chat_id), now())
+    await store.block(db, await _sender_hash(services, found.chat_id), clock.now())
     return await end(services, number, Outcome.BLOCKED)
 
 
@@ -250,19 +245,19 @@ async def block_and_end(services: Services, number: int) -> Case | None:
 async def not_taken(services: Services) -> list[Case]:
     """Waiting cases nobody took within NOT_TAKEN_SECONDS and not told yet; marked told."""
     db = await services.database()
-    cutoff = now() - NOT_TAKEN_SECONDS
+    cutoff = clock.now() - NOT_TAKEN_SECONDS
     due = [
         c for c in await store.open_cases(db)
         if c.consultant is None and not c.told_waiting and c.opened_at <= cutoff
     ]  # fmt: skip
-    await store.set_told_waiting(db, [c.number for c in due], True, now())
+    await store.set_told_waiting(db, [c.number for c in due], True, clock.now())
     return due
 
 
 async def idle(services: Services) -> list[Case]:
     """Cases quiet for LIVE_IDLE_MINUTES (the caller tells both sides, then ends them)."""
     db = await services.database()
-    cutoff = now() - services.settings.live_idle_minutes * 60.0
+    cutoff = clock.now() - services.settings.live_idle_minutes * 60.0
     return [c for c in await store.open_cases(db) if c.last_at <= cutoff]
 
 
