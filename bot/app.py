@@ -109,6 +109,10 @@ def register_handlers(application: AnyApp, settings: Settings) -> None:
     """Every handler, in the order they are tried. Groups run one after another."""
     private = filters.ChatType.PRIVATE
     message = private & filters.UpdateType.MESSAGE
+    # -4: an admin's update whose change is stored already (handled again after a crash)
+    # is answered in one line and not applied twice.
+    if settings.admin_ids:
+        application.add_handler(TypeHandler(Update, editing.already_done), group=-4)
     # -3: the bot acts in private chats only.
     application.add_handler(TypeHandler(Update, private_only), group=-3)
     # -2: words of danger bring the emergency numbers before anything else (edits too).

@@ -340,6 +340,17 @@ CREATE TABLE admin_prefs (
 )
 """
 
+# Version 6: the updates whose change to the catalog or to the bot's state is stored, each
+# recorded in the same transaction as its change, so an update handled again after a crash
+# (its change committed, its inbox row not yet) is never applied twice. Update ids only: no
+# user, no content.
+_APPLIED_UPDATES = """
+CREATE TABLE applied_updates (
+    update_id INTEGER PRIMARY KEY,
+    applied_at REAL NOT NULL
+)
+"""
+
 
 Migration = str | Callable[[aiosqlite.Connection], Awaitable[None]]
 MIGRATIONS: tuple[Migration, ...] = (
@@ -348,6 +359,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _CATALOG_REVISION,
     _catalog_as_documents,
     _CATALOG_CARE,
+    _APPLIED_UPDATES,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -15,6 +15,7 @@ from datetime import date
 
 import aiosqlite
 
+from bot.storage.applied import purge_applied
 from bot.storage.db import Database
 
 # The need code under which a whole search is counted once.
@@ -178,6 +179,7 @@ async def purge_expired(db: Database, retention_seconds: float) -> int:
             "DELETE FROM inbox WHERE done = 1 AND received_at < ?", (stamp - 24 * 3600,)
         )
         gone += cursor.rowcount
+        gone += await purge_applied(conn, stamp)
     await db.checkpoint()
     return gone
 

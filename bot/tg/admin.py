@@ -57,7 +57,13 @@ async def _save(update: Update, context: BotContext, catalog: Catalog, action: s
     running bot to it."""
     services = context.services
     db = await services.database()
-    await history.save_upload(db, await services.full_catalog(), catalog, editing.who(context))
+    await history.save_upload(
+        db,
+        await services.full_catalog(),
+        catalog,
+        editing.who(context),
+        update_id=editing.update_id(context),
+    )
     await services.reload_catalog()
     _LOGGER.info("Catalog changed by an admin: %s", action)
 

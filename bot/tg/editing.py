@@ -46,6 +46,7 @@ from bot.tg.awaiting import Waiting, stop_waiting, value_button, wait_for
 from bot.tg.context import BotContext
 from bot.tg.menu import remember_admin
 from bot.tg.send import ack, button, keyboard, say
+from bot.usecases.once import applied_before
 
 _LOGGER = logging.getLogger(__name__)
 # Kazakhstan has kept one time zone, UTC+5, since March 2024.
@@ -277,7 +278,9 @@ async def save_steps(
 ) -> None:
     """Store a change with its history in one transaction and make it live."""
     services = context.services
-    revisions = await history.save(await services.database(), center_id, steps, author, then)
+    revisions = await history.save(
+        await services.database(), center_id, steps, author, then, update_id=update_id(context)
+    )
     await adopt(services, revisions, center_id, steps[-1].after)
     _LOGGER.info("An entry was changed from Telegram (%d field(s))", len(steps))
 
@@ -328,6 +331,26 @@ async def change(
 
 
 AdminHandler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+
+
+def update_id(context: BotContext) -> int | None:
+    """The id of the update being handled: a change records it, so it is applied once."""
+    return context.turn.update_id
+
+
+async def already_done(update: Update, context: BotContext) -> None:
+    """An admin's update whose change is stored already (handled again after a restart):
+    say so in one line, and do nothing again."""
+    if not (is_admin(context) and context.turn.private):
+        return
+    if not await applied_before(context.services, update_id(context)):
+        return
+    await ack(update)
+    await say(
+        context,
+        esc(context.t._("Already done: this was carried out before the bot restarted.")),
+    )
+    raise ApplicationHandlerStop
 
 
 def admin_command(handler: AdminHandler) -> AdminHandler:
@@ -586,7 +609,9 @@ async def undo(context: BotContext, center_id: str) -> None:
     t = context.t
     services = context.services
     try:
-        done = await history.undo_last(await services.database(), center_id, who(context))
+        done = await history.undo_last(
+            await services.database(), center_id, who(context), update_id=update_id(context)
+        )
     except history.UndoError as error:
         if error.code == "nothing":
             await say(context, esc(t._("Nothing to undo for this entry.")))

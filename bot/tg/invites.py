@@ -271,7 +271,12 @@ async def invite_command(update: Update, context: BotContext) -> None:
         return
     user = context.turn.user_id
     assert user is not None
-    payload = await create_invite(await context.services.database(), center.id, admin_who(user))
+    payload = await create_invite(
+        await context.services.database(),
+        center.id,
+        admin_who(user),
+        update_id=context.turn.update_id,
+    )
     link = f"https://t.me/{context.bot.username}?start={payload}"
     lines = [
         fill(
@@ -362,7 +367,7 @@ async def approve(context: BotContext, number: int) -> None:
         return
     center = await context.services.full_center(item.center_id)
     if center is None:
-        await reject_proposal(db, number)
+        await reject_proposal(db, number, update_id=context.turn.update_id)
         await known_center(context, None)
         return
     user = context.turn.user_id
@@ -388,7 +393,7 @@ async def approve(context: BotContext, number: int) -> None:
     if steps:
         await save_steps(context, center.id, steps, stamp.who, then=drop)
     else:
-        await reject_proposal(db, number)
+        await reject_proposal(db, number, update_id=context.turn.update_id)
     await say(
         context,
         fill(t._("Approved #{number}. The card now says:"), number=number)
@@ -409,7 +414,9 @@ async def approve_tapped(update: Update, context: BotContext) -> None:
     number = int(parts[2])
     if parts[1] == "y":
         await approve(context, number)
-    elif await reject_proposal(await context.services.database(), number):
+    elif await reject_proposal(
+        await context.services.database(), number, update_id=context.turn.update_id
+    ):
         await say(context, fill(context.t._("Rejected #{number}; nothing changed."), number=number))
     else:
         await say(context, fill(context.t._("Nothing waits under #{number}."), number=number))

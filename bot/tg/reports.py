@@ -300,7 +300,8 @@ async def resolve_command(update: Update, context: BotContext) -> None:
     if not number.isdigit():
         await say(context, esc(t._("Write the report's number: /resolve 12.")))
         return
-    if await resolve_report(await context.services.database(), int(number)):
+    db = await context.services.database()
+    if await resolve_report(db, int(number), update_id=context.turn.update_id):
         await say(context, fill(t._("Report #{number} is resolved and deleted."), number=number))
     else:
         await say(context, fill(t._("There is no open report #{number}."), number=number))
