@@ -24,6 +24,7 @@ from bot.catalog.changes import (
 )
 from bot.catalog.history import CREATED, Step
 from bot.core.codes import Need, OrgType
+from bot.core.limits import MAX_NAME_CHARS, MAX_SOURCE_URL_CHARS, MAX_SOURCES, MAX_SUMMARY_CHARS
 from bot.core.model import Localized
 from bot.i18n import N_, Translator
 from bot.render import NEED_SHORT, esc, fill
@@ -42,7 +43,7 @@ from bot.tg.send import button, keyboard, say
 
 PHONED = "phoned"
 _URL = re.compile(r"^https?://\S+$")
-_LIMITS = {"name": 200, "summary": 700}
+_LIMITS = {"name": MAX_NAME_CHARS, "summary": MAX_SUMMARY_CHARS}
 
 
 class Question(StrEnum):
@@ -158,7 +159,7 @@ class NewCenterDraft(Waiting):
                 if unknown or not codes:
                     return fill(
                         t._("«{value}» is not one of: {known}."),
-                        value=", ".join(unknown),
+                        value=short(", ".join(unknown)),
                         known=", ".join(Need),
                     )
                 self.needs = [Need(c) for c in codes]
@@ -174,6 +175,15 @@ class NewCenterDraft(Waiting):
                     return fill(
                         t._("«{value}» is not an http(s) address."),
                         value=short(bad[0] if bad else text),
+                    )
+                if any(len(url) > MAX_SOURCE_URL_CHARS for url in urls):
+                    return fill(
+                        t._("That is too long: at most {limit} characters."),
+                        limit=MAX_SOURCE_URL_CHARS,
+                    )
+                if len(set(urls)) > MAX_SOURCES:
+                    return fill(
+                        t._("That is too many: at most {limit} sources."), limit=MAX_SOURCES
                     )
                 self.sources, self.phoned = list(dict.fromkeys(urls)), False
         elif q is Question.CONFIRM:

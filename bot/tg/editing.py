@@ -57,6 +57,7 @@ UNDO = "cu"  # cu:<center id>: undo the entry's last change
 HISTORY = "hi"  # hi:<page>:<center id>: a page of an entry's history
 _PAGE_CHARS = MAX_MESSAGE - 600
 _SHOWN_CHARS = 80
+_ECHO_CHARS = 60
 _HISTORY_CHARS = 200
 _NATIONAL_WORDS = frozenset({"national", "kazakhstan", "казахстан", "қазақстан", "kz"})
 
@@ -151,6 +152,9 @@ ERRORS: dict[Err, str] = {
     Err.DURATION: N_("write a duration such as P6M or 6m, 1y, 10d, 2h, or - when unknown."),
     Err.URL: N_("«{value}» is not an http(s) address."),
     Err.TOO_LONG: N_("that is too long: at most {limit} characters."),
+    Err.TOO_MANY: N_("that is too many: at most {limit} phone numbers."),
+    Err.TOO_MANY_SOURCES: N_("that is too many: at most {limit} sources."),
+    Err.STAY: N_("a stay must be from 1 day to 3 years (the shortest stay: from 1 hour)."),
     Err.EMPTY: N_("this field cannot be empty."),
     Err.PLACE: N_("there is no place or region «{value}»."),
     Err.NOT_ALLOWED: N_("only a center itself can confirm its entry (see /invite)."),
@@ -228,7 +232,9 @@ def change_line(field: str, old: str, new: str) -> str:
 
 def error_text(error: ChangeError, t: Translator) -> str:
     """ "Nothing changed: <why>." in the admin's language."""
-    reason = fill(t._(ERRORS[error.code]), **error.values)
+    # What she typed is echoed cut: the answer stays one short line whatever was sent.
+    values = {k: short(v, _ECHO_CHARS) if k == "value" else v for k, v in error.values.items()}
+    reason = fill(t._(ERRORS[error.code]), **values)
     return t._("Nothing changed: {reason}").format(reason=reason)
 
 

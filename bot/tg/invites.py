@@ -69,6 +69,8 @@ _LOGGER = logging.getLogger(__name__)
 INVITE = "iv"  # iv:ok, iv:fix, iv:f:<field code>, iv:send, iv:stop: the coordinator's taps
 APPROVE = "ap"  # ap:y:<number>, ap:n:<number>: an admin approves or rejects
 _MAX_LISTED = 10
+# A proposal is shown whole before /approve; the field bounds keep it well inside a message.
+_PREVIEW_CHARS = 1000
 CENTER_EXAMPLES: dict[Field, str] = {
     Field.PHONES: N_("+77011234567, +77172000000 (every number mothers may call)"),
     Field.HOURS: N_("Mon–Fri 9:00–18:00, or 24/7"),
@@ -140,7 +142,7 @@ class Coordinator(Waiting):
                 fill(
                     t._("New: {field}: {value}"),
                     field=t._(FIELD_LABELS[Field(name)]),
-                    value=short(value),
+                    value=short(value, _PREVIEW_CHARS),
                 )
             )
         rows = [
@@ -316,10 +318,21 @@ def _proposal_text(
         lines.append(esc(t._("The center says everything is correct.")))
     for name, value in changes:
         chosen = Field(name)
+        now = short(value_text(center, chosen), _PREVIEW_CHARS)
         lines.append(
-            change_line(t._(FIELD_LABELS[chosen]), short(value_text(center, chosen)), short(value))
+            change_line(t._(FIELD_LABELS[chosen]), now, _proposed(center, chosen, value, day))
         )
     return "\n".join(lines)
+
+
+def _proposed(center: Center, chosen: Field, value: str, day: date) -> str:
+    """The whole value the card would show after approval (the bounds keep it short), so an
+    admin approves what she read; a value the entry can no longer take is shown as sent."""
+    stamp = Stamp(day, "center", Checked.CENTER, closed_reason(day))
+    try:
+        return value_text(apply_change(center, chosen, value, stamp), chosen)
+    except ChangeError:
+        return short(value, _PREVIEW_CHARS)
 
 
 async def approve_command(update: Update, context: BotContext) -> None:
