@@ -30,6 +30,7 @@ from bot.core.codes import (
     Status,
 )
 from bot.core.durations import StayDuration, parse_duration
+from bot.core.geo import in_kazakhstan, normalize
 from bot.core.limits import (
     MAX_ADDRESS_CHARS,
     MAX_HOURS_CHARS,
@@ -45,7 +46,6 @@ from bot.core.limits import (
     MIN_LONGEST_STAY_HOURS,
     MIN_STAY_HOURS,
 )
-from bot.core.geo import in_kazakhstan, normalize
 from bot.core.model import (
     Catalog,
     Center,

@@ -343,11 +343,16 @@ CREATE TABLE admin_prefs (
 # Version 6: the updates whose change to the catalog or to the bot's state is stored, each
 # recorded in the same transaction as its change, so an update handled again after a crash
 # (its change committed, its inbox row not yet) is never applied twice. Update ids only: no
-# user, no content.
+# user, no content. And the sources staff made with /link: only these are counted by name
+# in the referral statistics (anyone can type a start link with a made-up source).
 _APPLIED_UPDATES = """
 CREATE TABLE applied_updates (
     update_id INTEGER PRIMARY KEY,
     applied_at REAL NOT NULL
+);
+CREATE TABLE referral_sources (
+    source TEXT PRIMARY KEY,
+    created_at REAL NOT NULL
 )
 """
 

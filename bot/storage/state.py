@@ -20,6 +20,9 @@ from bot.storage.db import Database
 
 # The need code under which a whole search is counted once.
 ALL_NEEDS = "*"
+# Where conversations from start links with a source not made by /link are counted (not a
+# valid source name, so it never collides with one).
+OTHER_SOURCE = "*"
 
 
 def now() -> float:
@@ -284,8 +287,11 @@ async def _count_search(conn: aiosqlite.Connection, search: SearchCount, day: da
 async def _count_referral(conn: aiosqlite.Connection, source: str, what: str, day: date) -> None:
     column = "started" if what == "started" else "reached_results"
     await conn.execute(
-        f"INSERT INTO referral_stats (day, source, {column}) VALUES (?, ?, 1)"
-        f" ON CONFLICT(day, source) DO UPDATE SET {column} = {column} + 1",
+        # Only a source made with /link is counted by name; any other (a start link anyone
+        # can type) under OTHER_SOURCE, so made-up sources add no rows.
+        f"INSERT INTO referral_stats (day, source, {column}) SELECT ?, COALESCE("
+        f"(SELECT source FROM referral_sources WHERE source = ?), '{OTHER_SOURCE}'), 1"
+        f" WHERE true ON CONFLICT(day, source) DO UPDATE SET {column} = {column} + 1",
         (day.isoformat(), source),
     )
 

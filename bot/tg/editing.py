@@ -58,6 +58,7 @@ HISTORY = "hi"  # hi:<page>:<center id>: a page of an entry's history
 _PAGE_CHARS = MAX_MESSAGE - 600
 _SHOWN_CHARS = 80
 _ECHO_CHARS = 60
+_RECORD_DIGITS = 12
 _HISTORY_CHARS = 200
 _NATIONAL_WORDS = frozenset({"national", "kazakhstan", "казахстан", "қазақстан", "kz"})
 
@@ -392,6 +393,15 @@ def command_words(update: Update, parts: int) -> list[str]:
     message = update.effective_message
     text = (message.text or "") if message else ""
     return text.split(maxsplit=parts - 1)
+
+
+def record_number(text: str) -> int | None:
+    """A report's or proposal's number as typed ("12", "#12"); None when it is not a number
+    any row can have (SQLite's integers end at 19 digits: more would raise OverflowError)."""
+    digits = text.lstrip("#")
+    if digits.isascii() and digits.isdigit() and len(digits) <= _RECORD_DIGITS:
+        return int(digits)
+    return None
 
 
 def tap_data(update: Update) -> list[str]:

@@ -58,6 +58,7 @@ from bot.tg.editing import (
     command_words,
     error_text,
     known_center,
+    record_number,
     save_steps,
     short,
     tap_data,
@@ -340,9 +341,12 @@ async def approve_command(update: Update, context: BotContext) -> None:
     t = context.t
     words = command_words(update, 3)
     if len(words) > 1:
-        number = words[1].lstrip("#")
-        if number.isdigit():
-            await approve(context, int(number))
+        typed = words[1].lstrip("#")
+        number = record_number(typed)
+        if number is not None:
+            await approve(context, number)
+        elif typed.isdigit():  # a number no proposal has
+            await say(context, fill(t._("Nothing waits under #{number}."), number=short(typed, 30)))
         else:
             await say(context, esc(t._("Write the number: /approve 3, or /approve for the list.")))
         return
@@ -418,13 +422,13 @@ async def approve(context: BotContext, number: int) -> None:
 async def approve_tapped(update: Update, context: BotContext) -> None:
     """ap:y:<number> / ap:n:<number>."""
     parts = tap_data(update)
-    if len(parts) != 3 or not parts[2].isdigit():
+    number = record_number(parts[2]) if len(parts) == 3 else None
+    if number is None:
         return
     query = update.callback_query
     if query is not None and isinstance(query.message, Message):
         with contextlib.suppress(TelegramError):
             await query.message.edit_reply_markup(None)
-    number = int(parts[2])
     if parts[1] == "y":
         await approve(context, number)
     elif await reject_proposal(

@@ -28,7 +28,7 @@ from bot.storage.reports import Reason, add_report, open_reports, resolve_report
 from bot.tg.awaiting import Waiting, stop_waiting, value_button, wait_for
 from bot.tg.context import BotContext
 from bot.tg.conversation import page_of, show_current, show_results, stale_button
-from bot.tg.editing import command_words, short
+from bot.tg.editing import command_words, record_number, short
 from bot.tg.menu import tell_admins
 from bot.tg.screens import REPORT, answers_line, bottom_row, results_page
 from bot.tg.send import Screen, ack, button, keyboard, say, show
@@ -296,12 +296,16 @@ async def resolve_command(update: Update, context: BotContext) -> None:
     """/resolve N: the report is handled; it goes, with her words."""
     t = context.t
     words = command_words(update, 3)
-    number = words[1].lstrip("#") if len(words) > 1 else ""
-    if not number.isdigit():
+    typed = words[1].lstrip("#") if len(words) > 1 else ""
+    number = record_number(typed)
+    if number is None and typed.isdigit():  # a number no report has
+        await say(context, fill(t._("There is no open report #{number}."), number=short(typed, 30)))
+        return
+    if number is None:
         await say(context, esc(t._("Write the report's number: /resolve 12.")))
         return
     db = await context.services.database()
-    if await resolve_report(db, int(number), update_id=context.turn.update_id):
+    if await resolve_report(db, number, update_id=context.turn.update_id):
         await say(context, fill(t._("Report #{number} is resolved and deleted."), number=number))
     else:
         await say(context, fill(t._("There is no open report #{number}."), number=number))
