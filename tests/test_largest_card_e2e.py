@@ -32,7 +32,7 @@ from bot.core.limits import (
 from bot.core.model import Localized, Phone
 from bot.render import MAX_MESSAGE
 from bot.services import DATA_DIR, Services
-from bot.tg.editing import ERRORS
+from bot.tg.adminkit import ERRORS
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import TelegramHarness
 from tests.journey import tr

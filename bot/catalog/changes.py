@@ -60,6 +60,7 @@ from bot.core.limits import (
     MIN_STAY_HOURS,
 )
 from bot.core.model import Center, Disputed, Limit, Localized, Phone
+from bot.core.web import is_url
 
 
 class Field(StrEnum):
@@ -164,7 +165,6 @@ _STATUS_WORDS = {
     "paused": Status.TEMPORARILY_CLOSED,
     "closed": Status.CLOSED,
 }
-_URL = re.compile(r"^https?://\S+$")
 _NUMBER_PART = re.compile(r"^[+\d()\-.]+$")
 _SHORT_DURATION = re.compile(r"^(\d{1,3})\s*([ymwdh])$")
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -413,7 +413,7 @@ def _url(raw: str, limit: int = MAX_URL_CHARS) -> str:
     value = raw.strip()
     if len(value) > limit:
         raise ChangeError(Err.TOO_LONG, limit=str(limit))
-    if not _URL.match(value):
+    if not is_url(value):
         raise ChangeError(Err.URL, value=value)
     return value
 

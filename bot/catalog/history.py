@@ -10,7 +10,6 @@ through its invite, approved by an admin; never a mother.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -25,6 +24,7 @@ from bot.catalog.store import (
     stored_center,
     write_catalog,
 )
+from bot.core import clock
 from bot.core.model import Catalog, Center
 from bot.storage.applied import claim
 from bot.storage.db import Database
@@ -32,11 +32,6 @@ from bot.storage.db import Database
 # The field name of rows that are not one field: a new entry, a file upload.
 CREATED = "created"
 UPLOADED = "file"
-
-
-def now() -> float:
-    """Seconds since the epoch (one place, so tests can move the clock)."""
-    return time.time()
 
 
 @dataclass(frozen=True)
@@ -120,7 +115,7 @@ async def save(
 ) -> Revisions:
     """Store the entry as the last step leaves it, one history row per step, and whatever
     `then` does, all in one transaction; `AlreadyApplied` if `update_id` did it before."""
-    stamp = now()
+    stamp = clock.now()
     async with db.transaction() as conn:
         await claim(conn, update_id)
         before = await revision_in(conn)
@@ -142,7 +137,7 @@ async def save_upload(
 ) -> Revisions:
     """Swap the whole catalog for an uploaded one, recording each center it changes;
     `AlreadyApplied` if `update_id` did it before."""
-    stamp = now()
+    stamp = clock.now()
     async with db.transaction() as conn:
         await claim(conn, update_id)
         before = await revision_in(conn)
@@ -203,7 +198,7 @@ async def undo_last(
     Refused when the entry was changed since without history (a command-line import), since
     restoring the old entry would silently throw that change away.
     """
-    stamp = now()
+    stamp = clock.now()
     async with db.transaction() as conn:
         await claim(conn, update_id)
         before = await revision_in(conn)

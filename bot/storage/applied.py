@@ -10,10 +10,9 @@ time are stored: no user, no content.
 
 from __future__ import annotations
 
-import time
-
 import aiosqlite
 
+from bot.core import clock
 from bot.storage.db import Database
 
 # An update can wait in the inbox through a long outage; its mark must outlive that. Telegram
@@ -34,7 +33,7 @@ async def claim(conn: aiosqlite.Connection, update_id: int | None) -> None:
     cursor = await conn.execute(
         "INSERT INTO applied_updates (update_id, applied_at) VALUES (?, ?)"
         " ON CONFLICT(update_id) DO NOTHING",
-        (update_id, time.time()),
+        (update_id, clock.now()),
     )
     if not cursor.rowcount:
         raise AlreadyApplied(update_id)

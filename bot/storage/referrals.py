@@ -7,10 +7,10 @@ counted by name (see `state._count_referral`); the rest are counted together.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import date
 
+from bot.core import clock
 from bot.storage.db import Database
 from bot.storage.state import OTHER_SOURCE
 
@@ -23,7 +23,7 @@ async def add_source(db: Database, source: str) -> None:
         await conn.execute(
             "INSERT INTO referral_sources (source, created_at) VALUES (?, ?)"
             " ON CONFLICT(source) DO NOTHING",
-            (source, time.time()),
+            (source, clock.now()),
         )
 
 
