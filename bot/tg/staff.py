@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 from telegram import (
     InlineKeyboardButton,
@@ -44,7 +43,8 @@ from bot.staff.poster import poster, poster_lines, qr_png
 from bot.tg.context import BotContext
 from bot.tg.screens import BIG_CITIES, LANGUAGE_LABELS, SHARE_PREFIX
 from bot.tg.send import ack, button, keyboard, say, search
-from bot.usecases.referrals import OTHER_SOURCE, link_made, totals_since
+from bot.usecases.referrals import OTHER_SOURCE, link_made
+from bot.usecases.stats import staff_link_totals
 
 _DRAFT_MINUTES = 30
 _FIND_RESULTS = 8
@@ -363,8 +363,7 @@ def is_staff(context: BotContext) -> bool:
 async def referral_lines(context: BotContext, t: Translator) -> list[str]:
     """Per source: conversations started from a link and how many reached results; the top
     sources only, so /stats is one message whatever the data."""
-    since = date.today() - timedelta(days=_STATS_DAYS - 1)
-    totals = await totals_since(context.services, since)
+    totals = await staff_link_totals(context.services, _STATS_DAYS)
     title = t._("Staff links, last {days} days (started / reached results):")
     lines = [fill(title, days=_STATS_DAYS)]
     for row in totals[:_TOP_SOURCES]:
