@@ -305,10 +305,11 @@ class _Caps:
 
 
 # A card shows every field up to its bound (`bot.core.limits`), which also cuts an entry
-# stored before the bounds existed. A card that is still longer than CARD_ROOM (every field
-# at its bound, many conditions) is shown with its long texts cut further, with «…», so that
-# one card and the page around it always fit one Telegram message.
-CARD_ROOM = 2400
+# stored before the bounds existed. A card that still shows more than CARD_ROOM characters
+# (every field at its bound, many conditions) is shown with its long texts cut further, with
+# «…», so that one card and the page around it (under 1,300 characters of head, summary and
+# national lines) always fit one Telegram message of 4,096.
+CARD_ROOM = 2700
 _CAPS = (
     _Caps(MAX_NAME_CHARS, MAX_SUMMARY_CHARS, MAX_PHONES, MAX_HOURS_CHARS, MAX_HOURS_CHARS,
           MAX_URL_CHARS, MAX_ADDRESS_CHARS),
@@ -384,7 +385,7 @@ def center_card(match: Match, center: Center, catalog: Geography, t: Translator,
     """
     for caps in _CAPS:
         text = _card(match, center, catalog, t, index, caps)
-        if len(text) <= CARD_ROOM:
+        if len(plain(text)) <= CARD_ROOM:  # Telegram counts the characters it shows
             break
     return text
 
