@@ -7,6 +7,7 @@ An admin's oversized values are refused with one line saying the limit.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import AsyncIterator
 from datetime import date
@@ -17,7 +18,7 @@ import tomli_w
 from msgspec.structs import replace
 
 from bot.app import build_application
-from bot.catalog.changes import Err
+from bot.catalog.changes import Err, Field
 from bot.catalog.store import put_center
 from bot.config import Settings
 from bot.core.codes import Exclusion, Need, Requirement
@@ -32,8 +33,9 @@ from bot.core.limits import (
 from bot.core.model import Localized, Phone
 from bot.render import MAX_MESSAGE
 from bot.services import DATA_DIR, Services
-from bot.tg.adminkit import ERRORS
-from tests.conftest import ADMIN_ID
+from bot.tg.adminkit import ERRORS, FIELD_LABELS
+from tests.care_steps import CENTER
+from tests.conftest import ADMIN_ID, RunningBot
 from tests.fake_telegram import TelegramHarness
 from tests.journey import tr
 from tests.results_pages import search
@@ -217,3 +219,34 @@ async def test_oversized_values_are_refused_in_one_line(
     assert await services.full_center("ana-uyi-almaty") == before
     await chief.send("/set ana-uyi-almaty stay_max 3y")
     assert (await services.full_center("ana-uyi-almaty")).stay.max.iso == "P3Y"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+async def test_an_invite_takes_the_bounds_and_approve_shows_the_whole_value(
+    bot: RunningBot, lang: str
+) -> None:
+    """Through an invite link: 28 numbers are refused in one line; five numbers with long
+    hours are taken, and /approve shows every one of them whole (it once cut at 80)."""
+    t = tr(lang)
+    chief = bot.user(ADMIN_ID, "Admin", lang)
+    await chief.send(f"/invite {CENTER}")
+    found = re.search(r"start=(c_[A-Za-z0-9_-]+)", chief.last_bot_message().plain_text)
+    assert found is not None
+    coordinator = bot.user(7201, "Coordinator", lang)
+    await coordinator.send(f"/start {found.group(1)}")
+    await coordinator.tap(t._("✏️ Correct it"))
+    await coordinator.tap(t._(FIELD_LABELS[Field.PHONES]))
+    await coordinator.send(", ".join(f"+7701234{n:04d}" for n in range(28)))
+    refused = t._("Nothing changed: {reason}").format(
+        reason=t._(ERRORS[Err.TOO_MANY]).format(limit=MAX_PHONES)
+    )
+    assert coordinator.texts()[-2:] == [refused, t._("Send it again, or tap another field.")]
+    hours = sized(MAX_HOURS_CHARS, "Пн–Пт 9:00–18:00")
+    numbers = [f"+7701234{n:04d}" for n in range(MAX_PHONES)]
+    await coordinator.send(", ".join(f"{number} whatsapp {hours}" for number in numbers))
+    await coordinator.tap(t._("📨 Send"))
+    await chief.send("/approve")
+    preview = chief.last_bot_message().plain_text
+    for number in numbers:
+        assert f"{number} whatsapp {hours}" in preview
+    assert "…" not in preview
