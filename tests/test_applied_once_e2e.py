@@ -12,8 +12,10 @@ import sqlite3
 from typing import Any
 
 import pytest
+import tomli_w
 from telegram import Update
 
+from bot.catalog.writer import center_to_table
 from bot.core.codes import Status
 from tests.care_steps import CENTER, admin, rows, tr
 from tests.conftest import RunningBot
@@ -100,3 +102,36 @@ async def test_a_redelivered_resolve_says_already_done(bot: RunningBot) -> None:
     chief = admin(bot, "ru")
     assert await command(bot, chief, "/resolve 1") == 1
     assert chief.last_bot_message().plain_text == tr("ru")._(ALREADY)
+
+
+async def test_a_redelivered_upload_is_applied_once(bot: RunningBot) -> None:
+    center = await bot.services.full_center(CENTER)
+    assert center is not None
+    table = center_to_table(center) | {
+        "hours": "Пн–Пт 9:00–18:00",
+        "source_urls": ["https://example.kz/hours"],
+    }
+    chief = admin(bot, "ru")
+    count = len(changes(bot))
+    sent = await chief.send_document(
+        f"{CENTER}.toml", tomli_w.dumps(table).encode(), "application/toml"
+    )
+    await redeliver(bot, sent)
+    assert len(changes(bot)) == count + 1
+    assert chief.last_bot_message().plain_text == tr("ru")._(ALREADY)
+    # An upload handled again would have recorded a second change; /undo reverts the one.
+    await chief.send(f"/undo {CENTER}")
+    assert (await bot.services.full_center(CENTER)) == center
+
+
+async def test_a_redelivered_approve_is_applied_once(bot: RunningBot) -> None:
+    with sqlite3.connect(bot.settings.database_path) as conn:
+        conn.execute(
+            "INSERT INTO center_proposals (center_id, changes, day) VALUES (?, ?, ?)",
+            (CENTER, '[["hours", "Пн–Пт 9:00–18:00"]]', "2026-01-01"),
+        )
+    chief = admin(bot, "ru")
+    assert await command(bot, chief, "/approve 1") == 1
+    assert chief.last_bot_message().plain_text == tr("ru")._(ALREADY)
+    assert [field for _, field, _ in changes(bot)] == ["hours"]  # one change, not two
+    assert rows(bot, "SELECT COUNT(*) FROM center_proposals") == [(0,)]
