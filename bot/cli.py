@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 import aiosqlite
 
-from bot.catalog.files import CatalogError, read_catalog
+from bot.catalog.files import CatalogError, read_catalog, warnings_of
 from bot.catalog.store import load_catalog, replace_catalog
 from bot.catalog.writer import write_catalog
 from bot.config import ConfigError, Settings, load_settings
@@ -110,13 +110,17 @@ def _settings() -> Settings:
 
 
 async def _check(path: Path) -> int:
-    _, problems = read_catalog(path)
+    catalog, problems = read_catalog(path)
     for problem in problems:
         print(problem)
     if problems:
         print(f"{len(problems)} problem(s) in {path}", file=sys.stderr)
         return 1
-    print(f"{path}: catalog is valid")
+    # Old or undated sources are allowed (they are all some places have), but listed.
+    warnings = warnings_of(catalog)
+    for warning in warnings:
+        print(f"warning: {warning}")
+    print(f"{path}: catalog is valid" + (f" ({len(warnings)} warning(s))" if warnings else ""))
     return 0
 
 

@@ -145,6 +145,9 @@ def every_reason(center: Center) -> tuple[Reason, ...]:
         AcceptsChildUpTo(Span(12, 18)),
         StaysFor(parse_duration("P10D"), parse_duration("P6M"), parse_duration("P1Y")),
         StaysFor(None, parse_duration("PT2H"), None),
+        StaysFor(None, parse_duration("P6M"), None, disputed_to=parse_duration("P2Y")),
+        InYourRegion(center.region or "almaty-city", 197.2, False, center.place),
+        Nearby(center.place, center.region, 412.0, approximate=True),
     )
 
 
@@ -156,6 +159,7 @@ EVERY_CONDITION: tuple[Condition, ...] = (
     Unconfirmed(),
     *(CheckLimit(kind, Span(30, 34)) for kind in LimitKind),
     CheckLimit(LimitKind.MOTHER_AGE_MAX, Span(30, 30)),
+    *(CheckLimit(kind, Span(18, 18, unconfirmed=True)) for kind in LimitKind),
 )
 EVERY_LEFT_OUT: tuple[LeftOut, ...] = (
     *(NotActive(status) for status in Status if status is not Status.ACTIVE),

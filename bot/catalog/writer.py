@@ -45,6 +45,7 @@ def _put_localized(table: dict[str, Any], key: str, value: Localized) -> None:
 def _put_provenance(table: dict[str, Any], provenance: Provenance) -> None:
     _put(table, "confidence", provenance.confidence)
     _put(table, "source_urls", provenance.source_urls)
+    _put(table, "newest_source", provenance.newest_source)
     _put(table, "verified_at", provenance.verified_at)
     _put(table, "verified_by", provenance.verified_by)
     if provenance.verified_how != Checked.DESK:
@@ -66,9 +67,15 @@ def center_to_table(center: Center) -> dict[str, Any]:
     _put(table, "region", center.region)
     _put(table, "needs", center.needs)
     _put(table, "shelter", center.shelter)
-    for key, stay in (("stay_min", center.stay.min), ("stay_max", center.stay.max),
-                      ("stay_max_exceptional", center.stay.max_exceptional)):  # fmt: skip
-        _put(table, key, stay.iso if stay else None)
+    stay = center.stay
+    _put(table, "stay_min", stay.min.iso if stay.min else None)
+    if stay.max_disputed is not None:
+        disputed: dict[str, Any] = {"values": [v.iso for v in stay.max_disputed.values]}
+        _put(disputed, "sources", stay.max_disputed.sources)
+        table["stay_max"] = disputed
+    else:
+        _put(table, "stay_max", stay.max.iso if stay.max else None)
+    _put(table, "stay_max_exceptional", stay.max_exceptional.iso if stay.max_exceptional else None)
     rules = center.eligibility
     _put_limit(table, "mother_age_min", rules.mother_age_min)
     _put_limit(table, "mother_age_max", rules.mother_age_max)
