@@ -410,15 +410,22 @@ def free_places_line(center: Center, t: Translator, today: date | None = None) -
     )
 
 
-def center_card(match: Match, center: Center, catalog: Geography, t: Translator, index: int) -> str:
+def center_card(
+    match: Match,
+    center: Center,
+    catalog: Geography,
+    t: Translator,
+    index: int,
+    room: int = CARD_ROOM,
+) -> str:
     """A center as one block of a results page: the number, then the name, then the rest;
-    at most CARD_ROOM characters of HTML (long texts cut with «…» when needed).
+    showing at most `room` characters (long texts cut with «…» when needed).
 
     `match` says why it fits; `center` is the whole entry (read for the cards on her page).
     """
     for caps in _CAPS:
         text = _card(match, center, catalog, t, index, caps)
-        if len(plain(text)) <= CARD_ROOM:  # Telegram counts the characters it shows
+        if len(plain(text)) <= room:  # Telegram counts the characters it shows
             break
     return text
 
