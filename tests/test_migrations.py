@@ -744,6 +744,7 @@ async def test_a_database_locked_while_it_migrates_is_one_line_and_migrates_late
         await db.close()
 
 
+@pytest.mark.slow
 def test_the_bot_with_a_locked_database_says_so_in_one_line(
     tmp_path: Path, previous: Catalog
 ) -> None:

@@ -20,7 +20,7 @@ from bot.core.codes import Exclusion, Language, Need, Requirement, Status, Tier
 from bot.core.durations import parse_duration
 from bot.core.geo import Gazetteer, Location
 from bot.core.matching import Match, Matcher, Query
-from bot.core.model import Catalog, Center, Phone
+from bot.core.model import Catalog, Center, Phone, head_of
 from bot.core.reasons import (
     AcceptsChildUpTo,
     AcceptsMothers,
@@ -215,7 +215,7 @@ def test_every_field_of_every_center_renders_verbatim(dirty: Catalog, lang: str)
     t = translator(lang)
     for index, center in enumerate(dirty.centers, 1):
         match = EveryStatement(
-            center=center,
+            center=head_of(center),
             tier=Tier.CITY,
             distance_km=12.4,
             needs_met=center.needs,
