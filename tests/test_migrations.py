@@ -36,6 +36,7 @@ from bot.services import DATA_DIR, Services, open_seeded_database
 from bot.storage import state
 from bot.storage.db import DatabaseError
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS, open_database, schema_version
+from tests import db_rows
 
 REPO = Path(__file__).resolve().parent.parent
 OLD_TABLES = {
@@ -291,13 +292,13 @@ async def test_previous_layout_migrates_catalog_sessions_and_counts(
         # The running bot notices nothing: the revision it knew is kept.
         assert await catalog_revision(db) == 7
         # Conversations: one row per mother, exactly as it was written.
-        stored = await state.load_sessions(db, 3600)
+        stored = await db_rows.stored_sessions(db, 3600)
         assert set(stored) == set(LEGACY_USERS)
         for user_id, data in LEGACY_USERS.items():
             assert json.loads(stored[user_id]) == data
         # Message ids (for /clear) and the counts are kept.
         assert await state.chat_message_ids(db, 101) == [10, 11]
-        assert await state.rows_about_user(db, 101) == 3
+        assert await db_rows.rows_about_user(db, 101) == 3
     finally:
         await db.close()
 
@@ -386,8 +387,10 @@ async def test_a_legacy_conversation_resumes_in_the_running_bot(
     try:
         await services.database()
         assert await services.full_catalog() == previous  # not re-seeded from data/
-        assert set(services.sessions) == set(LEGACY_USERS)
-        mother = services.sessions[101]
+        # Known to be stored; read from SQLite when she writes again.
+        assert all(services.sessions.may_be_stored(user) for user in LEGACY_USERS)
+        mother = await services.session(101)
+        assert mother is not None
         assert mother.answers == Answers(
             language=Language.RU, age=17, pregnant=False, child_months=5,
             region="almaty-city", place="almaty", needs=(Need.SHELTER,),
@@ -396,10 +399,12 @@ async def test_a_legacy_conversation_resumes_in_the_running_bot(
         query = mother.answers.to_query(services.gazetteer)
         assert query is not None and query.location.place == "almaty"
         assert services.matcher.match(query).matches
-        waiting = services.sessions[102]
+        waiting = await services.session(102)
+        assert waiting is not None
         assert (waiting.view, waiting.pending_age) == (View.AGE_CONFIRM, 61)
         assert waiting.answers.language is Language.KK
-        pregnant = services.sessions[103]
+        pregnant = await services.session(103)
+        assert pregnant is not None
         assert pregnant.answers == Answers(
             language=Language.KK, age=19, pregnant=True, region="zhambyl"
         )
@@ -416,9 +421,9 @@ async def test_migrated_sessions_are_rewritten_in_the_new_layout(
     build_legacy_database(path, previous)
     db = await open_database(path)
     try:
-        legacy = Session.from_json((await state.load_sessions(db, 3600))[101])
+        legacy = Session.from_json((await db_rows.stored_sessions(db, 3600))[101])
         await state.commit_turn(db, state.TurnWrites(user_id=101, session=legacy.to_json()))
-        data = (await state.load_sessions(db, 3600))[101]
+        data = (await db_rows.stored_sessions(db, 3600))[101]
         assert "lang" not in json.loads(data)
         assert Session.from_json(data) == legacy
     finally:
@@ -437,7 +442,7 @@ async def test_a_database_of_the_first_version_migrates_too(
         assert await schema_version(db) == LATEST_VERSION
         assert await load_catalog(db) == previous
         assert await catalog_revision(db) == 0
-        assert await state.load_sessions(db, 3600) == {}
+        assert await db_rows.stored_sessions(db, 3600) == {}
     finally:
         await db.close()
     assert not table_names(path) & OLD_TABLES
@@ -451,7 +456,7 @@ async def test_a_never_seeded_legacy_database_is_seeded_after_migrating(
     db = await open_database(path)
     try:
         assert await catalog_is_empty(db)
-        assert set(await state.load_sessions(db, 3600)) == set(LEGACY_USERS)
+        assert set(await db_rows.stored_sessions(db, 3600)) == set(LEGACY_USERS)
     finally:
         await db.close()
     db = await open_seeded_database(path)
