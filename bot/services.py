@@ -27,11 +27,11 @@ from bot.core.geo import Gazetteer
 from bot.core.matching import Matcher
 from bot.core.model import Catalog, Center, Directory
 from bot.core.session import Session
+from bot.shipped import DATA_DIR as DATA_DIR  # the seed catalog; callers import it from here
 from bot.storage.db import Database
 from bot.storage.migrations import open_database
 from bot.storage.state import live_session_users, load_session
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 # Whole centers kept for cards: a few pages of many mothers; the rest is read when needed.
 _FULL_CACHE = 2000
 _LOGGER = logging.getLogger(__name__)

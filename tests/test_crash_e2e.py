@@ -110,6 +110,7 @@ async def bot_process(tmp_path: Path) -> AsyncIterator[BotProcess]:
             await process.kill()
 
 
+@pytest.mark.slow
 async def test_kill_9_mid_conversation_loses_nothing(bot_process: BotProcess) -> None:
     t = tr("kk")
     await bot_process.start()
@@ -131,6 +132,7 @@ async def test_kill_9_mid_conversation_loses_nothing(bot_process: BotProcess) ->
     assert t._("Age: {age}").format(age=17) in mother.last_bot_message().plain_text
 
 
+@pytest.mark.slow
 async def test_kill_9_right_after_a_burst_answers_everyone(bot_process: BotProcess) -> None:
     """Issue 12: 30 mothers write /start; 0.3 s later the process is killed. Whatever it had
     fetched is in its inbox, so after the restart every one of them is answered, and every

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from telegram.error import NetworkError, RetryAfter
@@ -197,7 +198,7 @@ def _message(user_id: int, **fields: object) -> dict[str, object]:
     } | fields  # fmt: skip
 
 
-MALFORMED = {
+MALFORMED: dict[str, dict[str, Any]] = {
     "text a number": {"message": _message(4101, text=17)},
     "text a dict": {"message": _message(4102, text={"secret": "words"})},
     "text a list": {"message": _message(4103, text=["secret words"])},

@@ -239,7 +239,7 @@ async def test_seeding_loads_data_dir(seeded: Database, data_catalog: Catalog) -
     async def count(kind: str) -> object:
         return await scalar(seeded, "SELECT COUNT(*) FROM catalog_entries WHERE kind = ?", kind)
 
-    assert await count("center") == 46
+    assert await count("center") == 47
     assert await count("region") == 20
     assert await count("hotline") == 5
     assert await count("place") == len(data_catalog.places)
