@@ -48,6 +48,7 @@ from bot.tg import (
     editing,
     history,
     invites,
+    live,
     reports,
     safety,
     staff,
@@ -162,8 +163,35 @@ def register_handlers(application: AnyApp, settings: Settings) -> None:
     application.add_handler(
         CallbackQueryHandler(invites.on_tap, pattern=f"^{invites.INVITE}:"), group=-1
     )
-    # -1 too: staff tools (STAFF_IDS and admins); inline sharing is open to everyone.
+    # -1 too: the live line. Her messages while her case is open go to the consultant (words
+    # of danger brought the numbers first, in -2); a consultant's messages go to the mother
+    # of the case they answer. Consultants' taps from anyone else fall through to the
+    # conversation, which treats them as old buttons; their commands as unknown ones.
     staff_ids = settings.staff_ids | settings.admin_ids
+    application.add_handler(CommandHandler("talk", live.talk, filters=message), group=-1)
+    application.add_handler(CallbackQueryHandler(live.talk, pattern=f"^{live.TALK}$"), group=-1)
+    application.add_handler(
+        CallbackQueryHandler(live.her_tap, pattern=f"^{live.PREFIX}:(wait|stop|share)$"), group=-1
+    )
+    application.add_handler(
+        MessageHandler(message & ~filters.COMMAND & live.HerCaseOpen(services), live.from_her),
+        group=-1,
+    )
+    if staff_ids:
+        # The consultants' commands (/duty, /card, /end, /transfer, /block) are staff commands
+        # of the registry (`bot.tg.commands`), registered with the staff tools below.
+        consultant = message & filters.User(user_id=staff_ids)
+        application.add_handler(
+            MessageHandler(
+                consultant & ~filters.COMMAND & live.HoldsCases(services), live.from_consultant
+            ),
+            group=-1,
+        )
+    application.add_handler(
+        CallbackQueryHandler(live.consultant_tap, pattern=f"^{live.PREFIX}:(take|n|end|tr|blk):"),
+        group=-1,
+    )
+    # -1 too: staff tools (STAFF_IDS and admins); inline sharing is open to everyone.
     if staff_ids:
         staff_only = message & filters.User(user_id=staff_ids)
         # Admins' /stats (registered above) comes first and includes the staff counts.
@@ -288,6 +316,7 @@ async def start_bot(application: AnyApp, *, poll: bool = True) -> Receiver:
         interval = min(PURGE_INTERVAL_SECONDS, max(1.0, services.idle_seconds / 4))
         application.job_queue.run_repeating(purge_expired, interval=interval, first=1)
         application.job_queue.run_repeating(watch_catalog, interval=PURGE_INTERVAL_SECONDS)
+        application.job_queue.run_repeating(live.timers, interval=live.TICK_SECONDS, first=1)
         if services.settings.admin_ids:
             application.job_queue.run_daily(
                 stale.weekly_stale, time=stale.WEEKLY_AT, days=(stale.WEEKLY_DAY,)

@@ -402,6 +402,26 @@ def center_card(match: Match, center: Center, catalog: Geography, t: Translator,
     return "\n".join(lines)
 
 
+def center_card_alone(center: Center, t: Translator) -> str:
+    """A center on its own, without a search (a consultant sends it to her): name, summary,
+    phones or how to reach it, hours, website, address, how it was checked."""
+    lines = [f"<b>{esc(center.name.get(t.lang))}</b>"]
+    if center.summary:
+        lines.append(esc(center.summary.get(t.lang)))
+    lines += _phone_lines(center, t) or [
+        esc(t._("We do not know a direct number. Call 111 or 150: they will put you in touch."))
+    ]
+    if center.hours:
+        lines.append(fill(t._("🕘 Hours: {hours}"), hours=center.hours))
+    if center.website:
+        lines.append(f"🌐 {esc(center.website)}")
+    address = center.shown_address.get(t.lang)
+    if address:
+        lines.append(f"📍 {esc(address)}")
+    lines.append(f"<i>{verification_line(center, t)}</i>")
+    return "\n".join(lines)
+
+
 def hotline_line(hotline: Hotline, t: Translator) -> str:
     """ "<b>112</b> — what it is for", with hours when known."""
     line = f"<b>{esc(hotline.number)}</b> — {esc(hotline.purpose.get(t.lang))}"

@@ -771,7 +771,7 @@ async def test_commands_are_registered_in_both_languages(bot: RunningBot) -> Non
         assert len(commands) == 1, lang
         names = [c["command"] for c in commands[0]]
         assert set(names) == {
-            "start", "sos", "help", "language", "clear", "forget", "privacy", "cancel",
+            "start", "sos", "help", "language", "clear", "forget", "privacy", "cancel", "talk",
         }  # fmt: skip
         descriptions = {c["command"]: c["description"] for c in commands[0]}
         assert descriptions["start"] == tr(lang)._("Find help")

@@ -49,6 +49,7 @@ class TurnWrites:
     # Other updates whose handling began since the last write: their durable "started"
     # mark rides along with this commit (see `bot.tg.processor`).
     started: list[int] = field(default_factory=list)
+    checkpoint: bool = False  # empty the WAL after the commit (something about her went)
 
 
 def commit_turn_sync(conn: sqlite3.Connection, writes: TurnWrites) -> None:
@@ -95,7 +96,7 @@ async def commit_turn(db: Database, writes: TurnWrites) -> None:
     """Write one update's changes in one transaction and one trip to the database thread;
     checkpoint after anything about her is deleted."""
     await db.run_transaction(lambda conn: commit_turn_sync(conn, writes))
-    if writes.forget or writes.end_session:
+    if writes.forget or writes.end_session or writes.checkpoint:
         await db.checkpoint()
 
 

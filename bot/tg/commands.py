@@ -4,7 +4,8 @@ the admins' command menu and its line in /admin.
 `bot.app` registers the commands from `REGISTRY`, each admin's command menu is made from it,
 and so is the /admin text: a new admin command is one entry here (and its handler). An admin
 entry without a menu line or a help line stops the bot at start-up (and fails a test).
-Staff commands (admins have them too) have no menu and no /admin line.
+Staff commands (admins have them too) have no /admin line; those with a menu line are in the
+admins' menus after the admin commands.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.i18n import N_, Translator, translator
 from bot.render import esc
 from bot.services import Services
-from bot.tg import adding, admin, editing, history, invites, reports, staff, stale
+from bot.tg import adding, admin, editing, history, invites, live, reports, staff, stale
 from bot.tg.adminkit import AdminHandler
 from bot.tg.context import BotContext
 from bot.tg.menu import COMMANDS
@@ -41,7 +42,8 @@ class Role(StrEnum):
 @dataclass(frozen=True)
 class Command:
     """One command: `menu` and `help` are untranslated (N_) lines, shown in the user's
-    language; both are required for an admin command, and none exists for staff."""
+    language. Both are required for an admin command; a staff command has no /admin line,
+    and a menu line only when admins should see it in their menu."""
 
     name: str
     handler: AdminHandler
@@ -93,6 +95,12 @@ REGISTRY: tuple[Command, ...] = (
             N_("/export: the catalog as a zip of data files")),
     Command("stats", admin.stats, Role.ADMIN, N_("Searches of the last 30 days"),
             N_("/stats: searches of the last 30 days, without any user")),
+    # Staff commands; the live line's appear in admins' menus (admins are on the line too).
+    Command("duty", live.duty, Role.STAFF, N_("Live line: on duty or off")),
+    Command("end", live.end_command, Role.STAFF, N_("Live line: close a case")),
+    Command("transfer", live.transfer_command, Role.STAFF, N_("Live line: hand a case over")),
+    Command("card", live.card, Role.STAFF, N_("Live line: send her a center")),
+    Command("block", live.block_command, Role.STAFF, N_("Live line: block a sender")),
     Command("link", staff.link_command, Role.STAFF),
     Command("find", staff.find_command, Role.STAFF),
     # Admins' /stats (above) comes first and includes these counts.
@@ -134,9 +142,10 @@ def help_text(t: Translator, commands: Iterable[Command] = REGISTRY) -> str:
 
 
 def admin_menu(lang: str) -> list[BotCommand]:
-    """An admin's menu: everyone's commands, then the admin ones."""
+    """An admin's menu: everyone's commands, then the admin ones, then the staff ones that
+    have a menu line."""
     t = translator(lang)
-    lines = (*COMMANDS, *menu_lines(commands_of(Role.ADMIN)))
+    lines = (*COMMANDS, *menu_lines(commands_of(Role.ADMIN)), *menu_lines(commands_of(Role.STAFF)))
     return [BotCommand(name, t._(text)) for name, text in lines]
 
 

@@ -26,6 +26,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("privacy", N_("What the bot keeps")),
     ("clear", N_("Delete this chat")),
     ("forget", N_("Delete my data, keep the chat")),
+    ("talk", N_("Talk to a person")),
     ("help", N_("How the bot works")),
     ("cancel", N_("Stop the questions")),
 )
