@@ -15,7 +15,7 @@ from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -105,12 +105,20 @@ async def on_error(update: object, context: BotContext) -> None:
                     )
                 ),
             )
+    if isinstance(update, Update):
+        # One answer per update: no later handler (her conversation's "unknown command")
+        # answers the same update a second time.
+        raise ApplicationHandlerStop
 
 
 def register_handlers(application: AnyApp, settings: Settings) -> None:
     """Every handler, in the order they are tried. Groups run one after another."""
     private = filters.ChatType.PRIVATE
     message = private & filters.UpdateType.MESSAGE
+    # -4: an admin's update whose change is stored already (handled again after a crash)
+    # is answered in one line and not applied twice.
+    if settings.admin_ids:
+        application.add_handler(TypeHandler(Update, adminkit.already_done), group=-4)
     # -3: the bot acts in private chats only.
     application.add_handler(TypeHandler(Update, private_only), group=-3)
     # -2: words of danger bring the emergency numbers before anything else (edits too).
@@ -357,10 +365,25 @@ async def _serve(settings: Settings) -> int:
         print("error: Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather",
               file=sys.stderr)  # fmt: skip
         return 2
+    except BadRequest as exc:  # Telegram answered, and refused (setWebhook with a bad URL)
+        await stop_bot(application)
+        reason = logs.mask(exc.message) or type(exc).__name__
+        what = (
+            f"Telegram refused the webhook {settings.webhook_url}"
+            if settings.webhook_url
+            else "Telegram refused a request at start"
+        )
+        print(f"error: {what}: {reason}", file=sys.stderr)
+        return 2
     except (NetworkError, OSError) as exc:
         await stop_bot(application)
-        reason = logs.mask(str(exc)) or type(exc).__name__
-        print(f"error: cannot reach the Bot API at {settings.api_url}: {reason}", file=sys.stderr)
+        if isinstance(exc, OSError) and settings.webhook_url:  # the port: in use, or not ours
+            reason = exc.strerror or logs.mask(str(exc)) or type(exc).__name__
+            line = f"cannot listen for the webhook on port {settings.port}: {reason}"
+        else:
+            reason = logs.mask(str(exc)) or type(exc).__name__
+            line = f"cannot reach the Bot API at {settings.api_url}: {reason}"
+        print(f"error: {line}", file=sys.stderr)
         return 2
     waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(receiver.failed.wait())]
     await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)

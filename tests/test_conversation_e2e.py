@@ -727,6 +727,11 @@ async def test_deep_link_from_a_hotline_sets_the_language(bot: RunningBot) -> No
 async def test_a_staff_link_asks_neither_language_nor_place(bot: RunningBot) -> None:
     """A link from the maternity hospital: Kazakh, Shymkent, counted under "roddom5"."""
     t = tr("kk")
+    db = await bot.services.database()
+    async with db.transaction() as conn:  # the hospital's link was made with /link
+        await conn.execute(
+            "INSERT INTO referral_sources (source, created_at) VALUES ('roddom5', 0)"
+        )
     mother = bot.user(2033, language_code="en")
     await mother.send("/start kk_shymkent_roddom5")
     assert asks(mother, AGE_QUESTION, "kk")
@@ -740,7 +745,6 @@ async def test_a_staff_link_asks_neither_language_nor_place(bot: RunningBot) -> 
     assert center_name(bot, "shymkent-dom-mamy", "kk") in await show_everything(mother, "kk")
     texts = [text for m in mother.bot_messages() for text in (*m.history, m.plain_text)]
     assert not any("Тілді таңдаңыз" in text or t._(PLACE_QUESTION) in text for text in texts)
-    db = await bot.services.database()
     async with db.conn.execute(
         "SELECT started, reached_results FROM referral_stats WHERE source = 'roddom5'"
     ) as cur:
