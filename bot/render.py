@@ -338,12 +338,16 @@ def free_places_line(center: Center, t: Translator, today: date | None = None) -
     )
 
 
-def center_card(match: Match, center: Center, catalog: Geography, t: Translator, index: int) -> str:
+def center_card(
+    match: Match, center: Center, catalog: Geography, t: Translator, index: int | None
+) -> str:
     """A center as one block of a results page: the number, then the name, then the rest.
 
     `match` says why it fits; `center` is the whole entry (read for the cards on her page).
+    A card alone in its message (shared) has no number: `index` None.
     """
-    lines = [f"<b>{index}. {esc(center.name.get(t.lang))}</b>"]
+    number = f"{index}. " if index is not None else ""
+    lines = [f"<b>{number}{esc(center.name.get(t.lang))}</b>"]
     if center.summary:
         lines.append(esc(center.summary.get(t.lang)))
     lines += [f"✅ {reason_text(r, catalog, t)}" for r in match.reasons]
