@@ -53,33 +53,44 @@ from bot.core.reasons import (
 )
 from bot.i18n import N_, Translator
 
-NEED_LABELS: dict[Need, str] = {
-    Need.SHELTER: N_("A place to live now"),
-    Need.KEEP_BABY: N_("Keeping my baby"),
-    Need.PREGNANCY: N_("Pregnancy: support and advice"),
-    Need.VIOLENCE: N_("Safety from violence at home"),
-    Need.PSYCHOLOGICAL: N_("Someone to talk to: a psychologist"),
-    Need.LEGAL: N_("Lawyer, documents, alimony"),
-    Need.MEDICAL: N_("Doctor, medical help"),
-    Need.MATERIAL: N_("Food, clothes, baby things"),
-    Need.HIV: N_("Living with HIV"),
-    Need.TRAFFICKING: N_("Forced work or sexual exploitation"),
-    Need.WORK_STUDY: N_("Job, training, school"),
-}
-# The same needs in a few words, for "Helps with: …" lines.
-NEED_SHORT: dict[Need, str] = {
-    Need.SHELTER: N_("a place to live"),
-    Need.KEEP_BABY: N_("keeping the baby"),
-    Need.PREGNANCY: N_("pregnancy support"),
-    Need.VIOLENCE: N_("safety from violence"),
-    Need.PSYCHOLOGICAL: N_("a psychologist"),
-    Need.LEGAL: N_("legal help"),
-    Need.MEDICAL: N_("medical help"),
-    Need.MATERIAL: N_("food and things for the baby"),
-    Need.HIV: N_("support with HIV"),
-    Need.TRAFFICKING: N_("help after exploitation"),
-    Need.WORK_STUDY: N_("job and training"),
-}
+
+def need_words(need: Need) -> tuple[str, str]:
+    """A need's button label and its few words for "Helps with: …" lines (untranslated).
+
+    A `match` with `assert_never`: a new `Need` without words here is a mypy error, and the
+    tables below, built from every `Need` when the module is imported, stop the bot at start-up
+    before any mother could meet a `KeyError`.
+    """
+    match need:
+        case Need.SHELTER:
+            return N_("A place to live now"), N_("a place to live")
+        case Need.KEEP_BABY:
+            return N_("Keeping my baby"), N_("keeping the baby")
+        case Need.PREGNANCY:
+            return N_("Pregnancy: support and advice"), N_("pregnancy support")
+        case Need.VIOLENCE:
+            return N_("Safety from violence at home"), N_("safety from violence")
+        case Need.PSYCHOLOGICAL:
+            return N_("Someone to talk to: a psychologist"), N_("a psychologist")
+        case Need.LEGAL:
+            return N_("Lawyer, documents, alimony"), N_("legal help")
+        case Need.MEDICAL:
+            return N_("Doctor, medical help"), N_("medical help")
+        case Need.MATERIAL:
+            return N_("Food, clothes, baby things"), N_("food and things for the baby")
+        case Need.HIV:
+            return N_("Living with HIV"), N_("support with HIV")
+        case Need.TRAFFICKING:
+            return N_("Forced work or sexual exploitation"), N_("help after exploitation")
+        case Need.WORK_STUDY:
+            return N_("Job, training, school"), N_("job and training")
+        case _:
+            assert_never(need)
+
+
+# The needs keyboard's labels, and the same needs in a few words.
+NEED_LABELS: dict[Need, str] = {need: need_words(need)[0] for need in Need}
+NEED_SHORT: dict[Need, str] = {need: need_words(need)[1] for need in Need}
 REQUIREMENT_TEXT: dict[Requirement, str] = {
     Requirement.POLICE_COMPLAINT: N_("Takes women only with a written complaint to the police."),
     Requirement.COMMISSION_APPROVAL: N_("A commission decides who is admitted."),
@@ -187,7 +198,8 @@ def reason_text(reason: Reason, catalog: Geography, t: Translator) -> str:
     """One reason a center fits, as a sentence (HTML)."""
     match reason:
         case InYourCity(place):
-            return fill(t._("In your city, {place}."), place=_place_name(catalog, place, t))
+            # Also a village's: not "in your city".
+            return fill(t._("Where you are: {place}."), place=_place_name(catalog, place, t))
         case InYourRegion(region):
             return fill(t._("In your region: {region}."), region=_region_name(catalog, region, t))
         case Nearby(place, region, km):
@@ -221,12 +233,21 @@ def reason_text(reason: Reason, catalog: Geography, t: Translator) -> str:
 
 
 def _limit_text(check: CheckLimit, t: Translator) -> str:
-    value = _span(check.span)
+    # The plural form follows the number read last ("до 30–31 года", "от 21 года").
+    value, count = _span(check.span), check.span.high
     match check.limit:
         case LimitKind.MOTHER_AGE_MAX:
-            template = t._("Age limit up to {value}: sources differ, check by phone.")
+            template = t.ngettext(
+                "Age limit up to {value} year: sources differ, check by phone.",
+                "Age limit up to {value} years: sources differ, check by phone.",
+                count,
+            )
         case LimitKind.MOTHER_AGE_MIN:
-            template = t._("Age limit from {value}: sources differ, check by phone.")
+            template = t.ngettext(
+                "Age limit from {value} year: sources differ, check by phone.",
+                "Age limit from {value} years: sources differ, check by phone.",
+                count,
+            )
         case LimitKind.CHILD_AGE_MAX:
             template = t._("Child's age up to {value} months: sources differ, check by phone.")
         case LimitKind.CHILD_AGE_MIN:
@@ -248,7 +269,8 @@ def condition_text(condition: Condition, t: Translator) -> str:
         case PregnancyUnknown():
             return esc(t._("Call first and ask whether they take pregnant women."))
         case Unconfirmed():
-            return esc(t._("We could not confirm it still works: call before you go."))
+            # The card's last line already says to call before going.
+            return esc(t._("We could not confirm that this place still works."))
         case CheckLimit():
             return _limit_text(condition, t)
         case _:
@@ -262,9 +284,15 @@ def left_out_text(reason: LeftOut, t: Translator) -> str:
             closed = status == Status.CLOSED
             return t._("closed") if closed else t._("temporarily closed")
         case MotherTooYoung(minimum):
-            return fill(t._("mother younger than {min}"), min=minimum)
+            template = t.ngettext(
+                "mother younger than {min} year", "mother younger than {min} years", minimum
+            )
+            return fill(template, min=minimum)
         case MotherTooOld(maximum):
-            return fill(t._("mother older than {max}"), max=maximum)
+            template = t.ngettext(
+                "mother older than {max} year", "mother older than {max} years", maximum
+            )
+            return fill(template, max=maximum)
         case NoPregnant():
             return t._("does not take pregnant women")
         case ChildTooOld(months):
