@@ -42,9 +42,11 @@ from bot.storage.db import DatabaseError
 from bot.tg import (
     adding,
     admin,
+    adminkit,
     awaiting,
     conversation,
     editing,
+    history,
     invites,
     menu,
     reports,
@@ -142,8 +144,8 @@ def register_handlers(application: AnyApp, settings: Settings) -> None:
             ("edit", editing.edit_command),
             ("set", editing.set_command),
             ("add", adding.add_command),
-            ("history", editing.history_command),
-            ("undo", editing.undo_command),
+            ("history", history.history_command),
+            ("undo", history.undo_command),
             ("stale", stale.stale_command),
             ("reports", reports.reports_command),
             ("resolve", reports.resolve_command),
@@ -151,7 +153,7 @@ def register_handlers(application: AnyApp, settings: Settings) -> None:
             ("approve", invites.approve_command),
         ):
             application.add_handler(
-                CommandHandler(name, editing.admin_command(callback), filters=admin_only),
+                CommandHandler(name, adminkit.admin_command(callback), filters=admin_only),
                 group=-1,
             )
         application.add_handler(
@@ -159,9 +161,9 @@ def register_handlers(application: AnyApp, settings: Settings) -> None:
         )
         for prefix, tapped in (
             (editing.EDIT, editing.field_tapped),
-            (editing.MENU, editing.menu_tapped),
-            (editing.UNDO, editing.undo_tapped),
-            (editing.HISTORY, editing.history_tapped),
+            (adminkit.MENU, editing.menu_tapped),
+            (adminkit.UNDO, history.undo_tapped),
+            (history.HISTORY, history.history_tapped),
             (invites.APPROVE, invites.approve_tapped),
         ):
             application.add_handler(CallbackQueryHandler(tapped, pattern=f"^{prefix}:"), group=-1)

@@ -8,9 +8,8 @@ import re
 import pytest
 
 from bot.catalog.changes import Field
-from bot.storage import invites as invite_store
-from bot.tg import awaiting
-from bot.tg.editing import FIELD_LABELS
+from bot.core import clock
+from bot.tg.adminkit import FIELD_LABELS
 from tests.care_steps import (
     CENTER,
     admin,
@@ -151,12 +150,12 @@ async def test_an_invite_works_once_and_expires(
 
     # Expired after 14 days; a day before, it still works.
     early, late = await _invite(chief), await _invite(chief)
-    clock = invite_store.now
-    monkeypatch.setattr(invite_store, "now", lambda: clock() + 13 * 86400)
+    real_now = clock.now
+    monkeypatch.setattr(clock, "now", lambda: real_now() + 13 * 86400)
     on_time = bot.user(7103, "Coordinator", language_code="ru")
     await on_time.send(f"/start {early}")
     assert t._("✅ All correct") in on_time.last_bot_message().buttons
-    monkeypatch.setattr(invite_store, "now", lambda: clock() + 15 * 86400)
+    monkeypatch.setattr(clock, "now", lambda: real_now() + 15 * 86400)
     too_late = bot.user(7104, "Someone", language_code="ru")
     mark = too_late.mark()
     await too_late.send(f"/start {late}")
@@ -168,8 +167,7 @@ async def test_an_invite_works_once_and_expires(
     assert replies(guess, mark) == plain
 
     # The link grants nothing else, and not for long: an hour later its buttons do nothing.
-    wait_clock = awaiting.now
-    monkeypatch.setattr(awaiting, "now", lambda: wait_clock() + 2 * 3600)
+    monkeypatch.setattr(clock, "now", lambda: real_now() + 2 * 3600)
     await first.tap(t._("✅ All correct"))
     assert first.answers()[-1].text == t._("This link's time is over. Ask for a new link.")
     assert rows(bot, "SELECT COUNT(*) FROM center_proposals") == [(0,)]

@@ -26,11 +26,11 @@ import pytest
 
 from bot.catalog.files import Problem, read_center_table
 from bot.catalog.files import load_catalog as load_catalog_files
-from bot.catalog.store import catalog_is_empty, catalog_revision, load_catalog
+from bot.catalog.store import catalog_is_empty, catalog_revision, load_catalog, load_directory
 from bot.config import Settings
 from bot.core.answers import Answers
 from bot.core.codes import Language, Need
-from bot.core.model import Catalog, Center, Disputed, Hotline, Limit
+from bot.core.model import Catalog, Center, Directory, Disputed, Hotline, Limit
 from bot.core.session import Session, View
 from bot.services import DATA_DIR, Services, open_seeded_database
 from bot.storage import state
@@ -353,6 +353,27 @@ async def test_every_column_of_the_previous_layout_carries_over(
         await db.close()
     assert migrated.center("taraz-every-field") == full
     assert migrated == catalog
+
+
+async def test_migrated_heads_are_what_the_running_bot_reads_of_each_center(
+    tmp_path: Path, previous: Catalog
+) -> None:
+    """Migration 4 writes each center's head beside its document with its own frozen code:
+    the heads must be exactly the heads of the migrated centers."""
+    path = tmp_path / "bot.sqlite3"
+    build_legacy_database(path, previous)
+    db = await open_database(path)
+    try:
+        directory = await load_directory(db)
+    finally:
+        await db.close()
+    expected = Directory.of(previous)
+    assert directory.centers == expected.centers
+    assert (directory.regions, directory.places, directory.hotlines) == (
+        expected.regions,
+        expected.places,
+        expected.hotlines,
+    )
 
 
 async def test_a_legacy_conversation_resumes_in_the_running_bot(

@@ -11,7 +11,7 @@ import pytest
 
 from bot import logs
 from bot.storage.reports import Reason
-from bot.tg.editing import short
+from bot.tg.adminkit import short
 from bot.tg.reports import REASON_BUTTONS, REASON_TEXT
 from tests.care_steps import CENTER, admin, replies, results, rows, search_taraz, tr
 from tests.conftest import ADMIN_ID, RunningBot

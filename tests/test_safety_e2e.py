@@ -14,6 +14,7 @@ import pytest
 from telegram.ext import Job
 
 from bot import logs
+from bot.core import clock
 from bot.core.answers import Answers
 from bot.core.codes import Language
 from bot.i18n import LANGUAGES
@@ -183,7 +184,7 @@ async def test_expired_data_is_purged_by_the_job_even_after_a_restart(bot: Runni
     await full_journey(bot, 3005)
     db = await bot.services.database()
     # Pretend her last activity was three days ago, on disk.
-    three_days_ago = state.now() - 3 * 24 * 3600
+    three_days_ago = clock.now() - 3 * 24 * 3600
     async with db.transaction() as conn:
         await conn.execute("UPDATE chat_messages SET sent_at = ?", (three_days_ago,))
         await conn.execute("UPDATE sessions SET updated_at = ?", (three_days_ago,))

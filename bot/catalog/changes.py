@@ -46,6 +46,7 @@ from bot.core.codes import (
 )
 from bot.core.durations import parse_duration
 from bot.core.model import Center, Disputed, Limit, Localized, Phone
+from bot.core.web import is_url
 
 
 class Field(StrEnum):
@@ -150,7 +151,6 @@ _STATUS_WORDS = {
     "paused": Status.TEMPORARILY_CLOSED,
     "closed": Status.CLOSED,
 }
-_URL = re.compile(r"^https?://\S+$")
 _NUMBER_PART = re.compile(r"^[+\d()\-.]+$")
 _SHORT_DURATION = re.compile(r"^(\d{1,3})\s*([ymwdh])$")
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -384,7 +384,7 @@ def _text(table: dict[str, Any], key: str, raw: str, limit: int, required: bool)
 
 def _url(raw: str) -> str:
     value = raw.strip()
-    if not _URL.match(value):
+    if not is_url(value):
         raise ChangeError(Err.URL, value=value)
     return value
 

@@ -45,6 +45,7 @@ from bot.core.model import (
     Region,
     Stay,
 )
+from bot.core.web import is_url
 
 GEOGRAPHY_FILE = "geography.toml"
 HOTLINES_FILE = "hotlines.toml"
@@ -54,7 +55,6 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_ID_LENGTH = 48
 _PHONE = re.compile(r"^\+7\d{10}$")
 _HOTLINE_NUMBER = re.compile(r"^\d{3,4}$|^\+7\d{10}$|^8800\d{7}$")
-_URL = re.compile(r"^https?://\S+$")
 # Opening hours are a short free text ("Пн–Пт 9:00–18:00"); anything longer is a mistake.
 MAX_HOURS_CHARS = 120
 _AGE_RANGE = range(10, 100)
@@ -183,7 +183,7 @@ class _Entry:
             numbers = [n for n in numbers if isinstance(n, int) and not isinstance(n, bool)]
         sources = sub.strings("sources")
         for url in sources:
-            if not _URL.match(url):
+            if not is_url(url):
                 self.problem(f"'{key}.sources' has {url!r}, which is not an http(s) URL")
         for other in sorted(set(value) - {"values", "sources"}):
             self.problem(f"unknown key '{key}.{other}'")
@@ -209,7 +209,7 @@ def _provenance(entry: _Entry) -> Provenance:
     if not urls and how is Checked.DESK:
         entry.problem("'source_urls' needs at least one source")
     for url in urls:
-        if not _URL.match(url):
+        if not is_url(url):
             entry.problem(f"source {url!r} is not an http(s) URL")
     verified_at = entry.day("verified_at") or date.min
     return Provenance(
@@ -345,7 +345,7 @@ def _read_phones(entry: _Entry) -> tuple[Phone, ...]:
         problem = phone_problem(phone.number)
         if problem:
             sub.problem(problem)
-        if phone.source and not _URL.match(phone.source):
+        if phone.source and not is_url(phone.source):
             sub.problem(f"source {phone.source!r} is not an http(s) URL")
         if len(phone.hours) > MAX_HOURS_CHARS:
             sub.problem(f"'hours' is longer than {MAX_HOURS_CHARS} characters")
@@ -421,7 +421,7 @@ def _check_center(entry: _Entry, center: Center) -> None:
         entry.problem("coverage 'city' needs a 'place'")
     if center.coverage != Coverage.NATIONAL and not center.region:
         entry.problem(f"coverage '{center.coverage}' needs a 'region'")
-    if center.website and not _URL.match(center.website):
+    if center.website and not is_url(center.website):
         entry.problem(f"website {center.website!r} is not an http(s) URL")
     if center.lat is not None and not center.address_public:
         entry.problem("coordinates of a building are given only when its address is public")

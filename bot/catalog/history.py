@@ -10,7 +10,6 @@ through its invite, approved by an admin; never a mother.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -25,17 +24,13 @@ from bot.catalog.store import (
     stored_center,
     write_catalog,
 )
+from bot.core import clock
 from bot.core.model import Catalog, Center
 from bot.storage.db import Database
 
 # The field name of rows that are not one field: a new entry, a file upload.
 CREATED = "created"
 UPLOADED = "file"
-
-
-def now() -> float:
-    """Seconds since the epoch (one place, so tests can move the clock)."""
-    return time.time()
 
 
 @dataclass(frozen=True)
@@ -113,7 +108,7 @@ async def save(
 ) -> Revisions:
     """Store the entry as the last step leaves it, one history row per step, and whatever
     `then` does, all in one transaction."""
-    stamp = now()
+    stamp = clock.now()
     async with db.transaction() as conn:
         before = await revision_in(conn)
         final = steps[-1].after
@@ -131,7 +126,7 @@ async def save(
 
 async def save_upload(db: Database, old: Catalog, new: Catalog, who: str) -> Revisions:
     """Swap the whole catalog for an uploaded one, recording each center it changes."""
-    stamp = now()
+    stamp = clock.now()
     async with db.transaction() as conn:
         before = await revision_in(conn)
         await write_catalog(conn, new)
@@ -187,7 +182,7 @@ async def undo_last(db: Database, center_id: str, who: str) -> Undone:
     Refused when the entry was changed since without history (a command-line import), since
     restoring the old entry would silently throw that change away.
     """
-    stamp = now()
+    stamp = clock.now()
     async with db.transaction() as conn:
         before = await revision_in(conn)
         async with conn.execute(

@@ -15,12 +15,12 @@ import hashlib
 import json
 import re
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import date
 
 import aiosqlite
 
+from bot.core import clock
 from bot.storage.db import Database
 
 INVITE_DAYS = 14
@@ -29,11 +29,6 @@ _TOKEN_BYTES = 24  # 32 characters in URL-safe base64
 _PAYLOAD = re.compile(r"^c_([A-Za-z0-9_-]{32})$")
 # Used and expired links are kept a while (an admin may ask why a link did not work).
 _KEEP_SECONDS = 30 * 86400
-
-
-def now() -> float:
-    """Seconds since the epoch: the one clock links expire by (tests move it)."""
-    return time.time()
 
 
 def _hash(token: str) -> str:
@@ -49,7 +44,7 @@ def token_of(payload: str) -> str | None:
 async def create_invite(db: Database, center_id: str, created_by: str) -> str:
     """A new link's start payload (`c_<token>`); only the token's hash is stored."""
     token = secrets.token_urlsafe(_TOKEN_BYTES)
-    stamp = now()
+    stamp = clock.now()
     async with db.transaction() as conn:
         await conn.execute(
             "DELETE FROM center_invites WHERE expires_at < ? OR used_at < ?",
@@ -68,7 +63,7 @@ async def use_invite(db: Database, payload: str) -> str | None:
     token = token_of(payload)
     if token is None:
         return None
-    stamp = now()
+    stamp = clock.now()
     async with db.transaction() as conn:
         cursor = await conn.execute(
             "UPDATE center_invites SET used_at = ? WHERE token_hash = ? AND used_at IS NULL"

@@ -9,6 +9,7 @@ is an SQL script or, where rows must be rewritten, an async function of the conn
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -17,8 +18,6 @@ from typing import Any
 
 import aiosqlite
 
-from bot.catalog.files import catalog_from_tables
-from bot.catalog.store import entry_rows
 from bot.storage.db import Database, DatabaseError, connect
 
 
@@ -184,9 +183,8 @@ def _without_empty(table: dict[str, Any]) -> dict[str, Any]:
 async def _catalog_as_documents(conn: aiosqlite.Connection) -> None:
     """Version 4: the catalog as one JSON document per entry; conversations as sessions.
 
-    The old column tables are read back into the data files' own layout (their columns were
-    named after the file keys) and pass through the same reader and validator as a data file,
-    so every stored entry is a valid catalog entry of the current model.
+    The old column tables become the model's JSON documents of that day, checked for what the
+    old columns could hold wrong (see the frozen reader below); any problem changes nothing.
     """
     # `head`: what matching reads of a center (`CenterHead`); it stands before the document,
     # so the running bot reads every head without reading any document (fast, and small).
@@ -196,66 +194,10 @@ async def _catalog_as_documents(conn: aiosqlite.Connection) -> None:
         " id TEXT NOT NULL, position INTEGER NOT NULL, head TEXT, doc TEXT NOT NULL,"
         " PRIMARY KEY (kind, id))"
     )
-    regions = [
-        _without_empty({**r, "aliases": json.loads(r["aliases"])})
-        for r in await _legacy_rows(conn, "SELECT * FROM regions ORDER BY position")
-    ]
-    places = [
-        _without_empty(
-            {**{k: v for k, v in p.items() if k != "region_id"}, "region": p["region_id"],
-             "aliases": json.loads(p["aliases"])}
-        )
-        for p in await _legacy_rows(conn, "SELECT * FROM places ORDER BY position")
-    ]  # fmt: skip
-    for table in (*regions, *places):
-        table.pop("position", None)
-    needs: dict[str, list[str]] = {}
-    for row in await _legacy_rows(conn, "SELECT * FROM center_needs ORDER BY position"):
-        needs.setdefault(row["center_id"], []).append(row["need"])
-    phones: dict[str, list[dict[str, Any]]] = {}
-    for row in await _legacy_rows(conn, "SELECT * FROM center_phones ORDER BY position"):
-        phone = {k: row[k] for k in ("number", "kind", "hours", "source")}
-        phone["languages"] = json.loads(row["languages"])
-        phones.setdefault(row["center_id"], []).append(_without_empty(phone))
-    centers = []
-    for row in await _legacy_rows(conn, "SELECT * FROM centers ORDER BY id"):
-        table = {k: v for k, v in row.items() if k not in ("place_id", "region_id")}
-        table |= {
-            "place": row["place_id"], "region": row["region_id"],
-            "needs": needs.get(row["id"], []), "phones": phones.get(row["id"], []),
-            "shelter": _flag(row["shelter"]), "accepts_pregnant": _flag(row["accepts_pregnant"]),
-            "address_public": bool(row["address_public"]),
-            "exclusions": json.loads(row["exclusions"]),
-            "requirements": json.loads(row["requirements"]),
-            "source_urls": json.loads(row["source_urls"]),
-            "verified_at": _day(row["verified_at"]),
-        }  # fmt: skip
-        if not table["address_public"]:
-            del table["address_public"]
-        centers.append(_without_empty(table))
-    hotlines = []
-    for row in await _legacy_rows(conn, "SELECT * FROM hotlines ORDER BY position"):
-        table = {k: v for k, v in row.items() if k != "position"}
-        table |= {
-            "emergency": bool(row["emergency"]), "free": _flag(row["free"]),
-            "channels": json.loads(row["channels"]), "needs": json.loads(row["needs"]),
-            "source_urls": json.loads(row["source_urls"]),
-            "verified_at": _day(row["verified_at"]),
-        }  # fmt: skip
-        hotlines.append(_without_empty(table))
-    if regions:  # an empty database (never seeded) has nothing to carry over
-        catalog, problems = catalog_from_tables(
-            {"region": regions, "place": places}, {"hotline": hotlines}, centers
-        )
-        if problems:
-            raise DatabaseError(
-                f"the stored catalog cannot be carried over: {problems[0]} "
-                f"(and {len(problems) - 1} more)"
-            )
-        await conn.executemany(
-            "INSERT INTO catalog_entries (kind, id, position, head, doc) VALUES (?, ?, ?, ?, ?)",
-            entry_rows(catalog),
-        )
+    rows = await _v4_documents(conn)
+    await conn.executemany(
+        "INSERT INTO catalog_entries (kind, id, position, head, doc) VALUES (?, ?, ?, ?, ?)", rows
+    )
     for old in ("center_phones", "center_needs", "centers", "hotlines", "places", "regions"):
         await conn.execute(f"DROP TABLE {old}")
     # Her conversation: one row per user, its JSON read by `bot.core.session` (which also
@@ -288,6 +230,213 @@ async def _catalog_as_documents(conn: aiosqlite.Connection) -> None:
 
 def _day(value: str) -> date:
     return date.fromisoformat(value)
+
+
+# --- Migration 4's own copy of the catalog reader, frozen as it shipped ---
+# A shipped migration must give the same result forever, so it calls no live code that later
+# changes (the data files' reader, the model, the store's encoder). What follows is exactly what
+# version 4 needs: the documents in the model's JSON layout of that day (a newer model reads
+# them, as it reads every older document), and the checks the old columns could fail (codes,
+# coordinates, references, durations, empty names, a source). Do not "update" it: a change to
+# the catalog's layout is a new migration.
+_V4_NEEDS = frozenset(
+    {"shelter", "keep_baby", "pregnancy", "violence", "psychological", "legal", "medical",
+     "material", "hiv", "trafficking", "work_study"}
+)  # fmt: skip
+_V4_CODES: dict[str, frozenset[str]] = {
+    "needs": _V4_NEEDS,
+    "exclusions": frozenset({"hiv", "mental_illness", "substance_use"}),
+    "requirements": frozenset({"police_complaint", "commission_approval", "documents"}),
+    "kind": frozenset({"voice", "whatsapp", "telegram"}),
+    "languages": frozenset({"kk", "ru"}),
+    "channels": frozenset({"voice", "whatsapp", "telegram", "chat"}),
+    "confidence": frozenset({"high", "medium", "low"}),
+}
+_V4_LAT, _V4_LON = (40.5, 55.5), (46.4, 87.4)  # Kazakhstan's bounding box, with a margin
+_V4_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H))?$")
+# What matching reads of a center: stored beside its document (see `bot.catalog.store`).
+_V4_HEAD_KEYS = (
+    "id", "name", "status", "coverage", "place", "region", "needs", "shelter", "stay",
+    "eligibility", "lat", "lon",
+)  # fmt: skip
+_V4_CHECKING_KEYS = ("verified_at", "verified_how", "confidence")
+
+
+def _v4_text(kk: str, ru: str) -> dict[str, str]:
+    return _without_empty({"kk": kk, "ru": ru})
+
+
+def _v4_json(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class _V4Check:
+    """Collects what is wrong with the old rows, named like the data files' checks."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def codes(self, entry: str, key: str, values: list[str]) -> None:
+        known = ", ".join(sorted(_V4_CODES[key]))
+        for value in values:
+            if value not in _V4_CODES[key]:
+                self.problems.append(
+                    f"{entry}: '{key}' has unknown code {value!r} (known: {known})"
+                )
+
+    def point(self, entry: str, lat: float | None, lon: float | None) -> None:
+        if (lat is None) != (lon is None):
+            self.problems.append(f"{entry}: 'lat' and 'lon' come together")
+        elif (
+            lat is not None
+            and lon is not None
+            and not (_V4_LAT[0] <= lat <= _V4_LAT[1] and _V4_LON[0] <= lon <= _V4_LON[1])
+        ):
+            self.problems.append(f"{entry}: coordinates {lat}, {lon} are outside Kazakhstan")
+
+    def texts(self, entry: str, row: dict[str, Any], *keys: str) -> None:
+        for key in keys:
+            if not str(row[key] or "").strip():
+                self.problems.append(f"{entry}: '{key}' is empty")
+
+    def provenance(self, entry: str, row: dict[str, Any], urls: list[str]) -> dict[str, Any]:
+        self.codes(entry, "confidence", [row["confidence"]])
+        if not urls:
+            self.problems.append(f"{entry}: 'source_urls' needs at least one source")
+        return _without_empty(
+            {"source_urls": urls, "verified_at": _day(row["verified_at"]).isoformat(),
+             "verified_by": row["verified_by"], "confidence": row["confidence"],
+             "notes": row["notes"]}
+        )  # fmt: skip
+
+
+def _v4_stay(check: _V4Check, entry: str, row: dict[str, Any]) -> dict[str, str]:
+    stay = {}
+    for key, name in (("stay_min", "min"), ("stay_max", "max"), ("stay_max_exceptional",
+                      "max_exceptional")):  # fmt: skip
+        if row[key]:
+            if not _V4_DURATION.match(row[key]):
+                check.problems.append(f"{entry}: '{key}' is not an ISO 8601 duration")
+            stay[name] = row[key]
+    return stay
+
+
+async def _v4_documents(conn: aiosqlite.Connection) -> list[tuple[str, str, int, str | None, str]]:
+    """The old column tables as rows of `catalog_entries`: (kind, id, position, head, doc)."""
+    check = _V4Check()
+    regions: list[dict[str, Any]] = []
+    places: list[dict[str, Any]] = []
+    centers: list[dict[str, Any]] = []
+    hotlines: list[dict[str, Any]] = []
+    for r in await _legacy_rows(conn, "SELECT * FROM regions ORDER BY position"):
+        entry = f"region {r['id']}"
+        check.texts(entry, r, "name_kk", "name_ru", "admin_center")
+        regions.append(_without_empty(
+            {"id": r["id"], "kind": r["kind"], "name": _v4_text(r["name_kk"], r["name_ru"]),
+             "name_en": r["name_en"], "aliases": json.loads(r["aliases"]),
+             "admin_center": r["admin_center"]}
+        ))  # fmt: skip
+    for p in await _legacy_rows(conn, "SELECT * FROM places ORDER BY position"):
+        entry = f"place {p['id']}"
+        check.texts(entry, p, "name_kk", "name_ru")
+        check.point(entry, p["lat"], p["lon"])
+        places.append(_without_empty(
+            {"id": p["id"], "region": p["region_id"], "name": _v4_text(p["name_kk"], p["name_ru"]),
+             "name_en": p["name_en"], "aliases": json.loads(p["aliases"]),
+             "lat": p["lat"], "lon": p["lon"]}
+        ))  # fmt: skip
+    region_ids = {r["id"] for r in regions}
+    place_region = {p["id"]: p["region"] for p in places}
+    for r in regions:
+        if r["admin_center"] not in place_region:
+            check.problems.append(f"region {r['id']}: unknown admin_center {r['admin_center']!r}")
+    for p in places:
+        if p["region"] not in region_ids:
+            check.problems.append(f"place {p['id']}: unknown region {p['region']!r}")
+    needs: dict[str, list[str]] = {}
+    for row in await _legacy_rows(conn, "SELECT * FROM center_needs ORDER BY position"):
+        needs.setdefault(row["center_id"], []).append(row["need"])
+    phones: dict[str, list[dict[str, Any]]] = {}
+    for row in await _legacy_rows(conn, "SELECT * FROM center_phones ORDER BY position"):
+        entry = f"center {row['center_id']} phone #{row['position'] + 1}"
+        languages = json.loads(row["languages"])
+        check.codes(entry, "kind", [row["kind"]])
+        check.codes(entry, "languages", languages)
+        phone = {k: row[k] for k in ("number", "hours", "source")} | {"languages": languages}
+        if row["kind"] != "voice":
+            phone["kind"] = row["kind"]
+        phones.setdefault(row["center_id"], []).append(_without_empty(phone))
+    for row in await _legacy_rows(conn, "SELECT * FROM centers ORDER BY id"):
+        entry = f"center {row['id']}"
+        check.texts(entry, row, "name_kk", "name_ru", "summary_kk", "summary_ru", "verified_by")
+        check.codes(entry, "needs", needs.get(row["id"], []))
+        exclusions, requirements = json.loads(row["exclusions"]), json.loads(row["requirements"])
+        check.codes(entry, "exclusions", exclusions)
+        check.codes(entry, "requirements", requirements)
+        check.point(entry, row["lat"], row["lon"])
+        place, region = row["place_id"], row["region_id"]
+        if place and place not in place_region:
+            check.problems.append(f"{entry}: unknown place {place!r}")
+        if region and region not in region_ids:
+            check.problems.append(f"{entry}: unknown region {region!r}")
+        if place in place_region and region and place_region[place] != region:
+            check.problems.append(f"{entry}: place {place!r} is not in region {region!r}")
+        eligibility = {
+            k: row[k]
+            for k in ("mother_age_min", "mother_age_max", "child_age_min_months",
+                      "child_age_max_months")
+        }  # fmt: skip
+        eligibility |= {
+            "accepts_pregnant": _flag(row["accepts_pregnant"]),
+            "exclusions": exclusions, "requirements": requirements,
+        }  # fmt: skip
+        doc = {
+            "id": row["id"], "name": _v4_text(row["name_kk"], row["name_ru"]),
+            "summary": _v4_text(row["summary_kk"], row["summary_ru"]),
+            "org_type": row["org_type"],
+            "status": None if row["status"] == "active" else row["status"],
+            "status_reason": _v4_text(row["status_reason_kk"], row["status_reason_ru"]),
+            "coverage": row["coverage"], "place": place, "region": region,
+            "needs": needs.get(row["id"], []), "shelter": _flag(row["shelter"]),
+            "stay": _v4_stay(check, entry, row), "eligibility": _without_empty(eligibility),
+            "phones": phones.get(row["id"], []), "website": row["website"],
+            "address": _v4_text(row["address_kk"], row["address_ru"]),
+            "address_public": bool(row["address_public"]) or None,
+            "lat": row["lat"], "lon": row["lon"],
+            "provenance": check.provenance(entry, row, json.loads(row["source_urls"])),
+        }  # fmt: skip
+        centers.append(_without_empty(doc))
+    for row in await _legacy_rows(conn, "SELECT * FROM hotlines ORDER BY position"):
+        entry = f"hotline {row['id']}"
+        check.texts(entry, row, "number", "name_kk", "name_ru", "purpose_kk", "purpose_ru")
+        channels, line_needs = json.loads(row["channels"]), json.loads(row["needs"])
+        check.codes(entry, "channels", channels)
+        check.codes(entry, "needs", line_needs)
+        hotlines.append(_without_empty(
+            {"id": row["id"], "number": row["number"], "emergency": bool(row["emergency"]) or None,
+             "name": _v4_text(row["name_kk"], row["name_ru"]),
+             "purpose": _v4_text(row["purpose_kk"], row["purpose_ru"]), "hours": row["hours"],
+             "free": _flag(row["free"]), "channels": channels, "needs": line_needs,
+             "provenance": check.provenance(entry, row, json.loads(row["source_urls"]))}
+        ))  # fmt: skip
+    if check.problems:
+        raise DatabaseError(
+            f"the stored catalog cannot be carried over: {check.problems[0]} "
+            f"(and {len(check.problems) - 1} more)"
+        )
+
+    def head(doc: dict[str, Any]) -> str:
+        checking = {k: doc["provenance"][k] for k in _V4_CHECKING_KEYS if k in doc["provenance"]}
+        return _v4_json({k: doc[k] for k in _V4_HEAD_KEYS if k in doc} | {"provenance": checking})
+
+    if not regions:  # an empty database (never seeded) has nothing to carry over
+        return []
+    kinds = (("region", regions), ("place", places), ("center", centers), ("hotline", hotlines))
+    return [
+        (kind, doc["id"], i, head(doc) if kind == "center" else None, _v4_json(doc))
+        for kind, docs in kinds
+        for i, doc in enumerate(docs)
+    ]
 
 
 # Version 5: keeping the catalog true from Telegram. Nothing here names a mother: reports

@@ -8,22 +8,17 @@ so the purge job can drop it when it is no longer needed; `forget` drops all of 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 import aiosqlite
 
+from bot.core import clock
 from bot.storage.db import Database
 
 # The need code under which a whole search is counted once.
 ALL_NEEDS = "*"
-
-
-def now() -> float:
-    """Seconds since the epoch; one place to read the clock."""
-    return time.time()
 
 
 @dataclass(frozen=True)
@@ -56,7 +51,7 @@ class TurnWrites:
 
 async def commit_turn(db: Database, writes: TurnWrites) -> None:
     """Write one update's changes at once; checkpoint after anything about her is deleted."""
-    stamp = now()
+    stamp = clock.now()
     deleted = writes.forget or writes.end_session
     async with db.transaction() as conn:
         user = writes.user_id
@@ -98,7 +93,7 @@ async def commit_turn(db: Database, writes: TurnWrites) -> None:
 
 async def load_sessions(db: Database, max_idle_seconds: float) -> dict[int, bytes]:
     """Every conversation still within its idle limit (older ones are the purge job's)."""
-    cutoff = now() - max_idle_seconds
+    cutoff = clock.now() - max_idle_seconds
     async with db.conn.execute(
         "SELECT user_id, data FROM sessions WHERE updated_at >= ?", (cutoff,)
     ) as cursor:
@@ -107,7 +102,7 @@ async def load_sessions(db: Database, max_idle_seconds: float) -> dict[int, byte
 
 async def idle_sessions(db: Database, max_idle_seconds: float) -> list[tuple[int, bytes]]:
     """Conversations quiet for longer than allowed: to be ended with one gentle line."""
-    cutoff = now() - max_idle_seconds
+    cutoff = clock.now() - max_idle_seconds
     async with db.conn.execute(
         "SELECT user_id, data FROM sessions WHERE updated_at < ?", (cutoff,)
     ) as cursor:
@@ -130,7 +125,7 @@ async def end_sessions(db: Database, user_ids: Sequence[int]) -> None:
 
 async def record_messages(db: Database, chat_id: int, message_ids: Iterable[int]) -> None:
     """Remember message ids of a private chat outside an update (jobs)."""
-    stamp = now()
+    stamp = clock.now()
     async with db.transaction() as conn:
         await conn.executemany(
             "INSERT OR IGNORE INTO chat_messages (chat_id, message_id, sent_at) VALUES (?, ?, ?)",
@@ -167,7 +162,7 @@ async def rows_about_user(db: Database, user_id: int) -> int:
 async def purge_expired(db: Database, retention_seconds: float) -> int:
     """Drop message ids past Telegram's deletion window and handled inbox rows; returns how
     many rows went. The WAL is emptied every time, because handled updates held her words."""
-    stamp = now()
+    stamp = clock.now()
     async with db.transaction() as conn:
         cursor = await conn.execute(
             "DELETE FROM chat_messages WHERE sent_at < ?", (stamp - retention_seconds,)
@@ -198,7 +193,7 @@ async def store_updates(
     """Store fetched updates (id, JSON, lane) before they are confirmed; returns the ids that
     are new (a re-delivered update is stored and handled once). Ids below `confirmed_below`
     will never come again: their rows go."""
-    stamp = now()
+    stamp = clock.now()
     new: list[int] = []
     async with db.transaction() as conn:
         for update_id, payload, lane in updates:

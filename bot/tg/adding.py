@@ -25,11 +25,10 @@ from bot.catalog.changes import (
 from bot.catalog.history import CREATED, Step
 from bot.core.codes import Need, OrgType
 from bot.core.model import Localized
+from bot.core.web import is_url
 from bot.i18n import N_, Translator
 from bot.render import NEED_SHORT, esc, fill
-from bot.tg.awaiting import Waiting, stop_waiting, value_button, wait_for
-from bot.tg.context import BotContext
-from bot.tg.editing import (
+from bot.tg.adminkit import (
     MENU,
     error_text,
     locator,
@@ -38,10 +37,11 @@ from bot.tg.editing import (
     stamp,
     who,
 )
+from bot.tg.awaiting import Waiting, stop_waiting, value_button, wait_for
+from bot.tg.context import BotContext
 from bot.tg.send import button, keyboard, say
 
 PHONED = "phoned"
-_URL = re.compile(r"^https?://\S+$")
 _LIMITS = {"name": 200, "summary": 700}
 
 
@@ -169,7 +169,7 @@ class NewCenterDraft(Waiting):
                 self.sources, self.phoned = [], True
             else:
                 urls = [w for w in re.split(r"[\s,;]+", text) if w]
-                bad = [u for u in urls if not _URL.match(u)]
+                bad = [u for u in urls if not is_url(u)]
                 if bad or not urls:
                     return fill(
                         t._("«{value}» is not an http(s) address."),

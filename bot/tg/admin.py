@@ -28,7 +28,7 @@ from bot.core.model import Catalog
 from bot.i18n import N_, Translator
 from bot.render import NEED_SHORT, esc, fill, verification_line
 from bot.storage import state
-from bot.tg import editing
+from bot.tg import adminkit
 from bot.tg.context import BotContext
 from bot.tg.send import say
 from bot.tg.staff import referral_lines
@@ -57,7 +57,7 @@ async def _save(update: Update, context: BotContext, catalog: Catalog, action: s
     running bot to it."""
     services = context.services
     db = await services.database()
-    await history.save_upload(db, await services.full_catalog(), catalog, editing.who(context))
+    await history.save_upload(db, await services.full_catalog(), catalog, adminkit.who(context))
     await services.reload_catalog()
     _LOGGER.info("Catalog changed by an admin: %s", action)
 
@@ -204,7 +204,7 @@ async def verify_center(update: Update, context: BotContext) -> None:
             raise ApplicationHandlerStop
         center = await context.services.full_center(center_id)
         assert center is not None
-        await editing.change(context, center, Field.VERIFIED, how)
+        await adminkit.change(context, center, Field.VERIFIED, how)
     raise ApplicationHandlerStop
 
 
@@ -221,7 +221,7 @@ async def close_center(update: Update, context: BotContext) -> None:
         center = await context.services.full_center(center_id)
         assert center is not None
         value = f"{Status.TEMPORARILY_CLOSED} {reason}"
-        if await editing.change(context, center, Field.STATUS, value) is not None:
+        if await adminkit.change(context, center, Field.STATUS, value) is not None:
             await say(
                 context,
                 fill(t._("Closed for now: {id}. Mothers no longer see it."), id=center_id),
@@ -236,7 +236,7 @@ async def reopen_center(update: Update, context: BotContext) -> None:
     if center_id is not None:
         center = await context.services.full_center(center_id)
         assert center is not None
-        if await editing.change(context, center, Field.STATUS, Status.ACTIVE) is not None:
+        if await adminkit.change(context, center, Field.STATUS, Status.ACTIVE) is not None:
             await say(context, fill(t._("Open again: {id}."), id=center_id))
     raise ApplicationHandlerStop
 

@@ -10,13 +10,13 @@ everyone else nothing changes. Buttons `aw:<value>` answer like a typed value.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, filters
 
+from bot.core import clock
 from bot.services import Services
 from bot.tg.context import BotContext
 from bot.tg.send import ack, button
@@ -24,11 +24,6 @@ from bot.tg.send import ack, button
 # Button data prefix: "aw:<value>" answers what is awaited with <value>.
 VALUE = "aw"
 DEFAULT_SECONDS = 15 * 60
-
-
-def now() -> float:
-    """Seconds since the epoch (one place, so tests can move the clock)."""
-    return time.time()
 
 
 @dataclass(kw_only=True)
@@ -39,7 +34,7 @@ class Waiting:
 
     def __post_init__(self) -> None:
         if not self.until:
-            self.until = now() + self.seconds()
+            self.until = clock.now() + self.seconds()
 
     def seconds(self) -> float:
         """How long the bot waits for the answer."""
@@ -63,7 +58,7 @@ def awaited(services: Services, user_id: int | None) -> Waiting | None:
     if user_id is None:
         return None
     waiting = services.waiting.get(user_id)
-    if isinstance(waiting, Waiting) and waiting.until > now():
+    if isinstance(waiting, Waiting) and waiting.until > clock.now():
         return waiting
     services.waiting.pop(user_id, None)
     return None

@@ -47,9 +47,7 @@ from bot.storage.invites import (
     reject_proposal,
     use_invite,
 )
-from bot.tg.awaiting import Waiting, current, stop_waiting, value_button, wait_for
-from bot.tg.context import BotContext
-from bot.tg.editing import (
+from bot.tg.adminkit import (
     FIELD_LABELS,
     admin_tap,
     change_line,
@@ -62,6 +60,8 @@ from bot.tg.editing import (
     short,
     tap_data,
 )
+from bot.tg.awaiting import Waiting, current, stop_waiting, value_button, wait_for
+from bot.tg.context import BotContext
 from bot.tg.menu import tell_admins
 from bot.tg.send import ack, button, keyboard, say
 

@@ -25,10 +25,10 @@ from bot.core.session import Session
 from bot.i18n import N_, Translator
 from bot.render import MAX_MESSAGE, esc, fill
 from bot.storage.reports import Reason, add_report, open_reports, resolve_report
+from bot.tg.adminkit import command_words, short
 from bot.tg.awaiting import Waiting, stop_waiting, value_button, wait_for
 from bot.tg.context import BotContext
 from bot.tg.conversation import page_of, show_current, show_results, stale_button
-from bot.tg.editing import command_words, short
 from bot.tg.menu import tell_admins
 from bot.tg.screens import REPORT, answers_line, bottom_row, results_page
 from bot.tg.send import Screen, ack, button, keyboard, say, show

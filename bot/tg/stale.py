@@ -18,8 +18,8 @@ from bot.core.model import Catalog, Center, CenterHead, Directory
 from bot.i18n import Translator
 from bot.render import MAX_MESSAGE, esc, fill
 from bot.storage import state
+from bot.tg.adminkit import KZ_TIME, command_words
 from bot.tg.context import BotContext
-from bot.tg.editing import KZ_TIME, command_words
 from bot.tg.menu import tell_admins
 from bot.tg.send import say
 
@@ -101,7 +101,7 @@ def stale_text(items: list[Stale], days: int, t: Translator, limit: int | None =
         count=len(items),
     )
     if not items:
-        return f"{head}\n{esc(t._('Every entry is confirmed. Thank you!'))}"
+        return head + "\n" + esc(t._("Every entry is confirmed. Thank you!"))
     blocks = [head, esc(t._("Call these first:"))]
     used = sum(len(b) for b in blocks) + 200
     shown = 0
