@@ -26,6 +26,7 @@ from tests.journey import (
     NEEDS_QUESTION,
     PLACE_QUESTION,
     SWITCH,
+    age_limit_up_to,
     answer_all,
     asks,
     choose_language,
@@ -279,9 +280,7 @@ async def test_a_disputed_age_limit_is_a_condition_not_an_exclusion(
     )  # fmt: skip
     found = cards(await show_everything(mother, lang))
     card = found[center_name(bot, "ana-uyi-almaty", lang)]
-    assert "⚠️ " + t._("Age limit up to {value}: sources differ, check by phone.").format(
-        value="30–34"
-    ) in card.split("\n")
+    assert "⚠️ " + age_limit_up_to(t, 34).format(value="30–34") in card.split("\n")
     # A firm limit still excludes: the shelter that takes mothers up to 30 only is not shown.
     assert center_name(bot, "almaty-ubezhishche", lang) not in found
 

@@ -37,9 +37,12 @@ def test_translations_differ_from_english_and_between_languages() -> None:
         assert isinstance(message.id, str)
         if kk._(message.id) == ru._(message.id):
             same.add(message.id)
-    # Language-neutral on purpose: the name, the language switch, a pin; and one word both
-    # languages share.
-    assert same <= {"Ana Komek", "Қазақша / Русский", "📍 {place}", "a psychologist"}
+    # Language-neutral on purpose: the name, the language switch, a pin, a report line of
+    # numbers and names only; and one word both languages share.
+    assert same <= {
+        "Ana Komek", "Қазақша / Русский", "📍 {place}", "a psychologist",
+        "#{number} · {age} · «{name}» ({id}): {reason}",
+    }  # fmt: skip
     assert kk._("a psychologist") == "психолог"
     assert ru._("Find help") != "Find help"
     assert kk._("Find help") != "Find help"
