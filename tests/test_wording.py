@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.catalog.files import load_catalog
+from bot.core.geo import Gazetteer
 from bot.core.model import Catalog
 from bot.core.reasons import (
     AcceptsMothers,
@@ -21,7 +22,7 @@ from bot.core.reasons import (
     Unconfirmed,
 )
 from bot.i18n import translator
-from bot.render import condition_text, left_out_text, reason_text
+from bot.render import condition_text, hotline_line, left_out_text, plain, reason_text
 from bot.services import DATA_DIR
 
 
@@ -76,3 +77,30 @@ def test_why_left_out_takes_the_plural_form_of_its_number() -> None:
     assert left_out_text(MotherTooOld(30), ru) == "мама старше 30 лет"
     assert left_out_text(MotherTooYoung(18), ru) == "мама младше 18 лет"
     assert left_out_text(MotherTooOld(30), translator("kk")) == "ана 30 жастан үлкен"
+
+
+def test_the_town_is_satbayev_in_kazakh_and_the_old_spelling_still_finds_it(
+    catalog: Catalog,
+) -> None:
+    satpayev = catalog.place("satpayev")
+    assert satpayev is not None and satpayev.name.kk == "Сәтбаев"
+    center = catalog.center("satpayev-kamkor")
+    assert center is not None and center.name.kk.endswith("(Сәтбаев)")
+    gazetteer = Gazetteer(catalog)
+    for typed in ("Сәтбаев", "Сәтпаев", "Сатпаев"):
+        found = gazetteer.resolve(typed)
+        assert found is not None and found.place == "satpayev", typed
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_a_hotline_line_has_one_full_stop_and_says_anonymity_once(
+    catalog: Catalog, lang: str
+) -> None:
+    """The purpose is followed by "(around the clock, free)": no "." before it (m7); the
+    footer says which lines need no name, so 111's purpose does not say it again (m8)."""
+    t = translator(lang)
+    for hotline in catalog.hotlines:
+        line = plain(hotline_line(hotline, t))
+        assert ". (" not in line and not hotline.purpose.get(lang).endswith("."), line
+    line_111 = next(h for h in catalog.hotlines if h.number == "111").purpose.get(lang)
+    assert "назыв" not in line_111 and "атыңызды" not in line_111
