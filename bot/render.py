@@ -412,9 +412,20 @@ def hotline_line(hotline: Hotline, t: Translator) -> str:
     return line
 
 
+def anonymity_line(hotlines: tuple[Hotline, ...], t: Translator) -> str:
+    """Which lines she may call without giving her name ("" when none): said once, under the
+    lines, never again in a line's purpose."""
+    anonymous = [h.number for h in hotlines if h.anonymous]
+    if not anonymous:
+        return ""
+    return fill(t._("You do not have to give your name on {numbers}."), numbers=t.join(anonymous))
+
+
 def hotlines_block(hotlines: tuple[Hotline, ...], t: Translator) -> str:
-    """Every national line, emergency numbers first, one line each."""
-    return "\n".join(hotline_line(h, t) for h in sorted(hotlines, key=lambda h: not h.emergency))
+    """Every national line, emergency numbers first, one line each; then which need no name."""
+    lines = [hotline_line(h, t) for h in sorted(hotlines, key=lambda h: not h.emergency)]
+    anonymity = anonymity_line(hotlines, t)
+    return "\n".join([*lines, anonymity] if anonymity else lines)
 
 
 def summary_line(result: MatchResult, where: str, t: Translator) -> str:

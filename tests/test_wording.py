@@ -22,7 +22,14 @@ from bot.core.reasons import (
     Unconfirmed,
 )
 from bot.i18n import translator
-from bot.render import condition_text, hotline_line, left_out_text, plain, reason_text
+from bot.render import (
+    condition_text,
+    hotline_line,
+    hotlines_block,
+    left_out_text,
+    plain,
+    reason_text,
+)
 from bot.services import DATA_DIR
 
 
@@ -104,3 +111,9 @@ def test_a_hotline_line_has_one_full_stop_and_says_anonymity_once(
         assert ". (" not in line and not hotline.purpose.get(lang).endswith("."), line
     line_111 = next(h for h in catalog.hotlines if h.number == "111").purpose.get(lang)
     assert "назыв" not in line_111 and "атыңызды" not in line_111
+    # The results page's block of lines says it once, under the lines.
+    block = plain(hotlines_block(catalog.hotlines, t)).split("\n")
+    anonymity = t._("You do not have to give your name on {numbers}.")
+    assert block[-1] == anonymity.format(
+        numbers=t.join([h.number for h in catalog.hotlines if h.anonymous])
+    )
