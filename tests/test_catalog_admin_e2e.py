@@ -10,7 +10,8 @@ import pytest
 from bot.catalog.changes import Err, Field
 from bot.core.codes import Need
 from bot.render import NEED_SHORT
-from bot.tg.adminkit import CLOSED_REASON, ERRORS, FIELD_LABELS
+from bot.tg.adminkit import ERRORS, FIELD_LABELS
+from bot.usecases.editing import CLOSED_REASON
 from tests.care_steps import (
     CENTER,
     admin,

@@ -33,7 +33,7 @@ from bot.core.model import Catalog, Center, Disputed, Localized, Phone
 from bot.i18n import translator
 from bot.render import free_places_line
 from bot.services import DATA_DIR
-from bot.tg.stale import stale_entries
+from bot.usecases.stale import stale_entries
 
 TODAY = date.today()
 ADMIN = Stamp(TODAY, "Telegram admin 9000", closed_reason=Localized("жабық", "закрыт"))

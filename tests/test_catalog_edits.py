@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date
 
 import pytest
 
@@ -13,12 +12,9 @@ from bot.catalog.edits import (
     EditError,
     export_zip,
     read_upload,
-    set_status,
-    verify,
 )
 from bot.catalog.files import load_catalog
-from bot.core.codes import Status
-from bot.core.model import Catalog, Localized
+from bot.core.model import Catalog
 from bot.services import DATA_DIR
 
 
@@ -74,21 +70,6 @@ def test_an_empty_zip_is_refused(catalog: Catalog) -> None:
     with pytest.raises(EditError) as error:
         read_upload("a.zip", buffer.getvalue(), catalog)
     assert error.value.code == "empty_zip"
-
-
-def test_verify_and_status_change_one_center_only(catalog: Catalog) -> None:
-    checked = verify(catalog, "almaty-rodnik", date(2026, 12, 1), "admin")
-    center = checked.center("almaty-rodnik")
-    assert center is not None and center.provenance.verified_at == date(2026, 12, 1)
-    assert [c for c in checked.centers if c.id != "almaty-rodnik"] == [
-        c for c in catalog.centers if c.id != "almaty-rodnik"
-    ]
-    closed = set_status(
-        catalog, "almaty-rodnik", Status.TEMPORARILY_CLOSED, Localized(kk="жабық", ru="закрыт")
-    )
-    assert closed.center("almaty-rodnik").status == "temporarily_closed"  # type: ignore[union-attr]
-    with pytest.raises(EditError):
-        verify(catalog, "no-such-center", date(2026, 12, 1), "admin")
 
 
 # --- zips that lie (issue 12): refused with a reason, never another kind of error ---

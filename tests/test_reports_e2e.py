@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot import logs
-from bot.storage.reports import Reason
+from bot.core.codes import ReportReason as Reason
 from bot.tg.adminkit import short
 from bot.tg.reports import REASON_BUTTONS, REASON_TEXT
 from tests.care_steps import CENTER, admin, replies, results, rows, search_taraz, tr

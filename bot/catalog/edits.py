@@ -1,7 +1,9 @@
-"""Changes admins make to the catalog: plain data in, plain data out.
+"""The catalog as admins send and receive it whole: an uploaded zip or center file, read
+safely and validated like the data files, and the export zip.
 
-Every change produces a whole new catalog that is validated like the data files and then
-stored in one transaction, so a mistake can never leave the catalog half-changed.
+An upload gives a whole new catalog (or the problems that refuse it), which the service layer
+stores in one transaction, so a mistake can never leave the catalog half-changed. Changes of
+one field are `bot.catalog.changes.apply_change`.
 """
 
 from __future__ import annotations
@@ -10,10 +12,7 @@ import io
 import tempfile
 import zipfile
 import zlib
-from datetime import date
 from pathlib import Path, PurePosixPath
-
-import msgspec
 
 from bot.catalog.files import (
     CENTERS_DIR,
@@ -23,8 +22,7 @@ from bot.catalog.files import (
     read_catalog,
 )
 from bot.catalog.writer import write_catalog
-from bot.core.codes import Status
-from bot.core.model import Catalog, Localized
+from bot.core.model import Catalog
 
 # Generous for a few dozen TOML files, small enough that a wrong upload cannot hurt.
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -37,26 +35,6 @@ class EditError(ValueError):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
-
-
-def verify(catalog: Catalog, center_id: str, today: date, verified_by: str) -> Catalog:
-    """Record that someone checked this center's facts today."""
-    center = catalog.center(center_id)
-    if center is None:
-        raise EditError("unknown_center")
-    provenance = msgspec.structs.replace(
-        center.provenance, verified_at=today, verified_by=verified_by
-    )
-    return catalog.with_center(msgspec.structs.replace(center, provenance=provenance))
-
-
-def set_status(catalog: Catalog, center_id: str, status: Status, reason: Localized) -> Catalog:
-    """Close a center for a while (with a reason a mother may read) or reopen it."""
-    center = catalog.center(center_id)
-    if center is None:
-        raise EditError("unknown_center")
-    changed = msgspec.structs.replace(center, status=status, status_reason=reason)
-    return catalog.with_center(changed)
 
 
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes:

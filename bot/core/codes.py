@@ -114,3 +114,12 @@ class Tier(StrEnum):
 # Convenience tuples for validators and argument parsers.
 LANGUAGES: tuple[str, ...] = tuple(Language)
 NEEDS: tuple[Need, ...] = tuple(Need)
+
+
+class ReportReason(StrEnum):
+    """What is wrong with an entry, as a mother reporting it chose."""
+
+    NO_ANSWER = "no_answer"  # the number does not answer
+    CLOSED = "closed"  # the center is closed
+    REFUSED = "refused"  # they did not accept her
+    OTHER = "other"

@@ -8,33 +8,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
+from bot.core.codes import ReportReason
 from bot.storage.db import Database
 
 # Her words are a hint for the admins, not a letter: a few sentences at most.
 MAX_REPORT_TEXT = 500
 
 
-class Reason(StrEnum):
-    """What is wrong with an entry, as she chose it."""
-
-    NO_ANSWER = "no_answer"  # the number does not answer
-    CLOSED = "closed"  # the center is closed
-    REFUSED = "refused"  # they did not accept her
-    OTHER = "other"
-
-
 @dataclass(frozen=True)
 class Report:
     id: int
     center_id: str
-    reason: Reason
+    reason: ReportReason
     text: str
     day: date
 
 
-async def add_report(db: Database, center_id: str, reason: Reason, text: str, day: date) -> int:
+async def add_report(
+    db: Database, center_id: str, reason: ReportReason, text: str, day: date
+) -> int:
     """Store a report; returns its number."""
     async with db.transaction() as conn:
         cursor = await conn.execute(
@@ -53,7 +46,8 @@ async def open_reports(db: Database) -> list[Report]:
     ) as cursor:
         rows = await cursor.fetchall()
     return [
-        Report(row[0], row[1], Reason(row[2]), row[3], date.fromisoformat(row[4])) for row in rows
+        Report(row[0], row[1], ReportReason(row[2]), row[3], date.fromisoformat(row[4]))
+        for row in rows
     ]
 
 

@@ -15,31 +15,17 @@ from enum import StrEnum
 from telegram import InlineKeyboardButton, Message, Update
 from telegram.error import BadRequest
 
-from bot.catalog.changes import (
-    ChangeError,
-    NewCenter,
-    Where,
-    create_center,
-    new_center_id,
-)
-from bot.catalog.history import CREATED, Step
+from bot.catalog.changes import ChangeError, NewCenter, Where
 from bot.core.codes import Need, OrgType
 from bot.core.model import Localized
 from bot.core.web import is_url
 from bot.i18n import N_, Translator
 from bot.render import NEED_SHORT, esc, fill
-from bot.tg.adminkit import (
-    MENU,
-    error_text,
-    locator,
-    save_steps,
-    short,
-    stamp,
-    who,
-)
+from bot.tg.adminkit import MENU, error_text, short, stamp
 from bot.tg.awaiting import Waiting, stop_waiting, value_button, wait_for
 from bot.tg.context import BotContext
 from bot.tg.send import button, keyboard, say
+from bot.usecases.editing import add_center, id_for_new_center, locator
 
 PHONED = "phoned"
 _LIMITS = {"name": 200, "summary": 700}
@@ -229,8 +215,7 @@ class NewCenterDraft(Waiting):
     def _summary(self, context: BotContext) -> list[str]:
         t = context.t
         new = self.new_center()
-        catalog = context.services.catalog
-        center_id = new_center_id(new, {c.id for c in catalog.centers})
+        center_id = id_for_new_center(context.services, new)
         where = new.where.place or new.where.region or t._("all of Kazakhstan")
         source = t._("phoned by you today") if self.phoned else ", ".join(new.sources)
         return [
@@ -246,17 +231,12 @@ class NewCenterDraft(Waiting):
 
     async def _create(self, context: BotContext) -> None:
         t = context.t
-        new = self.new_center()
-        catalog = context.services.catalog
-        center_id = new_center_id(new, {c.id for c in catalog.centers})
         try:
-            center = create_center(new, center_id, stamp(context))
+            center = await add_center(context.services, self.new_center(), stamp(context), t.lang)
         except ChangeError as error:
             await say(context, error_text(error, t))
             return
         stop_waiting(context)
-        step = Step(CREATED, "—", center.name.get(t.lang), None, center)
-        await save_steps(context, center.id, [step], who(context))
         await say(
             context,
             fill(t._("Created {id}. Mothers can find it now. Add phones and hours:"), id=center.id),

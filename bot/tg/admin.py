@@ -2,19 +2,18 @@
 
 Only ids in ADMIN_IDS reach these handlers; for anyone else the commands do not exist.
 Every change is validated like the data files and stored in one transaction with its
-history (see `bot.tg.editing`), then the running bot switches to it. Logs name no one.
+history (see `bot.usecases.editing`), then the running bot switches to it. Logs name no one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date, timedelta
+from datetime import date
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.catalog import history
 from bot.catalog.changes import Field
 from bot.catalog.edits import (
     MAX_UPLOAD_BYTES,
@@ -27,11 +26,12 @@ from bot.core.codes import Checked, Need, Status
 from bot.core.model import Catalog
 from bot.i18n import N_, Translator
 from bot.render import NEED_SHORT, esc, fill, verification_line
-from bot.storage import state
 from bot.tg import adminkit
 from bot.tg.context import BotContext
 from bot.tg.send import say
 from bot.tg.staff import referral_lines
+from bot.usecases.editing import import_catalog
+from bot.usecases.stats import searches_of_last_days
 
 _LOGGER = logging.getLogger(__name__)
 # Telegram messages hold 4096 characters; long lists are cut, with a count of the rest.
@@ -44,7 +44,6 @@ EDIT_ERRORS = {
     "not_zip": N_("this is not a zip file"),
     "empty_zip": N_("the zip holds no catalog files"),
     "wrong_kind": N_("send a .zip of the data folder or one center's .toml file"),
-    "unknown_center": N_("there is no center with this id"),
 }
 
 
@@ -53,12 +52,8 @@ def _args(context: BotContext) -> list[str]:
 
 
 async def _save(update: Update, context: BotContext, catalog: Catalog, action: str) -> None:
-    """Store the new catalog atomically, each changed center in its history, and switch the
-    running bot to it."""
-    services = context.services
-    db = await services.database()
-    await history.save_upload(db, await services.full_catalog(), catalog, adminkit.who(context))
-    await services.reload_catalog()
+    """Store the new catalog (see `bot.usecases.editing.import_catalog`)."""
+    await import_catalog(context.services, catalog, adminkit.who(context))
     _LOGGER.info("Catalog changed by an admin: %s", action)
 
 
@@ -245,8 +240,7 @@ async def stats(update: Update, context: BotContext) -> None:
     """Searches of the last 30 days per region and need; no user is ever counted by name."""
     t = context.t
     catalog = context.services.catalog
-    since = date.today() - timedelta(days=_STATS_DAYS - 1)
-    counts = await state.search_counts(await context.services.database(), since)
+    counts = await searches_of_last_days(context.services, _STATS_DAYS)
     lines = [
         fill(
             t._("Searches in the last {days} days: {total}. Nothing near her: {nothing}."),

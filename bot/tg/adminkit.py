@@ -1,15 +1,13 @@
 """What every admin tool shares: who may use it, how a change is stamped, stored and shown.
 
 Every admin command is wrapped by `admin_command` and every admin button by `admin_tap`;
-`change` applies one typed value (validated like the data files, `bot.catalog.changes`), stores
-it with its history row in one transaction and makes it live at once for every mother.
+`change` applies one typed value through the service layer (`bot.usecases.editing`) and
+says what happened.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -21,31 +19,25 @@ from bot.catalog.changes import (
     ChangeError,
     Err,
     Field,
-    Locate,
     Stamp,
-    Where,
     admin_who,
-    apply_change,
     field_named,
     value_text,
 )
-from bot.catalog.history import Revisions, Step, Then
-from bot.core.codes import Checked, Coverage
-from bot.core.model import Center, Localized
-from bot.i18n import N_, Translator, translator
+from bot.core.codes import Checked
+from bot.core.model import Center
+from bot.i18n import N_, Translator
 from bot.render import esc, fill, verification_line
-from bot.services import Services
 from bot.tg.context import BotContext
 from bot.tg.menu import remember_admin
 from bot.tg.send import ack, button, keyboard, say
+from bot.usecases.editing import admin_stamp, edit_field
 
-_LOGGER = logging.getLogger(__name__)
 # Kazakhstan has kept one time zone, UTC+5, since March 2024.
 KZ_TIME = timezone(timedelta(hours=5))
 MENU = "cm"  # cm:<center id>: the entry with its field buttons (see `bot.tg.editing`)
 UNDO = "cu"  # cu:<center id>: undo the entry's last change (see `bot.tg.history`)
 _SHOWN_CHARS = 80
-_NATIONAL_WORDS = frozenset({"national", "kazakhstan", "казахстан", "қазақстан", "kz"})
 
 FIELD_LABELS: dict[Field, str] = {
     Field.PHONE: N_("Add a phone"),
@@ -95,8 +87,6 @@ ERRORS: dict[Err, str] = {
     Err.RULE: N_("the data files' rules refuse it: {problem}"),
     Err.SAME: N_("the entry already says this."),
 }
-# What a status other than active says when an admin gives no reason.
-CLOSED_REASON = N_("Marked as closed on {date}.")
 
 
 def is_admin(context: BotContext) -> bool:
@@ -104,48 +94,18 @@ def is_admin(context: BotContext) -> bool:
     return context.turn.user_id in context.services.settings.admin_ids
 
 
+def stamp(context: BotContext, how: Checked = Checked.PHONED, day: date | None = None) -> Stamp:
+    """Who changes the catalog now (this admin), and how the facts were learned."""
+    user = context.turn.user_id
+    assert user is not None
+    return admin_stamp(user, how, day)
+
+
 def who(context: BotContext) -> str:
     """This admin, as history and entries name them."""
     user = context.turn.user_id
     assert user is not None
     return admin_who(user)
-
-
-def closed_reason(day: date) -> Localized:
-    """The neutral reason kept with a status set without one, in both languages."""
-    text = {
-        lang: translator(lang)._(CLOSED_REASON).format(date=day.strftime("%d.%m.%Y"))
-        for lang in ("kk", "ru")
-    }
-    return Localized(kk=text["kk"], ru=text["ru"])
-
-
-def stamp(context: BotContext, how: Checked = Checked.PHONED, day: date | None = None) -> Stamp:
-    """Who changes the catalog now, and how the facts were learned."""
-    today = day or date.today()
-    return Stamp(today=today, who=who(context), how=how, closed_reason=closed_reason(today))
-
-
-def locator(services: Services) -> Locate:
-    """Reads a place as an admin types it: an id, a name in any spelling, or national."""
-    catalog, gazetteer = services.catalog, services.gazetteer
-
-    def locate(text: str) -> Where | None:
-        key = text.strip().lower()
-        if key in _NATIONAL_WORDS:
-            return Where(Coverage.NATIONAL)
-        place = catalog.place(key)
-        if place is not None:
-            return Where(Coverage.CITY, place.region, place.id)
-        region = catalog.region(key)
-        location = gazetteer.region_location(region.id) if region else gazetteer.resolve(text)
-        if location is None:
-            return None
-        if location.place is not None:
-            return Where(Coverage.CITY, location.region, location.place)
-        return Where(Coverage.REGION, location.region)
-
-    return locate
 
 
 def label(name: str, t: Translator) -> str:
@@ -185,44 +145,6 @@ async def known_center(context: BotContext, center_id: str | None) -> Center | N
     return center
 
 
-async def adopt(
-    services: Services, revisions: Revisions, center_id: str, center: Center | None
-) -> None:
-    """Switch every search to the changed catalog at once: in memory when nobody else changed
-    the catalog in between, else by reading it again."""
-    if revisions.before != services.catalog_revision:
-        await services.reload_catalog()
-        return
-    directory = services.catalog
-    # Re-sorting a big directory takes a while: in a thread, like the indexes.
-    changed = (
-        await asyncio.to_thread(directory.without, center_id)
-        if center is None
-        else await asyncio.to_thread(directory.with_center, center)
-    )
-    await services.use_catalog(changed)
-    services.catalog_revision = revisions.after
-
-
-async def save_steps(
-    context: BotContext,
-    center_id: str,
-    steps: Sequence[Step],
-    author: str,
-    then: Then | None = None,
-) -> None:
-    """Store a change with its history in one transaction and make it live."""
-    services = context.services
-    revisions = await history.save(await services.database(), center_id, steps, author, then)
-    await adopt(services, revisions, center_id, steps[-1].after)
-    _LOGGER.info("An entry was changed from Telegram (%d field(s))", len(steps))
-
-
-def change_step(before: Center, after: Center, field: Field) -> Step:
-    """A history step for one field."""
-    return Step(field.value, value_text(before, field), value_text(after, field), before, after)
-
-
 def saved_text(before: Center, after: Center, field: Field, t: Translator) -> str:
     """ "Saved. Phones: — → +77011234567" and what the card now says about checking."""
     line = fill(
@@ -250,11 +172,10 @@ async def change(
     """Apply one typed value, store it and say so; None (after one line) if refused."""
     t = context.t
     try:
-        changed = apply_change(center, field, raw, stamp(context, how), locator(context.services))
+        changed = await edit_field(context.services, center, field, raw, stamp(context, how))
     except ChangeError as error:
         await say(context, error_text(error, t))
         return None
-    await save_steps(context, center.id, [change_step(center, changed, field)], who(context))
     await say(
         context,
         saved_text(center, changed, field, t),

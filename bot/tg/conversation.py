@@ -9,10 +9,6 @@ recognised as old and she gets the current screen again.
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import time
-
 import msgspec
 from telegram import Update
 from telegram.error import TelegramError
@@ -26,8 +22,6 @@ from bot.core.parsing import POSSIBLE_AGE, parse_age, parse_child
 from bot.core.session import Session, View
 from bot.i18n import Translator, translator
 from bot.render import esc, fill, location_name
-from bot.storage import state
-from bot.storage.state import SearchCount
 from bot.tg.awaiting import stop_waiting
 from bot.tg.context import BotContext, app_language
 from bot.tg.invites import open_invite
@@ -41,7 +35,9 @@ from bot.tg.screens import (
     question_screen,
     results_screen,
 )
-from bot.tg.send import Screen, ack, remove_reply_keyboard, say, search, show
+from bot.tg.send import Screen, ack, remove_reply_keyboard, say, show
+from bot.usecases.conversations import end_conversations, quiet_conversations, remember_sent
+from bot.usecases.search import count_once, search_with_cards
 
 _TAP_AGAIN = "Please tap one of the buttons."
 
@@ -154,29 +150,13 @@ async def _show_current(
     await show(update, context, screen)
 
 
-def _signature(answers: Answers) -> str:
-    """Which search this is, so that one search is counted once (no user in it)."""
-    given = msgspec.structs.replace(answers, language=None)
-    return hashlib.sha256(msgspec.json.encode(given)).hexdigest()[:16]
-
-
 async def page_of(
     context: BotContext, session: Session, query: Query
 ) -> tuple[MatchResult, dict[str, Center]]:
-    """Her search, and the whole entries of the cards up to her page. An admin may change the
-    catalog between the search and the read: then the search runs once more on the new one."""
-    services = context.services
-    for _attempt in range(2):
-        result = await search(services.matcher, query)
-        wanted = cards_needed(session, result)
-        centers = await services.full_centers(wanted)
-        if all(center_id in centers for center_id in wanted):
-            break
-    else:
-        # Still changing under her: show the cards that could be read, never one that cannot.
-        kept = tuple(m for m in result.matches if m.center.id in centers)
-        result = dataclasses.replace(result, matches=kept)
-    return result, centers
+    """Her search, and the whole entries of the cards up to her page."""
+    return await search_with_cards(
+        context.services, query, lambda result: cards_needed(session, result)
+    )
 
 
 async def show_results(update: Update, context: BotContext) -> None:
@@ -193,23 +173,13 @@ async def _show_results(update: Update, context: BotContext, hint: str = "") -> 
         session.answers = session.answers.without(Step.PLACE)
         await _show_current(update, context)
         return
-    result = await search(services.matcher, query)
     t = context.t
     where = location_name(services.catalog, query.location.place, query.location.region, t)
-    signature = _signature(session.answers)
-    if session.counted != signature:
-        # A conversation from a staff link "reached results" once, at its first search.
-        first = not session.counted
-        session.counted = signature
-        context.turn.searches.append(
-            SearchCount(
-                region=query.location.region,
-                needs=tuple(sorted(query.needs)),
-                nothing_local=result.local_count == 0,
-                source=session.source if first else "",
-            )
-        )
+    # One search: the page's cards and the count for the statistics come from it.
     result, centers = await page_of(context, session, query)
+    count = count_once(session, query, result)
+    if count is not None:
+        context.turn.searches.append(count)
     screen = results_screen(session, result, centers, services.catalog, t, where, hint)
     context.turn.shown.extend(screen.centers)  # counted per day and center, without her
     await show(update, context, screen)
@@ -488,22 +458,11 @@ async def end_idle_conversations(context: BotContext) -> int:
     everything kept about it is dropped (and the WAL emptied). Works the same after a
     restart, since it reads the stored conversations; returns how many were ended."""
     services = context.services
-    db = await services.database()
-    idle = await state.idle_sessions(db, services.idle_seconds)
-    cutoff = time.time() - services.idle_seconds
-    ended: list[int] = []
-    for user_id, data in idle:
-        live = services.sessions.get(user_id)
-        if live is not None and live.touched > cutoff:
-            continue  # she wrote again a moment ago
-        services.forget(user_id)
-        ended.append(user_id)
-        try:
-            session = Session.from_json(data)
-        except ValueError:
+    quiet = await quiet_conversations(services)
+    for item in quiet:
+        if item.language is None:
             continue
-        lang = session.answers.language or Language(services.settings.default_language)
-        text = translator(lang)._(
+        text = translator(item.language)._(
             "We paused because it was quiet for a while; your answers are deleted. "
             "Tap /start to begin again."
         )
@@ -511,11 +470,11 @@ async def end_idle_conversations(context: BotContext) -> int:
         # away. She may also have blocked the bot: that must not stop the others.
         try:
             message = await context.bot.send_message(
-                user_id, esc(text), reply_markup=remove_reply_keyboard(),
+                item.user_id, esc(text), reply_markup=remove_reply_keyboard(),
                 disable_notification=True,
             )  # fmt: skip
-            await state.record_messages(db, user_id, [message.message_id])
+            await remember_sent(services, item.user_id, [message.message_id])
         except TelegramError:
             continue
-    await state.end_sessions(db, ended)
-    return len(ended)
+    await end_conversations(services, [item.user_id for item in quiet])
+    return len(quiet)

@@ -10,13 +10,12 @@ from telegram import InlineKeyboardButton, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.catalog import history
+from bot.catalog.history import Change, UndoError
 from bot.core.model import Center
 from bot.i18n import Translator
 from bot.render import MAX_MESSAGE, esc, fill, verification_line
 from bot.tg.adminkit import (
     admin_tap,
-    adopt,
     change_line,
     command_words,
     known_center,
@@ -24,10 +23,10 @@ from bot.tg.adminkit import (
     short,
     tap_data,
     when,
-    who,
 )
 from bot.tg.context import BotContext
 from bot.tg.send import button, keyboard, say
+from bot.usecases.editing import center_history, entry_exists_or_existed, undo_last_change
 
 HISTORY = "hi"  # hi:<page>:<center id>: a page of an entry's history
 _PAGE_CHARS = MAX_MESSAGE - 600
@@ -37,7 +36,7 @@ _HISTORY_CHARS = 200
 # --- /history ---
 
 
-def history_lines(changes: list[history.Change], t: Translator) -> list[str]:
+def history_lines(changes: list[Change], t: Translator) -> list[str]:
     """One block per change: when and who, then what changed."""
     blocks = []
     for item in changes:
@@ -52,7 +51,7 @@ def history_lines(changes: list[history.Change], t: Translator) -> list[str]:
     return blocks
 
 
-def history_pages(changes: list[history.Change], t: Translator) -> list[str]:
+def history_pages(changes: list[Change], t: Translator) -> list[str]:
     """The blocks grouped into pages that fit one message."""
     result: list[str] = []
     page: list[str] = []
@@ -73,7 +72,7 @@ async def history_screen(
 ) -> tuple[str, list[list[InlineKeyboardButton]]]:
     """One page of an entry's history and the buttons to the others."""
     t = context.t
-    changes = await history.history(await context.services.database(), center.id)
+    changes = await center_history(context.services, center.id)
     head = fill(t._("Changes of «{name}» ({id}):"), name=center.name.get(t.lang), id=center.id)
     pages = history_pages(changes, t)
     if not pages:
@@ -123,10 +122,11 @@ async def history_tapped(update: Update, context: BotContext) -> None:
 async def undo(context: BotContext, center_id: str) -> None:
     """Revert the entry's last change; the undo is recorded too."""
     t = context.t
-    services = context.services
+    admin = context.turn.user_id
+    assert admin is not None
     try:
-        done = await history.undo_last(await services.database(), center_id, who(context))
-    except history.UndoError as error:
+        done = await undo_last_change(context.services, center_id, admin)
+    except UndoError as error:
         if error.code == "nothing":
             await say(context, esc(t._("Nothing to undo for this entry.")))
         else:
@@ -141,7 +141,6 @@ async def undo(context: BotContext, center_id: str) -> None:
                 ),
             )
         return
-    await adopt(services, done.revisions, center_id, done.restored)
     item = done.change
     if done.restored is None:
         await say(context, fill(t._("Undone: the new entry {id} is removed."), id=center_id))
@@ -162,17 +161,10 @@ async def undo_command(update: Update, context: BotContext) -> None:
     """/undo ID: revert the last change of an entry."""
     words = command_words(update, 3)
     center_id = words[1] if len(words) > 1 else ""
-    if center_id and await _has_history_or_entry(context, center_id):
+    if center_id and await entry_exists_or_existed(context.services, center_id):
         await undo(context, center_id)
     else:
         await known_center(context, None)
-
-
-async def _has_history_or_entry(context: BotContext, center_id: str) -> bool:
-    """An entry that exists, or existed (a removed one can come back with /undo)."""
-    if context.services.catalog.center(center_id) is not None:
-        return True
-    return bool(await history.history(await context.services.database(), center_id))
 
 
 @admin_tap

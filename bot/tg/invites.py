@@ -1,6 +1,6 @@
 """Centers confirm their own entries: /invite, the coordinator's screens, /approve.
 
-`/invite ID` gives an admin a one-time link (see `bot.storage.invites`) for the center's
+`/invite ID` gives an admin a one-time link (see `bot.usecases.invites`) for the center's
 coordinator. Opening it shows the entry as mothers see it, with «All correct» and «Correct
 it» (phones, hours, free places, status). Nothing the coordinator sends is published by
 itself: it waits for an admin's /approve, and only then is the entry marked as confirmed by
@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from dataclasses import field as default
 from datetime import date
 
-import aiosqlite
 from telegram import InlineKeyboardButton, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
@@ -26,37 +25,20 @@ from bot.catalog.changes import (
     ChangeError,
     Err,
     Field,
-    Stamp,
-    admin_who,
     apply_change,
     field_of_code,
     value_text,
 )
-from bot.catalog.history import Step
-from bot.core.codes import Checked
 from bot.core.model import Center
 from bot.i18n import N_, Translator
 from bot.render import esc, fill, verification_line
-from bot.storage.invites import (
-    INVITE_DAYS,
-    add_proposal,
-    create_invite,
-    drop_proposal,
-    proposal,
-    proposals,
-    reject_proposal,
-    use_invite,
-)
 from bot.tg.adminkit import (
     FIELD_LABELS,
     admin_tap,
     change_line,
-    change_step,
-    closed_reason,
     command_words,
     error_text,
     known_center,
-    save_steps,
     short,
     tap_data,
 )
@@ -64,6 +46,16 @@ from bot.tg.awaiting import Waiting, current, stop_waiting, value_button, wait_f
 from bot.tg.context import BotContext
 from bot.tg.menu import tell_admins
 from bot.tg.send import ack, button, keyboard, say
+from bot.usecases.invites import (
+    INVITE_DAYS,
+    approve_proposal,
+    center_stamp,
+    new_invite,
+    reject_proposal,
+    send_proposal,
+    use_invite_link,
+    waiting_proposals,
+)
 
 _LOGGER = logging.getLogger(__name__)
 INVITE = "iv"  # iv:ok, iv:fix, iv:f:<field code>, iv:send, iv:stop: the coordinator's taps
@@ -79,11 +71,6 @@ _STATUS_CHOICES = (
     (N_("Closed for now"), "temporarily_closed"),
     (N_("Closed"), "closed"),
 )
-
-
-def center_who(admin: int) -> str:
-    """How a center's own word, approved by an admin, is named in the entry and history."""
-    return f"center via invite, approved by {admin_who(admin)}"
 
 
 def entry_text(center: Center, t: Translator) -> list[str]:
@@ -116,9 +103,8 @@ class Coordinator(Waiting):
             await say(context, esc(t._("Please use the buttons.")))
             await self.show_fields(context, center)
             return
-        stamp = Stamp(date.today(), "center", Checked.CENTER, closed_reason(date.today()))
         try:
-            apply_change(center, self.field, text, stamp)
+            apply_change(center, self.field, text, center_stamp(date.today()))
         except ChangeError as error:
             if error.code is not Err.SAME:
                 await say(context, error_text(error, t))
@@ -162,8 +148,7 @@ class Coordinator(Waiting):
 async def open_invite(update: Update, context: BotContext, payload: str) -> bool:
     """`/start c_…`: a valid link shows the coordinator the entry (and is used up); anything
     else is False, and the start goes on as a mother's."""
-    center_id = await use_invite(await context.services.database(), payload)
-    center = await context.services.full_center(center_id) if center_id else None
+    center = await use_invite_link(context.services, payload)
     if center is None:
         return False
     t = context.t
@@ -214,8 +199,7 @@ async def on_tap(update: Update, context: BotContext) -> None:
     elif action in ("ok", "send"):
         stop_waiting(context)
         changes = list(waiting.changes.items()) if action == "send" else []
-        db = await context.services.database()
-        number = await add_proposal(db, center.id, changes, date.today())
+        number = await send_proposal(context.services, center.id, changes)
         await say(
             context,
             esc(
@@ -274,7 +258,7 @@ async def invite_command(update: Update, context: BotContext) -> None:
         return
     user = context.turn.user_id
     assert user is not None
-    payload = await create_invite(await context.services.database(), center.id, admin_who(user))
+    payload = await new_invite(context.services, center.id, user)
     link = f"https://t.me/{context.bot.username}?start={payload}"
     lines = [
         fill(
@@ -331,7 +315,7 @@ async def approve_command(update: Update, context: BotContext) -> None:
         else:
             await say(context, esc(t._("Write the number: /approve 3, or /approve for the list.")))
         return
-    waiting = await proposals(await context.services.database())
+    waiting = await waiting_proposals(context.services)
     if not waiting:
         await say(context, esc(t._("Nothing waits for approval.")))
         return
@@ -358,45 +342,21 @@ async def approve_command(update: Update, context: BotContext) -> None:
 async def approve(context: BotContext, number: int) -> None:
     """Publish what a center sent: its values, and "confirmed by the center" on its day."""
     t = context.t
-    db = await context.services.database()
-    item = await proposal(db, number)
-    if item is None:
-        await say(context, fill(t._("Nothing waits under #{number}."), number=number))
-        return
-    center = await context.services.full_center(item.center_id)
-    if center is None:
-        await reject_proposal(db, number)
-        await known_center(context, None)
-        return
     user = context.turn.user_id
     assert user is not None
-    stamp = Stamp(item.day, center_who(user), Checked.CENTER, closed_reason(item.day))
-    steps: list[Step] = []
-    now = center
-    for name, value in (*item.changes, (Field.VERIFIED.value, Checked.CENTER.value)):
-        chosen = Field(name)
-        try:
-            changed = apply_change(now, chosen, value, stamp)
-        except ChangeError as error:
-            if error.code is Err.SAME:
-                continue
-            await say(context, error_text(error, t))
-            return
-        steps.append(change_step(now, changed, chosen))
-        now = changed
-
-    async def drop(conn: aiosqlite.Connection) -> None:
-        await drop_proposal(conn, number)
-
-    if steps:
-        await save_steps(context, center.id, steps, stamp.who, then=drop)
+    approval = await approve_proposal(context.services, number, user)
+    if not approval.waited:
+        await say(context, fill(t._("Nothing waits under #{number}."), number=number))
+    elif approval.refused is not None:
+        await say(context, error_text(approval.refused, t))
+    elif approval.center is None:
+        await known_center(context, None)
     else:
-        await reject_proposal(db, number)
-    await say(
-        context,
-        fill(t._("Approved #{number}. The card now says:"), number=number)
-        + f"\n<i>{verification_line(now, t)}</i>",
-    )
+        await say(
+            context,
+            fill(t._("Approved #{number}. The card now says:"), number=number)
+            + f"\n<i>{verification_line(approval.center, t)}</i>",
+        )
 
 
 @admin_tap
@@ -412,7 +372,7 @@ async def approve_tapped(update: Update, context: BotContext) -> None:
     number = int(parts[2])
     if parts[1] == "y":
         await approve(context, number)
-    elif await reject_proposal(await context.services.database(), number):
+    elif await reject_proposal(context.services, number):
         await say(context, fill(context.t._("Rejected #{number}; nothing changed."), number=number))
     else:
         await say(context, fill(context.t._("Nothing waits under #{number}."), number=number))

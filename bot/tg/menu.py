@@ -15,8 +15,8 @@ from telegram.error import TelegramError
 
 from bot.i18n import N_, Translator, translator
 from bot.services import Services
-from bot.storage.admins import admin_languages, set_admin_language
 from bot.tg.context import BotContext
+from bot.usecases.admins import languages_of_admins, note_admin_language
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -58,13 +58,6 @@ def admin_menu(lang: str) -> list[BotCommand]:
     return [BotCommand(name, t._(text)) for name, text in (*COMMANDS, *ADMIN_COMMANDS)]
 
 
-async def languages(services: Services) -> dict[int, str]:
-    """Every admin's language: as remembered, else the bot's default."""
-    stored = await admin_languages(await services.database())
-    default = services.settings.default_language
-    return {admin: stored.get(admin, default) for admin in sorted(services.settings.admin_ids)}
-
-
 async def tell_admins(
     context: BotContext, text_for: Callable[[Translator], str], about: str
 ) -> None:
@@ -72,7 +65,7 @@ async def tell_admins(
 
     An admin who blocked the bot, or a wrong id, must not stop the others.
     """
-    for admin, lang in (await languages(context.services)).items():
+    for admin, lang in (await languages_of_admins(context.services)).items():
         try:
             await context.bot.send_message(admin, text_for(translator(lang)))
         except TelegramError as exc:
@@ -92,7 +85,7 @@ async def set_admin_menu(bot: Bot, admin: int, lang: str) -> None:
 
 async def set_admin_menus(bot: Bot, services: Services) -> None:
     """Every admin's menu, at start-up."""
-    for admin, lang in (await languages(services)).items():
+    for admin, lang in (await languages_of_admins(services)).items():
         await set_admin_menu(bot, admin, lang)
 
 
@@ -102,7 +95,5 @@ async def remember_admin(context: BotContext) -> None:
     if user is None or user not in context.services.settings.admin_ids:
         return
     lang = context.language
-    known = await languages(context.services)
-    if known.get(user) != lang:
-        await set_admin_language(await context.services.database(), user, lang)
+    if await note_admin_language(context.services, user, lang):
         await set_admin_menu(context.bot, user, lang)

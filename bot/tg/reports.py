@@ -20,11 +20,11 @@ from datetime import date
 from telegram import InlineKeyboardButton, Update
 
 from bot.core.answers import Step
+from bot.core.codes import ReportReason
 from bot.core.model import Center
 from bot.core.session import Session
 from bot.i18n import N_, Translator
 from bot.render import MAX_MESSAGE, esc, fill
-from bot.storage.reports import Reason, add_report, open_reports, resolve_report
 from bot.tg.adminkit import command_words, short
 from bot.tg.awaiting import Waiting, stop_waiting, value_button, wait_for
 from bot.tg.context import BotContext
@@ -32,20 +32,21 @@ from bot.tg.conversation import page_of, show_current, show_results, stale_butto
 from bot.tg.menu import tell_admins
 from bot.tg.screens import REPORT, answers_line, bottom_row, results_page
 from bot.tg.send import Screen, ack, button, keyboard, say, show
+from bot.usecases.reports import open_reports, record_report, resolve_report
 
 _LOGGER = logging.getLogger(__name__)
-REASON_BUTTONS: dict[Reason, str] = {
-    Reason.NO_ANSWER: N_("📵 The number does not answer"),
-    Reason.CLOSED: N_("🚪 It is closed"),
-    Reason.REFUSED: N_("🙅 They did not take me"),
-    Reason.OTHER: N_("✍️ Something else"),
+REASON_BUTTONS: dict[ReportReason, str] = {
+    ReportReason.NO_ANSWER: N_("📵 The number does not answer"),
+    ReportReason.CLOSED: N_("🚪 It is closed"),
+    ReportReason.REFUSED: N_("🙅 They did not take me"),
+    ReportReason.OTHER: N_("✍️ Something else"),
 }
 # How admins read the reason.
-REASON_TEXT: dict[Reason, str] = {
-    Reason.NO_ANSWER: N_("the number does not answer"),
-    Reason.CLOSED: N_("it is closed"),
-    Reason.REFUSED: N_("they did not take her"),
-    Reason.OTHER: N_("something else"),
+REASON_TEXT: dict[ReportReason, str] = {
+    ReportReason.NO_ANSWER: N_("the number does not answer"),
+    ReportReason.CLOSED: N_("it is closed"),
+    ReportReason.REFUSED: N_("they did not take her"),
+    ReportReason.OTHER: N_("something else"),
 }
 # At most this many reports per person and hour are stored; more are thanked for and dropped
 # (a flood must not bury the real ones). Counted in memory, under a hash with a key that lives
@@ -150,7 +151,7 @@ class ReportWords(Waiting):
     """She chose "something else": her next text is the report's words."""
 
     center_id: str
-    reason: Reason
+    reason: ReportReason
 
     def seconds(self) -> float:
         return 10 * 60
@@ -173,20 +174,21 @@ class ReportWords(Waiting):
 
 
 async def file_report(
-    update: Update, context: BotContext, center_id: str, reason: Reason, text: str
+    update: Update, context: BotContext, center_id: str, reason: ReportReason, text: str
 ) -> None:
     """Store the report (nothing about her), thank her, tell the admins, show her results."""
     user = context.turn.user_id
     if user is not None and not _flooding(user):
-        db = await context.services.database()
-        number = await add_report(db, center_id, reason, text.strip(), date.today())
+        number = await record_report(context.services, center_id, reason, text)
         _LOGGER.info("A report about an entry was received")
         await _tell_admins(context, number, center_id, reason)
     await say(context, esc(context.t._("Thank you. We will check it.")))
     await show_current(update, context)
 
 
-async def _tell_admins(context: BotContext, number: int, center_id: str, reason: Reason) -> None:
+async def _tell_admins(
+    context: BotContext, number: int, center_id: str, reason: ReportReason
+) -> None:
     """The center and the reason, in each admin's language; never who, never her words."""
     center = context.services.catalog.center(center_id)
 
@@ -228,9 +230,9 @@ async def on_tap(update: Update, context: BotContext) -> None:
     await ack(update)
     if parts[1] == "c":
         await show(update, context, reason_screen(context, session, card))
-    elif parts[1] == "r" and len(parts) == 5 and parts[4] in tuple(Reason):
-        reason = Reason(parts[4])
-        if reason is Reason.OTHER:
+    elif parts[1] == "r" and len(parts) == 5 and parts[4] in tuple(ReportReason):
+        reason = ReportReason(parts[4])
+        if reason is ReportReason.OTHER:
             wait_for(context, ReportWords(center_id=card.center.id, reason=reason))
             await show(update, context, words_screen(context, session))
         else:
@@ -262,7 +264,7 @@ def _age(day: date, t: Translator) -> str:
 async def reports_command(update: Update, context: BotContext) -> None:
     """/reports: the open reports, oldest first."""
     t = context.t
-    reports = await open_reports(await context.services.database())
+    reports = await open_reports(context.services)
     if not reports:
         await say(context, esc(t._("No open reports.")))
         return
@@ -300,7 +302,7 @@ async def resolve_command(update: Update, context: BotContext) -> None:
     if not number.isdigit():
         await say(context, esc(t._("Write the report's number: /resolve 12.")))
         return
-    if await resolve_report(await context.services.database(), int(number)):
+    if await resolve_report(context.services, int(number)):
         await say(context, fill(t._("Report #{number} is resolved and deleted."), number=number))
     else:
         await say(context, fill(t._("There is no open report #{number}."), number=number))

@@ -20,9 +20,9 @@ from bot.core.model import Hotline
 from bot.i18n import Translator, translator
 from bot.render import anonymity_line, esc, fill, hotline_line
 from bot.services import Services
-from bot.storage import state
 from bot.tg.context import BotContext
 from bot.tg.send import ack, button, keyboard, remove_reply_keyboard, say
+from bot.usecases.conversations import messages_of_chat
 
 # Telegram's deleteMessages takes at most 100 ids at once.
 _DELETE_BATCH = 100
@@ -196,7 +196,7 @@ async def clear_chat(update: Update, context: BotContext) -> None:
     await ack(update)
     chat_id = context.turn.chat_id
     if chat_id is not None and context.turn.private:
-        ids = await state.chat_message_ids(await context.services.database(), chat_id)
+        ids = await messages_of_chat(context.services, chat_id)
         ids += context.turn.message_ids
         if update.message is not None:
             ids.append(update.message.message_id)

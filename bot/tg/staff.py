@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 from telegram import (
     InlineKeyboardButton,
@@ -41,10 +40,10 @@ from bot.render import (
     verification_line,
 )
 from bot.staff.poster import poster, poster_lines, qr_png
-from bot.storage import state
 from bot.tg.context import BotContext
 from bot.tg.screens import BIG_CITIES, LANGUAGE_LABELS, SHARE_PREFIX
 from bot.tg.send import ack, button, keyboard, say, search
+from bot.usecases.stats import staff_links_of_last_days
 
 _DRAFT_MINUTES = 30
 _FIND_RESULTS = 8
@@ -359,8 +358,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
 
 async def referral_lines(context: BotContext, t: Translator) -> list[str]:
     """Per source and day: conversations started from a link and how many reached results."""
-    since = date.today() - timedelta(days=_STATS_DAYS - 1)
-    counts = await state.referral_counts(await context.services.database(), since)
+    counts = await staff_links_of_last_days(context.services, _STATS_DAYS)
     title = t._("Staff links, last {days} days (started / reached results):")
     lines = [fill(title, days=_STATS_DAYS)]
     for row in counts:

@@ -1,64 +1,31 @@
 """/stale: which entries to phone first, and the weekly reminder of the top five.
 
 An entry is stale when nobody has confirmed it by phone, and the center has not confirmed
-it, for N days (default 180). Entries known from public sources only come first, then by
-how often mothers were shown them in the last 30 days: a wrong number on a card many see
-hurts most. The counts are per day and center, never per person.
+it, for N days (default 180); which ones, in which order, is `bot.usecases.stale`'s part.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import time
 
 from telegram import Update
 
-from bot.core.codes import Checked, Status
-from bot.core.model import Catalog, Center, CenterHead, Directory
+from bot.core.codes import Checked
+from bot.core.model import Center, CenterHead
 from bot.i18n import Translator
 from bot.render import MAX_MESSAGE, esc, fill
-from bot.storage import state
 from bot.tg.adminkit import KZ_TIME, command_words
 from bot.tg.context import BotContext
 from bot.tg.menu import tell_admins
 from bot.tg.send import say
+from bot.usecases.stale import SHOWN_DAYS, Stale, entries_to_confirm, weekly_entries_to_confirm
 
 DEFAULT_DAYS = 180
-SHOWN_DAYS = 30
 WEEKLY_TOP = 5
 # The weekly list goes out on Monday morning, Kazakhstan time (PTB counts Sunday as 0).
 WEEKLY_AT = time(9, 0, tzinfo=KZ_TIME)
 WEEKLY_DAY = 1
-# Card counts are needed for 30 days; a little longer is kept for a late look.
-_KEEP_SHOWN_DAYS = 60
 _MAX_DAYS = 3650
-
-
-@dataclass(frozen=True)
-class Stale:
-    """An entry to confirm, and how often mothers saw it lately."""
-
-    center: Center | CenterHead
-    shown: int
-
-
-def stale_entries(
-    catalog: Catalog | Directory, today: date, days: int, shown: dict[str, int]
-) -> list[Stale]:
-    """Entries not confirmed by phone or by the center for `days` days, most urgent first:
-    desk-only ones, then the most shown. Closed entries are nobody's card any more."""
-    cutoff = today - timedelta(days=days)
-    confirmed = (Checked.PHONED, Checked.CENTER)
-    found = [
-        Stale(c, shown.get(c.id, 0))
-        for c in catalog.centers
-        if c.status != Status.CLOSED
-        and not (c.provenance.verified_how in confirmed and c.provenance.verified_at >= cutoff)
-    ]
-    return sorted(
-        found,
-        key=lambda s: (s.center.provenance.verified_how != Checked.DESK, -s.shown, s.center.id),
-    )
 
 
 def _checked(center: Center | CenterHead, t: Translator) -> str:
@@ -121,13 +88,6 @@ def stale_text(items: list[Stale], days: int, t: Translator, limit: int | None =
     return "\n\n".join(blocks)
 
 
-async def _stale(context: BotContext, days: int) -> list[Stale]:
-    today = date.today()
-    db = await context.services.database()
-    shown = await state.shown_counts(db, today - timedelta(days=SHOWN_DAYS - 1))
-    return stale_entries(context.services.catalog, today, days, shown)
-
-
 async def stale_command(update: Update, context: BotContext) -> None:
     """/stale [days]: entries to confirm, most urgent first."""
     t = context.t
@@ -138,15 +98,12 @@ async def stale_command(update: Update, context: BotContext) -> None:
             await say(context, esc(t._("Write the number of days, e.g. /stale 90.")))
             return
         days = int(words[1])
-    await say(context, stale_text(await _stale(context, days), days, t))
+    await say(context, stale_text(await entries_to_confirm(context.services, days), days, t))
 
 
 async def weekly_stale(context: BotContext) -> None:
     """Each admin gets the five entries to confirm first, in their language."""
-    services = context.services
-    items = await _stale(context, DEFAULT_DAYS)
-    db = await services.database()
-    await state.prune_shown(db, date.today() - timedelta(days=_KEEP_SHOWN_DAYS))
+    items = await weekly_entries_to_confirm(context.services, DEFAULT_DAYS)
 
     def text_for(t: Translator) -> str:
         heading = esc(t._("This week's entries to confirm:"))
