@@ -402,7 +402,6 @@ def _print_sos(sos: dict[str, Any]) -> None:
     )
     print(f"| flood errors from the (modelled) Bot API | {sos['flood_errors']} |")
     _ = resource  # peak RSS of this process is not reported: it holds every catalog size
-    return 0
 
 
 if __name__ == "__main__":

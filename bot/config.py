@@ -42,6 +42,8 @@ class Settings:
     conversation_timeout_minutes: int = 30
     # Telegram lets a bot delete messages of a private chat for 48 hours; we keep ids no longer.
     message_retention_hours: int = 48
+    # Conversations kept in memory (the most recently active); the rest wait in SQLite.
+    sessions_in_memory: int = 2000
     # Webhook mode when set (polling otherwise): Telegram calls this https URL.
     webhook_url: str = ""
     webhook_secret: str = field(default="", repr=False)
@@ -150,6 +152,9 @@ def load_settings(
         log_level=log_level,
         conversation_timeout_minutes=_parse_positive_int(
             "CONVERSATION_TIMEOUT_MINUTES", get("CONVERSATION_TIMEOUT_MINUTES", "30")
+        ),
+        sessions_in_memory=_parse_positive_int(
+            "SESSIONS_IN_MEMORY", get("SESSIONS_IN_MEMORY", "2000")
         ),
         webhook_url=webhook_url,
         webhook_secret=webhook_secret,

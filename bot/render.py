@@ -15,10 +15,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import assert_never
 
-from babel.dates import format_date
-
 from bot.core.codes import Checked, Exclusion, Need, Requirement, Status
-from bot.core.matching import Match, MatchResult
+from bot.core.matching import NEAR_KM, Match, MatchResult
 from bot.core.model import Center, CenterHead, Geography, Hotline
 from bot.core.reasons import (
     AcceptsChildUpTo,
@@ -95,6 +93,9 @@ REQUIREMENT_TEXT: dict[Requirement, str] = {
     Requirement.POLICE_COMPLAINT: N_("Takes women only with a written complaint to the police."),
     Requirement.COMMISSION_APPROVAL: N_("A commission decides who is admitted."),
     Requirement.DOCUMENTS: N_("Bring any documents you have."),
+    Requirement.ABUSER_COMPLAINT: N_(
+        "May ask for a written complaint against the abuser: check by phone."
+    ),
 }
 EXCLUSION_TEXT: dict[Exclusion, str] = {
     Exclusion.HIV: N_("Does not accept women living with HIV."),
@@ -181,7 +182,13 @@ def _age_line(reason: AcceptsMothers, t: Translator) -> str:
 
 
 def _stay_line(reason: StaysFor, t: Translator) -> str:
-    if reason.min is not None:
+    if reason.disputed_to is not None:
+        line = fill(
+            t._("Longest stay: from {low} to {high}: sources differ, check by phone."),
+            low=t.duration(reason.max),
+            high=t.duration(reason.disputed_to),
+        )
+    elif reason.min is not None:
         line = fill(
             t._("Stay: from {min} to {max}."),
             min=t.duration(reason.min),
@@ -194,19 +201,31 @@ def _stay_line(reason: StaysFor, t: Translator) -> str:
     return line
 
 
+def _far_line(where: str, km: float, approximate: bool, t: Translator) -> str:
+    """ "In Stepnogorsk, about 197 km from you." — never "near" for what is not."""
+    if approximate:
+        template = t._("In {place}, roughly {km} km from you (measured to the region's main town).")
+    else:
+        template = t._("In {place}, about {km} km from you.")
+    return fill(template, place=where, km=round(km))
+
+
 def reason_text(reason: Reason, catalog: Geography, t: Translator) -> str:
     """One reason a center fits, as a sentence (HTML)."""
     match reason:
         case InYourCity(place):
             # Also a village's: not "in your city".
             return fill(t._("Where you are: {place}."), place=_place_name(catalog, place, t))
-        case InYourRegion(region):
-            return fill(t._("In your region: {region}."), region=_region_name(catalog, region, t))
-        case Nearby(place, region, km):
+        case InYourRegion(region, km, approximate, place):
+            if km is None:
+                name = _region_name(catalog, region, t)
+                return fill(t._("In your region: {region}."), region=name)
+            return _far_line(location_name(catalog, place, region, t), km, approximate, t)
+        case Nearby(place, region, km, approximate):
             where = location_name(catalog, place, region or "", t)
             if km is None:
                 return fill(t._("In {place}."), place=where)
-            return fill(t._("In {place}, about {km} km from you."), place=where, km=round(km))
+            return _far_line(where, km, approximate, t)
         case National():
             return esc(t._("Works across Kazakhstan."))
         case Offers(needs):
@@ -235,6 +254,8 @@ def reason_text(reason: Reason, catalog: Geography, t: Translator) -> str:
 def _limit_text(check: CheckLimit, t: Translator) -> str:
     # The plural form follows the number read last ("до 30–31 года", "от 21 года").
     value, count = _span(check.span), check.span.high
+    if check.span.unconfirmed:
+        return _unconfirmed_limit_text(check, value, count, t)
     match check.limit:
         case LimitKind.MOTHER_AGE_MAX:
             template = t.ngettext(
@@ -252,6 +273,29 @@ def _limit_text(check: CheckLimit, t: Translator) -> str:
             template = t._("Child's age up to {value} months: sources differ, check by phone.")
         case LimitKind.CHILD_AGE_MIN:
             template = t._("Child's age from {value} months: sources differ, check by phone.")
+        case _:
+            assert_never(check.limit)
+    return fill(template, value=value)
+
+
+def _unconfirmed_limit_text(check: CheckLimit, value: str, count: int, t: Translator) -> str:
+    match check.limit:
+        case LimitKind.MOTHER_AGE_MAX:
+            template = t.ngettext(
+                "Age limit up to {value} year: not confirmed, check by phone.",
+                "Age limit up to {value} years: not confirmed, check by phone.",
+                count,
+            )
+        case LimitKind.MOTHER_AGE_MIN:
+            template = t.ngettext(
+                "Age limit from {value} year: not confirmed, check by phone.",
+                "Age limit from {value} years: not confirmed, check by phone.",
+                count,
+            )
+        case LimitKind.CHILD_AGE_MAX:
+            template = t._("Child's age up to {value} months: not confirmed, check by phone.")
+        case LimitKind.CHILD_AGE_MIN:
+            template = t._("Child's age from {value} months: not confirmed, check by phone.")
         case _:
             assert_never(check.limit)
     return fill(template, value=value)
@@ -324,22 +368,19 @@ def _phone_lines(center: Center, t: Translator) -> list[str]:
     return lines
 
 
-def month_year(value: date, t: Translator) -> str:
-    """ "ноябрь 2026" / "қараша 2026": when desk research was done."""
-    text = str(format_date(value, format="LLLL y", locale=t.locale))
-    return text[:1].lower() + text[1:]  # mid-sentence: "(қараша 2026)"
-
-
 def verification_line(center: Center | CenterHead, t: Translator) -> str:
-    """How the card's facts were last checked, said plainly: never a bare "checked"."""
+    """How the card's facts were last checked, said plainly: never a bare "checked". Public
+    sources are dated by the newest of them, not by the day someone read them."""
     prov = center.provenance
     day = prov.verified_at.strftime("%d.%m.%Y")
     match prov.verified_how:
         case Checked.DESK:
-            return fill(
-                t._("From public sources ({month}): call before you go."),
-                month=month_year(prov.verified_at, t),
-            )
+            if isinstance(prov.newest_source, int):
+                return fill(
+                    t._("From public sources of {year}: call before you go."),
+                    year=prov.newest_source,
+                )
+            return esc(t._("From public sources of an unknown date: call before you go."))
         case Checked.PHONED:
             return fill(t._("Confirmed by phone on {date}."), date=day)
         case Checked.CENTER:
@@ -431,6 +472,19 @@ def hotlines_block(hotlines: tuple[Hotline, ...], t: Translator) -> str:
 def summary_line(result: MatchResult, where: str, t: Translator) -> str:
     """How many organisations can help, and where."""
     local = result.local_count
+    nearest = result.nearest_local_km
+    if local and nearest is not None and nearest > NEAR_KM:
+        return fill(
+            t.ngettext(
+                "{count} organisation in your region can help you; the nearest is about {km} "
+                "km from you.",
+                "{count} organisations in your region can help you; the nearest is about {km} "
+                "km from you.",
+                local,
+            ),
+            count=local,
+            km=round(nearest),
+        )
     if local:
         return fill(
             t.ngettext(

@@ -27,11 +27,11 @@ from bot.core.geo import Gazetteer
 from bot.core.matching import Matcher
 from bot.core.model import Catalog, Center, Directory
 from bot.core.session import Session
+from bot.shipped import DATA_DIR as DATA_DIR  # the seed catalog; callers import it from here
 from bot.storage.db import Database
 from bot.storage.migrations import open_database
-from bot.storage.state import load_sessions
+from bot.storage.state import live_session_users, load_session
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 # Whole centers kept for cards: a few pages of many mothers; the rest is read when needed.
 _FULL_CACHE = 2000
 _LOGGER = logging.getLogger(__name__)
@@ -50,6 +50,54 @@ async def open_seeded_database(path: Path, data_dir: Path = DATA_DIR) -> Databas
     return db
 
 
+class LiveSessions:
+    """Conversations in progress: the recently active ones in memory (an LRU bounded by
+    count), the rest only in SQLite until she writes again.
+
+    A session is held once, as its object; the stored row is its only other copy. Updates
+    of one user are handled one at a time, so each entry has one writer.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = max(1, capacity)
+        self._recent: OrderedDict[int, Session] = OrderedDict()
+        # Who has a stored conversation: a miss for anyone else needs no database read.
+        self._stored: set[int] = set()
+
+    def __len__(self) -> int:
+        return len(self._recent)
+
+    def __contains__(self, user_id: object) -> bool:
+        return user_id in self._recent
+
+    def __getitem__(self, user_id: int) -> Session:
+        return self._recent[user_id]
+
+    def get(self, user_id: int) -> Session | None:
+        """Her conversation if it is in memory (no database read, no change of order)."""
+        return self._recent.get(user_id)
+
+    def may_be_stored(self, user_id: int) -> bool:
+        return user_id in self._stored
+
+    def __setitem__(self, user_id: int, session: Session) -> None:
+        self._recent[user_id] = session
+        self._recent.move_to_end(user_id)
+        while len(self._recent) > self.capacity:
+            self._recent.popitem(last=False)
+
+    def stored(self, user_id: int) -> None:
+        """Her conversation now has a row in SQLite."""
+        self._stored.add(user_id)
+
+    def know_stored(self, user_ids: Iterable[int]) -> None:
+        self._stored.update(user_ids)
+
+    def pop(self, user_id: int) -> None:
+        self._recent.pop(user_id, None)
+        self._stored.discard(user_id)
+
+
 class Services:
     """The database, the in-memory catalog and the live conversations of one bot process."""
 
@@ -65,10 +113,8 @@ class Services:
         self.matcher = Matcher(self.catalog)
         self.catalog_revision = -1
         self._full: OrderedDict[str, Center] = OrderedDict()
-        # Conversations in progress, by user id, as loaded or last written; updates of one
-        # user are handled one at a time, so each entry has one writer.
-        self.sessions: dict[int, Session] = {}
-        self.stored: dict[int, bytes] = {}
+        # Conversations in progress, by user id: the recently active in memory.
+        self.sessions = LiveSessions(settings.sessions_in_memory)
         # What someone's next message answers outside her conversation (an admin's new value,
         # a coordinator's correction, the words of a report): memory only, short-lived, and
         # gone with her conversation (see `bot.tg.awaiting`).
@@ -85,27 +131,39 @@ class Services:
                 db = await open_seeded_database(self.settings.database_path, self.data_dir)
                 try:
                     await self._load(db)
-                    for user_id, data in (await load_sessions(db, self.idle_seconds)).items():
-                        self.remember(user_id, data)
+                    self.sessions.know_stored(await live_session_users(db, self.idle_seconds))
                 except BaseException:
                     await db.close()
                     raise
                 self._db = db
             return self._db
 
-    def remember(self, user_id: int, data: bytes) -> None:
-        """Keep a stored conversation in memory (unreadable rows are dropped, not fatal)."""
+    async def session(self, user_id: int, *, keep: bool = True) -> Session | None:
+        """Her conversation: from memory, else from SQLite (then kept in memory, unless
+        `keep` is False: a reader beside her own updates must not put back an older copy).
+        An unreadable row counts as none."""
+        session = self.sessions.get(user_id)
+        if session is not None:
+            if keep:
+                self.sessions[user_id] = session  # recently active again
+            return session
+        if not self.sessions.may_be_stored(user_id):
+            return None
+        data = await load_session(await self.database(), user_id)
+        if data is None:
+            return None
         try:
-            self.sessions[user_id] = Session.from_json(data)
+            session = Session.from_json(data)
         except ValueError:
-            _LOGGER.warning("Dropped a stored conversation that could not be read")
-            return
-        self.stored[user_id] = data
+            _LOGGER.warning("A stored conversation could not be read; starting afresh")
+            return None
+        if keep:
+            self.sessions[user_id] = session
+        return session
 
     def forget(self, user_id: int) -> None:
         """The conversation ended: nothing of it stays in memory."""
-        self.sessions.pop(user_id, None)
-        self.stored.pop(user_id, None)
+        self.sessions.pop(user_id)
         self.waiting.pop(user_id, None)
 
     async def _load(self, db: Database) -> None:

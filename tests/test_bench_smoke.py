@@ -5,9 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO
 
 
+@pytest.mark.slow
 def test_the_benchmark_runs_in_quick_mode() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "bench", "--quick"],

@@ -110,6 +110,7 @@ async def bot_process(tmp_path: Path) -> AsyncIterator[BotProcess]:
             await process.kill()
 
 
+@pytest.mark.slow
 async def test_kill_9_mid_conversation_loses_nothing(bot_process: BotProcess) -> None:
     t = tr("kk")
     await bot_process.start()
@@ -131,6 +132,7 @@ async def test_kill_9_mid_conversation_loses_nothing(bot_process: BotProcess) ->
     assert t._("Age: {age}").format(age=17) in mother.last_bot_message().plain_text
 
 
+@pytest.mark.slow
 async def test_kill_9_right_after_a_burst_answers_everyone(bot_process: BotProcess) -> None:
     """Issue 12: 30 mothers write /start; 0.3 s later the process is killed. Whatever it had
     fetched is in its inbox, so after the restart every one of them is answered, and every
@@ -171,3 +173,31 @@ async def test_kill_9_right_after_a_burst_answers_everyone(bot_process: BotProce
         else:
             assert len(asked) == 1, (mother.id, update_of[mother.id] in undone)
     assert len(undone) <= fetched
+
+
+async def test_a_crash_loop_gives_up_no_update_that_never_started(
+    bot_process: BotProcess,
+) -> None:
+    """Issue 20: 100 mothers write /start; the process is killed 0.3 s later, then four
+    times more right after each start (as soon as it polls). Only an update whose handling
+    began counts an attempt, and one the process died with is retried alone before polling
+    resumes: on the sixth start every mother is answered, none given up."""
+    harness, server = bot_process.harness, bot_process.server
+    await bot_process.start()
+    mothers = [harness.user(8500 + n, f"Mother{n}", "ru") for n in range(100)]
+    for mother in mothers:
+        await mother.send("/start", wait=False)
+    await asyncio.sleep(0.3)
+    await bot_process.kill()
+    assert bot_process.unhandled() > 0, "the kill came after everything was handled"
+    for _ in range(4):
+        await bot_process.start()  # returns once it asks for updates
+        await bot_process.kill()
+    await bot_process.start()
+    await bot_process.settled()
+    never_answered = [m.id for m in mothers if not m.bot_messages()]
+    assert never_answered == []
+    uri = f"file:{bot_process.database}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM inbox WHERE done = 0").fetchone()[0] == 0
+    assert server.confirmed_offset > server.last_update_id

@@ -136,6 +136,26 @@ def test_compiled_catalogs_load_once(lang: str) -> None:
     assert translator(lang).lang == lang
 
 
+def test_extract_changes_nothing_when_nothing_changed(tmp_path: Path) -> None:
+    """The committed files are what `i18n extract` writes, so a clean checkout stays clean
+    (only the creation date would differ, and a date alone is not a change)."""
+    locales = _copy_locales(tmp_path)
+    before = {p: p.read_bytes() for p in sorted(locales.rglob("*.po*"))}
+    assert i18n_tools.extract(locales) == []
+    assert {p: p.read_bytes() for p in sorted(locales.rglob("*.po*"))} == before
+
+
+def test_extract_rewrites_only_the_files_that_differ_from_the_code(tmp_path: Path) -> None:
+    locales = _copy_locales(tmp_path)
+    pot = locales / "messages.pot"
+    pot.write_bytes(pot.read_bytes().replace(b'msgid "Find help"', b'msgid "Find help!"'))
+    po_files = {p: p.read_bytes() for p in sorted(locales.rglob("*.po"))}
+    assert i18n_tools.extract(locales) == [pot]
+    assert b'msgid "Find help"\n' in pot.read_bytes()
+    assert {p: p.read_bytes() for p in sorted(locales.rglob("*.po"))} == po_files
+    assert i18n_tools.extract(locales) == []  # and a second run finds nothing to do
+
+
 # --- no translated call inside an f-string ---
 
 # The calls the extractor reads (`t._`, `gettext`, `ngettext`, `N_`). Inside an f-string

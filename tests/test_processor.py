@@ -22,6 +22,7 @@ from bot.storage import state
 from bot.tg.context import SERVICES_KEY
 from bot.tg.processor import UpdateProcessor
 from bot.tg.turn import CURRENT, Lane, lane_of
+from tests import db_rows
 
 
 class FakeBot:
@@ -189,9 +190,9 @@ async def test_one_commit_per_update_marks_it_handled_with_her_conversation(
 ) -> None:
     db = await services.database()
     update = _update(41, 8, "17")
-    payload = json.dumps(update.to_dict()).encode()
+    payload = json.dumps(update.to_dict())
     assert await state.store_updates(db, [(41, payload, "normal")], None) == [41]
-    assert await state.pending_count(db) == 1
+    assert await db_rows.pending_count(db) == 1
 
     async def handler() -> None:
         turn = CURRENT.get()
@@ -200,7 +201,7 @@ async def test_one_commit_per_update_marks_it_handled_with_her_conversation(
         turn.message_ids.append(77)
 
     await processor.process_update(update, handler())
-    assert await state.pending_count(db) == 0
+    assert await db_rows.pending_count(db) == 0
     async with db.conn.execute("SELECT payload, done FROM inbox WHERE update_id = 41") as cur:
         assert tuple(await cur.fetchone() or ()) == (None, 1)  # her words are gone with it
     async with db.conn.execute("SELECT data FROM sessions WHERE user_id = 8") as cur:
@@ -218,7 +219,7 @@ async def test_an_update_interrupted_by_a_stop_stays_in_the_inbox(
     and it is still unhandled in the inbox, so the next start handles it."""
     db = await services.database()
     update = _update(51, 9, "17")
-    await state.store_updates(db, [(51, b"{}", "normal")], None)
+    await state.store_updates(db, [(51, "{}", "normal")], None)
     started = asyncio.Event()
 
     async def interrupted() -> None:
@@ -233,7 +234,7 @@ async def test_an_update_interrupted_by_a_stop_stays_in_the_inbox(
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert await state.pending_count(db) == 1
+    assert await db_rows.pending_count(db) == 1
     assert [u.update_id for u in await state.unhandled_updates(db)] == [51]
     async with db.conn.execute("SELECT COUNT(*) FROM sessions") as cur:
         assert tuple(await cur.fetchone() or ()) == (0,)

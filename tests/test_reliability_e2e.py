@@ -7,6 +7,7 @@ import asyncio
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from telegram.error import NetworkError, RetryAfter
@@ -14,6 +15,7 @@ from telegram.error import NetworkError, RetryAfter
 from bot.storage import state
 from bot.tg.ratelimit import LaneRateLimiter
 from bot.tg.turn import LANE, Lane
+from tests import db_rows
 from tests.conftest import RunningBot
 from tests.journey import tr
 
@@ -52,7 +54,7 @@ async def test_an_update_that_cannot_be_read_is_skipped_once_and_blocks_nobody(
     assert "poll" in skipped[0].getMessage()
     assert all("secret words" not in r.getMessage() for r in caplog.records)
     db = await bot.services.database()
-    assert await state.pending_count(db) == 0
+    assert await db_rows.pending_count(db) == 0
 
 
 async def test_a_send_that_fails_with_500_or_a_reset_is_tried_again(bot: RunningBot) -> None:
@@ -98,10 +100,10 @@ async def test_nothing_of_hers_stays_in_the_file_or_the_wal(bot: RunningBot, how
         # /cancel drops her answers; the ids of her messages stay for /clear (48 hours),
         # as /privacy says: her id is there as a number, never in a stored update.
         assert "digits" not in traces
-        assert await state.rows_about_user(db, HER_ID) > 0
+        assert await db_rows.rows_about_user(db, HER_ID) > 0
     else:
         assert traces == []
-        assert await state.rows_about_user(db, HER_ID) == 0
+        assert await db_rows.rows_about_user(db, HER_ID) == 0
 
 
 async def test_sos_goes_before_everyone_waiting_to_send() -> None:
@@ -188,3 +190,78 @@ async def test_a_center_gone_from_the_database_mid_search_is_left_out_not_an_err
     again = mother.last_bot_message().plain_text
     assert gone.name.get("ru") not in again
     assert t._("Phone lines for all of Kazakhstan:") in again
+
+
+def _message(user_id: int, **fields: object) -> dict[str, object]:
+    person = {"id": user_id, "is_bot": False, "first_name": "M"}
+    return {
+        "message_id": 1, "date": int(time.time()),
+        "chat": {"id": user_id, "type": "private", "first_name": "M"}, "from": person,
+    } | fields  # fmt: skip
+
+
+MALFORMED: dict[str, dict[str, Any]] = {
+    "text a number": {"message": _message(4101, text=17)},
+    "text a dict": {"message": _message(4102, text={"secret": "words"})},
+    "text a list": {"message": _message(4103, text=["secret words"])},
+    "caption a number": {"message": _message(4104, caption=5)},
+    "edited text a number": {"edited_message": _message(4105, text=3)},
+    "user id a string": {
+        "message": _message(4106, text="secret words")
+        | {"from": {"id": "abc", "is_bot": False, "first_name": "M"}}
+    },
+    "message id a string": {"message": _message(4107, text="hi", message_id="x")},
+    "callback data a number": {
+        "callback_query": {
+            "id": "q1",
+            "chat_instance": "c",
+            "data": 12,
+            "from": {"id": 4108, "is_bot": False, "first_name": "M"},
+        }
+    },
+    "inline query a number": {
+        "inline_query": {
+            "id": "i1",
+            "query": 12,
+            "offset": "",
+            "from": {"id": 4109, "is_bot": False, "first_name": "M"},
+        }
+    },
+    "message a string": {"message": "secret words"},
+}
+
+
+@pytest.mark.parametrize("shape", list(MALFORMED))
+async def test_a_malformed_update_is_skipped_and_polling_goes_on(
+    bot: RunningBot, shape: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 20: one update of a wrong shape (Telegram never sends one, but one bad byte
+    must not stop the bot) is skipped, logged once without her words; the batch it came in
+    and every update after it are handled: another mother's /sos is answered."""
+    caplog.set_level(logging.ERROR)
+    bad = bot.harness.server.push_raw_update(MALFORMED[shape])
+    other = bot.user(4199, "Other", "kk")
+    await other.send("/sos")
+    assert other.last_bot_message().plain_text.startswith(tr("kk")._("📞 Useful numbers"))
+    skipped = [r for r in caplog.records if f"update {bad} " in r.getMessage()]
+    assert len(skipped) == 1, [r.getMessage() for r in caplog.records]
+    assert all("secret" not in r.getMessage() for r in caplog.records)
+    assert await db_rows.pending_count(await bot.services.database()) == 0
+    # And the next fetch too.
+    await other.send("/sos")
+    assert len(other.bot_messages()) == 2
+
+
+async def test_text_with_a_lone_surrogate_is_stored_and_answered(bot: RunningBot) -> None:
+    """Issue 20: "x \\ud800 17" cannot be encoded as UTF-8, so it could not be stored (and
+    stopped polling). What can be kept is kept: the bad character becomes "?" and she is
+    answered like anyone; another mother's /sos in the same batch is answered too."""
+    server = bot.harness.server
+    mother = bot.user(4201, "Mother", "ru")
+    await mother.send("/start")
+    server.push_raw_update({"message": _message(4201, text="x \ud800 17", message_id=50)})
+    other = bot.user(4202, "Other", "ru")
+    await other.send("/sos")
+    assert other.last_bot_message().plain_text.startswith(tr("ru")._("📞 Useful numbers"))
+    assert len(mother.bot_messages()) >= 2, "her message was answered too"
+    assert await db_rows.pending_count(await bot.services.database()) == 0

@@ -24,6 +24,7 @@ from bot.storage import state
 from bot.tg.editing import EXAMPLES
 from bot.tg.safety import sos_text
 from bot.tg.screens import BIG_CITIES, SHARE_PREFIX
+from tests import db_rows
 from tests.conftest import RunningBot
 from tests.fake_telegram import TelegramUser, render_html
 from tests.journey import (
@@ -137,14 +138,14 @@ async def test_clear_deletes_the_whole_chat_and_every_row_about_her(
     await choose_language(other, lang)
     assert len(mother.chat) >= 5
     db = await bot.services.database()
-    assert await state.rows_about_user(db, 3001) > 0
+    assert await db_rows.rows_about_user(db, 3001) > 0
     await mother.tap(tr(lang)._("🧹 Clear this chat"))
     # The phone shows at most one neutral line, which she can delete too.
     assert [m.plain_text for m in mother.chat] == [tr(lang)._(DONE_LINE)]
-    assert await state.rows_about_user(db, 3001) == 0
+    assert await db_rows.rows_about_user(db, 3001) == 0
     assert 3001 not in bot.services.sessions
     # Nothing else is touched: the other mother's chat and data stay.
-    assert len(other.chat) == 2 and await state.rows_about_user(db, 3002) > 0
+    assert len(other.chat) == 2 and await db_rows.rows_about_user(db, 3002) > 0
     assert (await stored_answers(bot.services, 3002)) == Answers(language=Language(lang))
 
 
@@ -163,7 +164,7 @@ async def test_clear_command_survives_messages_too_old_to_delete(bot: RunningBot
     assert not visible & set(new)  # everything still deletable was deleted
     assert visible >= set(old)  # what Telegram no longer lets the bot delete stays
     assert [m.plain_text for m in mother.since(mark)] == [tr("kk")._(DONE_LINE)]
-    assert await state.rows_about_user(await bot.services.database(), 3003) == 0
+    assert await db_rows.rows_about_user(await bot.services.database(), 3003) == 0
 
 
 async def test_forget_drops_the_data_but_keeps_the_chat(bot: RunningBot) -> None:
@@ -173,7 +174,7 @@ async def test_forget_drops_the_data_but_keeps_the_chat(bot: RunningBot) -> None
     await mother.send("/forget")
     assert len(mother.chat) == before + 2  # her command and one neutral line
     assert screen(mother).plain_text == tr("kk")._(DONE_LINE)
-    assert await state.rows_about_user(await bot.services.database(), 3004) == 0
+    assert await db_rows.rows_about_user(await bot.services.database(), 3004) == 0
     assert 3004 not in bot.services.sessions
     # She starts again as a stranger: even her choice of language is gone.
     await mother.send("/start")
@@ -197,7 +198,7 @@ async def test_expired_data_is_purged_by_the_job_even_after_a_restart(bot: Runni
     gentle = bot.user(3005).last_bot_message()
     assert gentle.plain_text == tr("ru")._(GENTLE)
     assert await state.chat_message_ids(db, 3005) == [gentle.message_id]
-    assert await state.rows_about_user(db, 3005) == 1
+    assert await db_rows.rows_about_user(db, 3005) == 1
 
 
 async def test_an_idle_conversation_ends_and_everything_it_kept_goes(bot: RunningBot) -> None:
@@ -214,7 +215,7 @@ async def test_an_idle_conversation_ends_and_everything_it_kept_goes(bot: Runnin
     assert fresh.last_bot_message().plain_text != tr("ru")._(GENTLE)
     # Only the message ids stay (for /clear), until Telegram's 48 hours are over.
     db = await bot.services.database()
-    assert await state.rows_about_user(db, 3006) == len(await state.chat_message_ids(db, 3006))
+    assert await db_rows.rows_about_user(db, 3006) == len(await state.chat_message_ids(db, 3006))
     # A second run finds nothing more to end.
     await job.run(bot.app)
     assert [m.plain_text for m in mother.bot_messages()].count(tr("ru")._(GENTLE)) == 1
@@ -372,7 +373,8 @@ async def test_the_numbers_say_where_she_need_not_give_her_name(bot: RunningBot,
     numbered = [line.split(" ", 1)[0] for line in lines if line[:1].isdigit()]
     assert numbered[: len(urgent)] == urgent  # the emergency lines first, in order
     anonymous = [h.number for h in hotlines if h.anonymous]
-    assert anonymous == ["111", "150"]
+    # 150's sources say "confidential", not anonymous (issue 16): only 111 says so.
+    assert anonymous == ["111"]
     assert lines[-1] == t._("You do not have to give your name on {numbers}.").format(
         numbers=t.join(anonymous)
     )
@@ -576,7 +578,7 @@ async def test_blocking_the_bot_forgets_her(bot: RunningBot) -> None:
     mother = await full_journey(bot, 3020)
     server = bot.harness.server
     db = await bot.services.database()
-    assert await state.rows_about_user(db, 3020) > 0
+    assert await db_rows.rows_about_user(db, 3020) > 0
     member = {"user": server.bot_user}
     server.push_update(
         "my_chat_member",
@@ -589,7 +591,7 @@ async def test_blocking_the_bot_forgets_her(bot: RunningBot) -> None:
         },
     )
     await bot.harness.settle()
-    assert await state.rows_about_user(db, 3020) == 0
+    assert await db_rows.rows_about_user(db, 3020) == 0
     assert 3020 not in bot.services.sessions
 
 
@@ -599,7 +601,7 @@ async def test_a_stranger_asking_only_for_numbers_leaves_no_conversation(bot: Ru
     assert stranger.last_bot_message().plain_text.startswith(tr("kk")._(USEFUL_NUMBERS))
     await stranger.tap(tr("kk")._("🧹 Clear this chat"))
     assert await stored_sessions(bot) == 0
-    assert bot.services.sessions == {}
+    assert len(bot.services.sessions) == 0
     await stranger.send("/sos")
     assert await stored_sessions(bot) == 0
 
@@ -631,3 +633,27 @@ async def test_apps_in_other_languages_get_a_bilingual_description(bot: RunningB
     default = server.descriptions[""]
     assert server.descriptions["kk"] in default and server.descriptions["ru"] in default
     assert len(server.short_descriptions[""]) <= 120
+
+
+@pytest.mark.parametrize("sos_delay", [0.0, 0.6, 1.5])
+async def test_sos_and_clear_in_one_batch_leave_nothing(bot: RunningBot, sos_delay: float) -> None:
+    """Issue 20: 🆘 tapped and /clear sent at once (one getUpdates batch). The numbers go out
+    on the SOS lane beside her other updates; /clear waits for them and deletes them too,
+    even when Telegram answers the SOS send late (its id is known only then)."""
+    t = tr("ru")
+    mother = bot.user(3040, language_code="ru")
+    await mother.send("/start")
+    if sos_delay:
+        bot.harness.server.inject_fault("sendMessage", "slow", delay=sos_delay)
+    await mother.tap(t._("🆘 Emergency numbers"), wait=False)
+    await mother.send("/clear", wait=False)
+    await bot.harness.settle()
+    sos_sends = [
+        c for c in bot.harness.server.calls_to("sendMessage")
+        if str(c.get("text", "")).startswith(t._(USEFUL_NUMBERS))
+    ]  # fmt: skip
+    assert len(sos_sends) == 1, "the numbers were sent (and then cleared)"
+    assert [m.plain_text for m in mother.chat] == [t._(DONE_LINE)]
+    db = await bot.services.database()
+    assert await db_rows.rows_about_user(db, 3040) == 0
+    assert await state.chat_message_ids(db, 3040) == []

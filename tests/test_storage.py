@@ -40,6 +40,7 @@ from bot.storage.migrations import (
     schema_version,
 )
 from bot.storage.state import SearchCount, TurnWrites
+from tests import db_rows
 
 CATALOG_TABLES = {"catalog_entries", "catalog_meta"}
 STATE_TABLES = {"sessions", "chat_messages", "search_stats", "inbox", "referral_stats"}
@@ -134,7 +135,7 @@ async def test_reopening_keeps_version_and_data(tmp_path: Path, data_catalog: Ca
         assert await schema_version(db) == LATEST_VERSION
         # Every migration was applied once, not again on the second open.
         assert await scalar(db, "SELECT COUNT(*) FROM schema_version") == LATEST_VERSION
-        assert await state.load_sessions(db, 3600) == {7: session_json("kk", 19)}
+        assert await db_rows.stored_sessions(db, 3600) == {7: session_json("kk", 19)}
         assert await load_catalog(db) == data_catalog
         assert await catalog_revision(db) == 1
     finally:
@@ -238,7 +239,7 @@ async def test_seeding_loads_data_dir(seeded: Database, data_catalog: Catalog) -
     async def count(kind: str) -> object:
         return await scalar(seeded, "SELECT COUNT(*) FROM catalog_entries WHERE kind = ?", kind)
 
-    assert await count("center") == 46
+    assert await count("center") == 47
     assert await count("region") == 20
     assert await count("hotline") == 5
     assert await count("place") == len(data_catalog.places)
@@ -356,17 +357,17 @@ async def test_sessions_round_trip_and_end(db: Database) -> None:
     await save_session(db, 5, session_json("kk"))
     await save_session(db, 5, session_json("ru", 17))
     await save_session(db, 6, session_json("kk"))
-    assert await state.load_sessions(db, 3600) == {
+    assert await db_rows.stored_sessions(db, 3600) == {
         5: session_json("ru", 17),
         6: session_json("kk"),
     }
     # A turn that changes nothing keeps what is stored.
     await state.commit_turn(db, TurnWrites(user_id=6, session=None))
-    assert 6 in await state.load_sessions(db, 3600)
+    assert 6 in await db_rows.stored_sessions(db, 3600)
     await state.commit_turn(db, TurnWrites(user_id=6, end_session=True, session=b"{}"))
-    assert await state.load_sessions(db, 3600) == {5: session_json("ru", 17)}
+    assert await db_rows.stored_sessions(db, 3600) == {5: session_json("ru", 17)}
     await state.end_sessions(db, [5])
-    assert await state.load_sessions(db, 3600) == {}
+    assert await db_rows.stored_sessions(db, 3600) == {}
 
 
 async def test_idle_sessions_are_not_loaded_but_listed_to_be_ended(db: Database) -> None:
@@ -374,7 +375,7 @@ async def test_idle_sessions_are_not_loaded_but_listed_to_be_ended(db: Database)
     await save_session(db, 6, session_json("ru"))
     async with db.transaction() as conn:
         await conn.execute("UPDATE sessions SET updated_at = updated_at - 7200 WHERE user_id = 5")
-    assert await state.load_sessions(db, 3600) == {6: session_json("ru")}
+    assert await db_rows.stored_sessions(db, 3600) == {6: session_json("ru")}
     assert await state.idle_sessions(db, 3600) == [(5, session_json("kk"))]
     await state.end_sessions(db, [5])
     assert await state.idle_sessions(db, 3600) == []
@@ -382,8 +383,8 @@ async def test_idle_sessions_are_not_loaded_but_listed_to_be_ended(db: Database)
 
 
 async def test_one_turn_writes_everything_at_once(db: Database) -> None:
-    await state.store_updates(db, [(100, b'{"update_id": 100}', "normal")], None)
-    assert await state.pending_count(db) == 1
+    await state.store_updates(db, [(100, '{"update_id": 100}', "normal")], None)
+    assert await db_rows.pending_count(db) == 1
     await state.commit_turn(
         db,
         TurnWrites(
@@ -396,13 +397,13 @@ async def test_one_turn_writes_everything_at_once(db: Database) -> None:
             started_from="h111",
         ),
     )
-    assert await state.load_sessions(db, 3600) == {5: session_json("kk", source="h111")}
+    assert await db_rows.stored_sessions(db, 3600) == {5: session_json("kk", source="h111")}
     assert await state.chat_message_ids(db, 5) == [10, 11]
     assert (await state.search_counts(db, date.today())).by_region == {"almaty-city": 1}
     [referral] = await state.referral_counts(db, date.today())
     assert (referral.source, referral.started, referral.reached_results) == ("h111", 1, 1)
     # The update is handled: nothing of it is kept but its id.
-    assert await state.pending_count(db) == 0
+    assert await db_rows.pending_count(db) == 0
     assert await scalar(db, "SELECT payload FROM inbox WHERE update_id = 100") is None
 
 
@@ -412,18 +413,18 @@ async def test_forget_user_leaves_nothing_about_her(db: Database) -> None:
     await save_session(db, 6, session_json("ru"))
     await state.record_messages(db, 6, [10])
     assert await state.chat_message_ids(db, 5) == [10, 11, 12]
-    assert await state.rows_about_user(db, 5) == 4
+    assert await db_rows.rows_about_user(db, 5) == 4
     await state.forget_user(db, 5)
-    assert await state.rows_about_user(db, 5) == 0
+    assert await db_rows.rows_about_user(db, 5) == 0
     assert await state.chat_message_ids(db, 5) == []
-    assert await state.rows_about_user(db, 6) == 2
+    assert await db_rows.rows_about_user(db, 6) == 2
 
 
 async def test_purge_drops_only_what_is_too_old(db: Database) -> None:
     await save_session(db, 5, session_json("kk"))
     await state.record_messages(db, 5, [1, 2])
     await state.store_updates(
-        db, [(1, b"{}", "normal"), (2, b"{}", "normal"), (3, b"{}", "normal")], None
+        db, [(1, "{}", "normal"), (2, "{}", "normal"), (3, "{}", "normal")], None
     )
     await state.commit_turn(db, TurnWrites(update_id=1))
     await state.commit_turn(db, TurnWrites(update_id=2))
@@ -441,48 +442,72 @@ async def test_purge_drops_only_what_is_too_old(db: Database) -> None:
     async with db.conn.execute("SELECT update_id FROM inbox ORDER BY update_id") as cursor:
         assert [row[0] for row in await cursor.fetchall()] == [2, 3]
     # Sessions are the idle sweep's, not the purge's.
-    assert 5 in await state.load_sessions(db, 3600)
+    assert 5 in await db_rows.stored_sessions(db, 3600)
     assert await state.purge_expired(db, retention_seconds=3600) == 0
 
 
 async def test_the_inbox_keeps_each_update_once_and_sos_first(db: Database) -> None:
     new = await state.store_updates(
-        db, [(1, b'{"a": 1}', "normal"), (2, b'{"b": 2}', "sos"), (3, b'{"c": 3}', "normal")], None
+        db, [(1, '{"a": 1}', "normal"), (2, '{"b": 2}', "sos"), (3, '{"c": 3}', "normal")], None
     )
     assert new == [1, 2, 3]
     # Telegram sent them again (not confirmed yet): nothing is new.
-    assert await state.store_updates(db, [(2, b'{"b": 2}', "sos")], None) == []
+    assert await state.store_updates(db, [(2, '{"b": 2}', "sos")], None) == []
     await state.commit_turn(db, TurnWrites(update_id=1))
-    assert await state.store_updates(db, [(1, b'{"a": 1}', "normal")], None) == []
+    assert await state.store_updates(db, [(1, '{"a": 1}', "normal")], None) == []
     stored = await state.unhandled_updates(db)
     assert [(u.update_id, u.payload, u.lane) for u in stored] == [
         (2, b'{"b": 2}', "sos"),
         (3, b'{"c": 3}', "normal"),
     ]
-    assert await state.pending_count(db) == 2
+    assert await db_rows.pending_count(db) == 2
     await state.skip_update(db, 3)
-    assert await state.pending_count(db) == 1
+    assert await db_rows.pending_count(db) == 1
     # Confirmed ids below 10 never come again: their handled rows go.
     await state.store_updates(db, [], 10)
     assert await scalar(db, "SELECT COUNT(*) FROM inbox WHERE done = 1") == 0
 
 
-async def test_an_update_that_keeps_failing_is_given_up(db: Database) -> None:
-    await state.store_updates(db, [(7, b'{"poison": true}', "normal")], None)
-    for _ in range(3):
-        assert [u.update_id for u in await state.unhandled_updates(db)] == [7]
-    assert await state.poisoned_updates(db, 3) == []
-    await state.unhandled_updates(db)  # a fourth start
+async def test_an_update_the_process_dies_with_is_given_up(db: Database) -> None:
+    """Only starts during which its handling began count: waiting through restarts does not."""
+    await state.store_updates(db, [(7, '{"poison": true}', "normal")], None)
+    await state.store_updates(db, [(8, '{"innocent": true}', "normal")], None)
+    for _ in range(5):  # five restarts that never got to these updates
+        assert await state.poisoned_updates(db, 3) == []
+    assert [(u.update_id, u.attempts) for u in await state.unhandled_updates(db)] == [
+        (7, 0),
+        (8, 0),
+    ]
+    await state.mark_started(db, [7])
+    await state.store_updates(db, [(9, "{}", "normal")], None, started=[7])  # rides along
+    await state.commit_turn(db, TurnWrites(update_id=8, started=[7]))
+    assert [(u.update_id, u.attempts) for u in await state.unhandled_updates(db)] == [
+        (7, 3),
+        (9, 0),
+    ]
     assert await state.poisoned_updates(db, 3) == [7]
-    assert await state.unhandled_updates(db) == []
+    assert [u.update_id for u in await state.unhandled_updates(db)] == [9]
     assert await scalar(db, "SELECT payload FROM inbox WHERE update_id = 7") is None
+    # A mark never touches an update already handled.
+    await state.mark_started(db, [8])
+    assert await scalar(db, "SELECT attempts FROM inbox WHERE update_id = 8") == 0
+
+
+async def count_searches(db: Database, *searches: SearchCount) -> None:
+    """Searches counted as an update counts them: with its commit."""
+    await state.commit_turn(db, TurnWrites(searches=list(searches)))
 
 
 async def test_search_counts_add_up_per_day_region_and_need(db: Database) -> None:
-    await state.count_search(db, SearchCount("kyzylorda", ("shelter", "legal"), True))
-    await state.count_search(db, SearchCount("kyzylorda", ("shelter",), False))
-    await state.count_search(
-        db, SearchCount("astana", ("legal",), False), day=date.today() - timedelta(days=40)
+    await count_searches(db, SearchCount("astana", ("legal",), False))
+    async with db.transaction() as conn:  # that search was 40 days ago
+        await conn.execute(
+            "UPDATE search_stats SET day = ?", ((date.today() - timedelta(days=40)).isoformat(),)
+        )
+    await count_searches(
+        db,
+        SearchCount("kyzylorda", ("shelter", "legal"), True),
+        SearchCount("kyzylorda", ("shelter",), False),
     )
     async with db.conn.execute(
         "SELECT need, searches, nothing_local FROM search_stats WHERE region_id = 'kyzylorda'"
@@ -505,8 +530,11 @@ async def test_search_counts_add_up_per_day_region_and_need(db: Database) -> Non
 async def test_referrals_are_counted_per_day_and_source_only(db: Database) -> None:
     await state.commit_turn(db, TurnWrites(user_id=5, started_from="h150"))
     await state.commit_turn(db, TurnWrites(user_id=6, started_from="h150"))
-    await state.count_search(db, SearchCount("astana", ("legal",), False, source="h150"))
-    await state.count_search(db, SearchCount("astana", ("legal",), False))  # no staff link
+    await count_searches(
+        db,
+        SearchCount("astana", ("legal",), False, source="h150"),
+        SearchCount("astana", ("legal",), False),  # no staff link
+    )
     assert [
         (r.day, r.source, r.started, r.reached_results)
         for r in await state.referral_counts(db, date.today())

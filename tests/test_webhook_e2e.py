@@ -7,6 +7,7 @@ answers 200, so a 200 means the update is safe.
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,7 +19,7 @@ import pytest
 from bot.app import build_application
 from bot.config import Settings
 from bot.services import DATA_DIR, Services
-from bot.storage import state
+from tests import db_rows
 from tests.fake_telegram import TelegramHarness
 from tests.journey import tr
 
@@ -63,7 +64,7 @@ async def test_the_bot_registers_its_webhook_and_answers_through_it(
     # Polling is off while a webhook is set: the bot never asked for updates.
     assert harness.server.calls_to("getUpdates") == []
     db = await app.bot_data["services"].database()
-    assert await state.pending_count(db) == 0
+    assert await db_rows.pending_count(db) == 0
 
 
 async def test_a_call_without_the_secret_header_is_refused_and_stores_nothing(
@@ -82,3 +83,41 @@ async def test_a_call_without_the_secret_header_is_refused_and_stores_nothing(
         row = await cursor.fetchone()
     assert row is not None and row[0] == 0
     assert 7 not in harness.server.chats or not harness.server.chats[7].messages
+
+
+async def test_a_malformed_update_gets_200_and_is_skipped_and_deep_json_gets_400(
+    webhook_bot: tuple[TelegramHarness, Any, str],
+) -> None:
+    """Issue 20: an update of a wrong shape is answered 200 (Telegram must not send it again)
+    and skipped; JSON nested too deep to read is a 400, not a 500; the next update is
+    answered as usual."""
+    harness, app, url = webhook_bot
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    writer = harness.user(503, "Mother", "ru")
+    await writer.send("/start")  # now her chat exists on the fake Telegram
+    person = {"id": writer.id, "is_bot": False, "first_name": "x"}
+    message = {"message_id": 1, "date": 0, "chat": {"id": writer.id, "type": "private",
+               "first_name": "x"}, "from": person}  # fmt: skip
+    bad_text = {"update_id": 999_101, "message": message | {"text": {"secret": 1}}}
+    surrogate = (
+        '{"update_id": 999102, "message": '
+        + json.dumps(message)[:-1]
+        + (', "text": "x \\ud800 17"}}')
+    )
+    deep = '{"update_id": 999103, "message": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, json=bad_text, headers=headers) as reply:
+            assert reply.status == 200
+        async with session.post(url, data=surrogate, headers=headers) as reply:
+            assert reply.status == 200
+        async with session.post(url, data=deep, headers=headers) as reply:
+            assert reply.status == 400
+    db = await app.bot_data["services"].database()
+    async with db.conn.execute("SELECT update_id FROM inbox ORDER BY update_id") as cursor:
+        stored = [row[0] for row in await cursor.fetchall()]
+    assert 999_101 not in stored and 999_103 not in stored
+    assert 999_102 in stored  # what can be kept is kept: the bad character became "?"
+    mother = harness.user(502, "Mother", "ru")
+    await mother.send("/sos")
+    assert len(writer.bot_messages()) == 2  # her text with the bad character was answered
+    assert mother.last_bot_message().plain_text.startswith(tr("ru")._("📞 Useful numbers"))

@@ -32,9 +32,11 @@ from bot.core.codes import (
 from bot.core.durations import StayDuration, parse_duration
 from bot.core.geo import in_kazakhstan, normalize
 from bot.core.model import (
+    UNKNOWN_YEAR,
     Catalog,
     Center,
     Disputed,
+    DisputedStay,
     Eligibility,
     Hotline,
     Limit,
@@ -43,7 +45,9 @@ from bot.core.model import (
     Place,
     Provenance,
     Region,
+    SourceYear,
     Stay,
+    source_is_old,
 )
 from bot.core.web import is_url
 
@@ -58,6 +62,8 @@ _HOTLINE_NUMBER = re.compile(r"^\d{3,4}$|^\+7\d{10}$|^8800\d{7}$")
 # Opening hours are a short free text ("Пн–Пт 9:00–18:00"); anything longer is a mistake.
 MAX_HOURS_CHARS = 120
 _AGE_RANGE = range(10, 100)
+# Publication years of sources: the oldest a source about these centers could be.
+FIRST_SOURCE_YEAR = 1990
 # Free places a center reports: a shelter has tens of beds, never thousands.
 MAX_FREE_PLACES = 999
 T = TypeVar("T")
@@ -214,12 +220,77 @@ def _provenance(entry: _Entry) -> Provenance:
     verified_at = entry.day("verified_at") or date.min
     return Provenance(
         source_urls=urls,
+        newest_source=_source_year(entry),
         verified_at=verified_at,
         verified_by=entry.text("verified_by", required=True),
         verified_how=how,
         confidence=entry.code("confidence", Confidence, default=Confidence.MEDIUM),
         notes=entry.text("notes"),
     )
+
+
+def _source_year(entry: _Entry) -> SourceYear:
+    """`newest_source`: the year the newest source was published, or "unknown"."""
+    value = entry._get("newest_source", (int, str), False)
+    if value is None or value == UNKNOWN_YEAR:
+        return value  # type: ignore[no-any-return]
+    if not isinstance(value, int) or not FIRST_SOURCE_YEAR <= value <= date.today().year:
+        entry.problem(
+            f"'newest_source' must be a year from {FIRST_SOURCE_YEAR} to this year, "
+            f'or "{UNKNOWN_YEAR}", got {value!r}'
+        )
+        return None
+    return value
+
+
+def _stay_max(entry: _Entry) -> tuple[StayDuration | None, DisputedStay | None]:
+    """`stay_max`: one duration, or `{ values = ["P6M", "P2Y"], sources = [...] }` when the
+    sources disagree."""
+    value = entry.table.get("stay_max")
+    if not isinstance(value, dict):
+        return _duration(entry, "stay_max"), None
+    entry.used.add("stay_max")
+    sub = _Entry(value, entry.file, entry.entry, entry.out)
+    raw = sub._get("values", list, False) or []
+    values: list[StayDuration] = []
+    for item in raw:
+        try:
+            values.append(parse_duration(item) if isinstance(item, str) else parse_duration(""))
+        except ValueError as exc:
+            entry.problem(f"'stay_max.values': {exc}")
+    if len({v.iso for v in values}) < 2:
+        entry.problem("'stay_max.values' must list two or more different durations")
+    sources = sub.strings("sources")
+    for url in sources:
+        if not is_url(url):
+            entry.problem(f"'stay_max.sources' has {url!r}, which is not an http(s) URL")
+    for other in sorted(set(value) - {"values", "sources"}):
+        entry.problem(f"unknown key 'stay_max.{other}'")
+    if not values:
+        return None, None
+    return None, DisputedStay(values=tuple(sorted(set(values))), sources=sources)
+
+
+def warnings_of(catalog: Catalog, today: date | None = None) -> list[Problem]:
+    """What is allowed but should be looked at: active entries known only from public
+    sources that are old or undated (`catalog check` lists them and still passes)."""
+    day = today or date.today()
+    found: list[Problem] = []
+    for center in catalog.centers:
+        prov = center.provenance
+        if center.status != Status.ACTIVE or prov.verified_how is not Checked.DESK:
+            continue
+        if source_is_old(prov.newest_source, day):
+            newest = prov.newest_source
+            said = f"is from {newest}" if isinstance(newest, int) else "has no known date"
+            found.append(
+                Problem(
+                    f"{CENTERS_DIR}/{center.id}.toml",
+                    f"center {center.id}",
+                    f"the newest source {said}: confirm the center still works",
+                )
+            )
+    return found
 
 
 def _optional_day(entry: _Entry, key: str) -> date | None:
@@ -397,11 +468,12 @@ def _check_center(entry: _Entry, center: Center) -> None:
     if low is not None and high is not None and low[0] > high[1]:
         entry.problem("'child_age_min_months' is greater than 'child_age_max_months'")
     stay = center.stay
-    if stay.min and stay.max and stay.min > stay.max:
+    shortest = stay.max_disputed.low if stay.max_disputed else stay.max
+    if stay.min and shortest and stay.min > shortest:
         entry.problem("'stay_min' is longer than 'stay_max'")
-    if stay.max_exceptional and (not stay.max or stay.max_exceptional <= stay.max):
+    if stay.max_exceptional and (not stay.longest or stay.max_exceptional <= stay.longest):
         entry.problem("'stay_max_exceptional' needs a shorter 'stay_max'")
-    if center.shelter is False and (stay.max or Need.SHELTER in center.needs):
+    if center.shelter is False and (stay.longest or Need.SHELTER in center.needs):
         entry.problem("a center without shelter has no 'shelter' need and no stay limits")
     if not center.needs:
         entry.problem("'needs' lists nothing the center offers")
@@ -434,6 +506,16 @@ def _check_center(entry: _Entry, center: Center) -> None:
     _check_point(entry, center.lat, center.lon)
 
 
+def _stay(entry: _Entry) -> Stay:
+    longest, disputed = _stay_max(entry)
+    return Stay(
+        min=_duration(entry, "stay_min"),
+        max=longest,
+        max_disputed=disputed,
+        max_exceptional=_duration(entry, "stay_max_exceptional"),
+    )
+
+
 def read_center_table(doc: dict[str, Any], name: str, problems: list[Problem]) -> Center:
     """One center from its data file's table, every problem recorded."""
     entry = _Entry(doc, name, f"center {doc.get('id', '?')}", problems)
@@ -449,11 +531,7 @@ def read_center_table(doc: dict[str, Any], name: str, problems: list[Problem]) -
         region=entry.text("region") or None,
         needs=entry.codes("needs", Need),
         shelter=entry.flag("shelter"),
-        stay=Stay(
-            min=_duration(entry, "stay_min"),
-            max=_duration(entry, "stay_max"),
-            max_exceptional=_duration(entry, "stay_max_exceptional"),
-        ),
+        stay=_stay(entry),
         eligibility=Eligibility(
             mother_age_min=entry.limit("mother_age_min"),
             mother_age_max=entry.limit("mother_age_max"),

@@ -8,11 +8,10 @@ so the purge job can drop it when it is no longer needed; `forget` drops all of 
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-
-import aiosqlite
 
 from bot.core import clock
 from bot.storage.db import Database
@@ -47,57 +46,76 @@ class TurnWrites:
     started_from: str | None = None  # a staff link's source: one conversation started
     # Ids of the center cards shown to her (counted per day and center, without her).
     shown: list[str] = field(default_factory=list)
+    # Other updates whose handling began since the last write: their durable "started"
+    # mark rides along with this commit (see `bot.tg.processor`).
+    started: list[int] = field(default_factory=list)
+
+
+def commit_turn_sync(conn: sqlite3.Connection, writes: TurnWrites) -> None:
+    """The statements of `commit_turn`, run inside its transaction in the database thread."""
+    stamp = clock.now()
+    today = date.today().isoformat()
+    user = writes.user_id
+    deleted = writes.forget or writes.end_session
+    if user is not None and deleted:
+        conn.execute("DELETE FROM sessions WHERE user_id = ?", (user,))
+    if user is not None and writes.forget:
+        # In a private chat the chat id is the user id.
+        conn.execute("DELETE FROM chat_messages WHERE chat_id = ?", (user,))
+    elif writes.chat_id is not None and writes.message_ids:
+        conn.executemany(
+            "INSERT OR IGNORE INTO chat_messages (chat_id, message_id, sent_at) VALUES (?, ?, ?)",
+            [(writes.chat_id, message_id, stamp) for message_id in writes.message_ids],
+        )
+    if user is not None and writes.session is not None and not deleted:
+        conn.execute(
+            "INSERT INTO sessions (user_id, data, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT(user_id) DO UPDATE SET data = excluded.data,"
+            " updated_at = excluded.updated_at",
+            (user, writes.session.decode(), stamp),
+        )
+    for search in writes.searches:
+        _count_search(conn, search, today)
+    if writes.started_from is not None:
+        _count_referral(conn, writes.started_from, "started", today)
+    if writes.shown:
+        conn.executemany(
+            "INSERT INTO center_shown (day, center_id, shown) VALUES (?, ?, 1)"
+            " ON CONFLICT(day, center_id) DO UPDATE SET shown = shown + 1",
+            [(today, center_id) for center_id in writes.shown],
+        )
+    _mark_started(conn, writes.started)
+    if writes.update_id is not None:
+        conn.execute(
+            "UPDATE inbox SET payload = NULL, done = 1 WHERE update_id = ?", (writes.update_id,)
+        )
 
 
 async def commit_turn(db: Database, writes: TurnWrites) -> None:
-    """Write one update's changes at once; checkpoint after anything about her is deleted."""
-    stamp = clock.now()
-    deleted = writes.forget or writes.end_session
-    async with db.transaction() as conn:
-        user = writes.user_id
-        if user is not None and deleted:
-            await conn.execute("DELETE FROM sessions WHERE user_id = ?", (user,))
-        if user is not None and writes.forget:
-            # In a private chat the chat id is the user id.
-            await conn.execute("DELETE FROM chat_messages WHERE chat_id = ?", (user,))
-        elif writes.chat_id is not None and writes.message_ids:
-            await conn.executemany(
-                "INSERT OR IGNORE INTO chat_messages (chat_id, message_id, sent_at)"
-                " VALUES (?, ?, ?)",
-                [(writes.chat_id, message_id, stamp) for message_id in writes.message_ids],
-            )
-        if user is not None and writes.session is not None and not deleted:
-            await conn.execute(
-                "INSERT INTO sessions (user_id, data, updated_at) VALUES (?, ?, ?)"
-                " ON CONFLICT(user_id) DO UPDATE SET data = excluded.data,"
-                " updated_at = excluded.updated_at",
-                (user, writes.session.decode(), stamp),
-            )
-        for search in writes.searches:
-            await _count_search(conn, search, date.today())
-        if writes.started_from is not None:
-            await _count_referral(conn, writes.started_from, "started", date.today())
-        if writes.shown:
-            await _count_shown(conn, writes.shown, date.today())
-        if writes.update_id is not None:
-            await conn.execute(
-                "UPDATE inbox SET payload = NULL, done = 1 WHERE update_id = ?",
-                (writes.update_id,),
-            )
-    if deleted:
+    """Write one update's changes in one transaction and one trip to the database thread;
+    checkpoint after anything about her is deleted."""
+    await db.run_transaction(lambda conn: commit_turn_sync(conn, writes))
+    if writes.forget or writes.end_session:
         await db.checkpoint()
 
 
 # --- sessions ---
 
 
-async def load_sessions(db: Database, max_idle_seconds: float) -> dict[int, bytes]:
-    """Every conversation still within its idle limit (older ones are the purge job's)."""
+async def live_session_users(db: Database, max_idle_seconds: float) -> set[int]:
+    """Who has a conversation still within its idle limit (older ones are the purge job's)."""
     cutoff = clock.now() - max_idle_seconds
     async with db.conn.execute(
-        "SELECT user_id, data FROM sessions WHERE updated_at >= ?", (cutoff,)
+        "SELECT user_id FROM sessions WHERE updated_at >= ?", (cutoff,)
     ) as cursor:
-        return {row[0]: row[1].encode() for row in await cursor.fetchall()}
+        return {row[0] for row in await cursor.fetchall()}
+
+
+async def load_session(db: Database, user_id: int) -> bytes | None:
+    """Her stored conversation, when she comes back after it left memory."""
+    async with db.conn.execute("SELECT data FROM sessions WHERE user_id = ?", (user_id,)) as cursor:
+        row = await cursor.fetchone()
+    return str(row[0]).encode() if row else None
 
 
 async def idle_sessions(db: Database, max_idle_seconds: float) -> list[tuple[int, bytes]]:
@@ -142,21 +160,9 @@ async def chat_message_ids(db: Database, chat_id: int) -> list[int]:
 
 
 async def forget_user(db: Database, user_id: int) -> None:
-    """Drop everything stored about one user (outside an update: a blocked bot)."""
+    """Drop her session and every message id of her chat, then empty the WAL (she blocked
+    the bot, outside any update)."""
     await commit_turn(db, TurnWrites(user_id=user_id, forget=True))
-
-
-async def rows_about_user(db: Database, user_id: int) -> int:
-    """How many rows mention this user anywhere: what /clear and /forget must bring to 0."""
-    total = 0
-    for sql in (
-        "SELECT COUNT(*) FROM sessions WHERE user_id = ?",
-        "SELECT COUNT(*) FROM chat_messages WHERE chat_id = ?",
-    ):
-        async with db.conn.execute(sql, (user_id,)) as cursor:
-            row = await cursor.fetchone()
-            total += row[0] if row else 0
-    return total
 
 
 async def purge_expired(db: Database, retention_seconds: float) -> int:
@@ -185,108 +191,118 @@ class StoredUpdate:
     update_id: int
     payload: bytes
     lane: str
+    # Starts during which its handling began and did not finish (0: never started).
+    attempts: int
+
+
+def _mark_started(conn: sqlite3.Connection, update_ids: Sequence[int]) -> None:
+    if update_ids:
+        conn.executemany(
+            "UPDATE inbox SET attempts = attempts + 1 WHERE update_id = ? AND done = 0",
+            [(update_id,) for update_id in update_ids],
+        )
 
 
 async def store_updates(
-    db: Database, updates: Sequence[tuple[int, bytes, str]], confirmed_below: int | None
+    db: Database,
+    updates: Sequence[tuple[int, str, str]],
+    confirmed_below: int | None,
+    started: Sequence[int] = (),
 ) -> list[int]:
-    """Store fetched updates (id, JSON, lane) before they are confirmed; returns the ids that
-    are new (a re-delivered update is stored and handled once). Ids below `confirmed_below`
-    will never come again: their rows go."""
+    """Store fetched updates (id, JSON, lane) before they are confirmed, in one transaction;
+    returns the ids that are new (a re-delivered update is stored and handled once). Ids
+    below `confirmed_below` will never come again: their rows go. `started` are updates whose
+    handling began since the last write (their mark rides along)."""
     stamp = clock.now()
-    new: list[int] = []
-    async with db.transaction() as conn:
+
+    def work(conn: sqlite3.Connection) -> list[int]:
+        new: list[int] = []
         for update_id, payload, lane in updates:
-            cursor = await conn.execute(
+            cursor = conn.execute(
                 "INSERT INTO inbox (update_id, payload, lane, received_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT(update_id) DO NOTHING",
-                (update_id, payload.decode(), lane, stamp),
+                (update_id, payload, lane, stamp),
             )
             if cursor.rowcount:
                 new.append(update_id)
+        _mark_started(conn, started)
         if confirmed_below is not None:
-            await conn.execute(
-                "DELETE FROM inbox WHERE done = 1 AND update_id < ?", (confirmed_below,)
-            )
-    return new
+            conn.execute("DELETE FROM inbox WHERE done = 1 AND update_id < ?", (confirmed_below,))
+        return new
+
+    return await db.run_transaction(work)
+
+
+async def mark_started(db: Database, update_ids: Sequence[int]) -> None:
+    """Record that handling these updates began (when no other write carries the mark)."""
+    await db.run_transaction(lambda conn: _mark_started(conn, update_ids))
 
 
 async def unhandled_updates(db: Database) -> list[StoredUpdate]:
-    """Updates stored but never handled (the bot stopped or died): SOS lane first.
-
-    Each start counts an attempt, so an update that kills the process every time it is
-    handled is skipped after a few starts instead of killing every restart.
-    """
-    async with db.transaction() as conn:
-        await conn.execute("UPDATE inbox SET attempts = attempts + 1 WHERE done = 0")
-        async with conn.execute(
-            "SELECT update_id, payload, lane FROM inbox WHERE done = 0"
-            " ORDER BY lane = 'sos' DESC, update_id"
-        ) as cursor:
-            rows = await cursor.fetchall()
-    return [StoredUpdate(row[0], (row[1] or "").encode(), row[2]) for row in rows]
+    """Updates stored but never handled (the bot stopped or died): SOS lane first. Each
+    says how often its handling began: 0 means it never started."""
+    async with db.conn.execute(
+        "SELECT update_id, payload, lane, attempts FROM inbox WHERE done = 0"
+        " ORDER BY lane = 'sos' DESC, update_id"
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return [StoredUpdate(row[0], (row[1] or "").encode(), row[2], row[3]) for row in rows]
 
 
 async def poisoned_updates(db: Database, max_attempts: int) -> list[int]:
-    """Ids of stored updates tried too often; they are dropped (content and all)."""
-    async with db.transaction() as conn:
-        async with conn.execute(
-            "SELECT update_id FROM inbox WHERE done = 0 AND attempts > ?", (max_attempts,)
-        ) as cursor:
-            ids = [row[0] for row in await cursor.fetchall()]
-        await conn.executemany(
+    """Ids of stored updates whose handling began `max_attempts` times and never finished:
+    the process died with each of them. They are dropped (content and all)."""
+
+    def work(conn: sqlite3.Connection) -> list[int]:
+        ids = [
+            row[0]
+            for row in conn.execute(
+                "SELECT update_id FROM inbox WHERE done = 0 AND attempts >= ?", (max_attempts,)
+            )
+        ]
+        conn.executemany(
             "UPDATE inbox SET payload = NULL, done = 1 WHERE update_id = ?", [(i,) for i in ids]
         )
-    return ids
+        return ids
+
+    return await db.run_transaction(work)
 
 
 async def skip_update(db: Database, update_id: int) -> None:
     """Mark an update handled without handling it (it could not be read)."""
-    async with db.transaction() as conn:
-        await conn.execute(
+    await db.run_transaction(
+        lambda conn: conn.execute(
             "UPDATE inbox SET payload = NULL, done = 1 WHERE update_id = ?", (update_id,)
         )
-
-
-async def pending_count(db: Database) -> int:
-    """Updates stored and not yet handled."""
-    async with db.conn.execute("SELECT COUNT(*) FROM inbox WHERE done = 0") as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0
+    )
 
 
 # --- statistics: counts only ---
 
 
-async def _count_search(conn: aiosqlite.Connection, search: SearchCount, day: date) -> None:
+def _count_search(conn: sqlite3.Connection, search: SearchCount, day: str) -> None:
     """One row per need, and one under ALL_NEEDS for the search itself, so that searches per
     region can be counted even when a search asked for several needs."""
-    await conn.executemany(
+    conn.executemany(
         "INSERT INTO search_stats (day, region_id, need, searches, nothing_local)"
         " VALUES (?, ?, ?, 1, ?) ON CONFLICT(day, region_id, need) DO UPDATE SET"
         " searches = searches + 1, nothing_local = nothing_local + excluded.nothing_local",
         [
-            (day.isoformat(), search.region, need, int(search.nothing_local))
+            (day, search.region, need, int(search.nothing_local))
             for need in (ALL_NEEDS, *search.needs)
         ],
     )
     if search.source:
-        await _count_referral(conn, search.source, "results", day)
+        _count_referral(conn, search.source, "results", day)
 
 
-async def _count_referral(conn: aiosqlite.Connection, source: str, what: str, day: date) -> None:
+def _count_referral(conn: sqlite3.Connection, source: str, what: str, day: str) -> None:
     column = "started" if what == "started" else "reached_results"
-    await conn.execute(
+    conn.execute(
         f"INSERT INTO referral_stats (day, source, {column}) VALUES (?, ?, 1)"
         f" ON CONFLICT(day, source) DO UPDATE SET {column} = {column} + 1",
-        (day.isoformat(), source),
+        (day, source),
     )
-
-
-async def count_search(db: Database, search: SearchCount, day: date | None = None) -> None:
-    """Add one search to the daily counts (outside an update: tests, tools)."""
-    async with db.transaction() as conn:
-        await _count_search(conn, search, day or date.today())
 
 
 @dataclass(frozen=True)
@@ -332,14 +348,6 @@ async def referral_counts(db: Database, since: date) -> list[ReferralCount]:
         (since.isoformat(),),
     ) as cursor:
         return [ReferralCount(*tuple(row)) for row in await cursor.fetchall()]
-
-
-async def _count_shown(conn: aiosqlite.Connection, center_ids: list[str], day: date) -> None:
-    await conn.executemany(
-        "INSERT INTO center_shown (day, center_id, shown) VALUES (?, ?, 1)"
-        " ON CONFLICT(day, center_id) DO UPDATE SET shown = shown + 1",
-        [(day.isoformat(), center_id) for center_id in center_ids],
-    )
 
 
 async def shown_counts(db: Database, since: date) -> dict[str, int]:

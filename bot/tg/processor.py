@@ -8,7 +8,14 @@ no lock at all, so the numbers come while three hundred others are being answere
 danger get the numbers sent before her lock is even taken.
 
 Around the handlers, a `Turn` collects what the update changes; afterwards it is written in
-one transaction together with marking the update handled in the inbox.
+one transaction (one trip to the database thread) together with marking the update handled
+in the inbox.
+
+When an update's handling begins, a durable "started" mark is owed: it rides along with the
+next write anyway made (another update's commit, or the next batch stored in the inbox),
+or is written alone if none comes soon. An update that finishes first needs none. So a
+restart tells apart what was done, what began and did not finish (the process died with it:
+one attempt), and what never started (no attempt, however many restarts it waited through).
 """
 
 from __future__ import annotations
@@ -24,14 +31,17 @@ from telegram.error import TelegramError
 from telegram.ext import Application, BaseUpdateProcessor
 
 from bot.services import Services
-from bot.storage.state import TurnWrites, commit_turn
 from bot.tg.context import SERVICES_KEY, app_language
 from bot.tg.safety import send_sos_to
-from bot.tg.turn import CURRENT, LANE, Lane, Turn, lane_of
+from bot.tg.turn import CURRENT, LANE, Lane, SosFlights, Turn, lane_of
+from bot.usecases import inbox, turns
+from bot.usecases.turns import TurnWrites
 
 MAX_CONCURRENT_UPDATES = 64
 MAX_SOS_UPDATES = 16
 _UNLIMITED = 2**31 - 1
+# A "started" mark waits this long for a write to ride along with, then is written alone.
+STARTED_FLUSH_SECONDS = 0.5
 _LOGGER = logging.getLogger(__name__)
 
 
@@ -52,6 +62,13 @@ class UpdateProcessor(BaseUpdateProcessor):
         self._sos_slots = asyncio.Semaphore(max_sos_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self.sos_flights = SosFlights()
+        # Updates whose handling began and whose durable "started" mark is still owed.
+        self._began: set[int] = set()
+        self._flush: asyncio.TimerHandle | None = None
+        self._flush_tasks: set[asyncio.Task[None]] = set()
+        # Updates whose mark was written before their handling (a restart's suspects).
+        self._marked: set[int] = set()
 
     @property
     def services(self) -> Services:
@@ -74,8 +91,18 @@ class UpdateProcessor(BaseUpdateProcessor):
         LANE.set(lane)  # this task's requests: the rate limiter serves the SOS lane first
         key = self._key(update)
         if lane is Lane.SOS or key is None:
-            async with self._sos_slots if lane is Lane.SOS else self._slots:
-                await self._run(update, coroutine, lane, None)
+            update_id = update.update_id if isinstance(update, Update) else None
+            flying = lane is Lane.SOS and key is not None and update_id is not None
+            if flying:
+                assert key is not None and update_id is not None
+                self.sos_flights.begin(key, update_id)
+            try:
+                async with self._sos_slots if lane is Lane.SOS else self._slots:
+                    await self._run(update, coroutine, lane, None)
+            finally:
+                if flying:
+                    assert key is not None and update_id is not None
+                    self.sos_flights.end(key, update_id)
             return
         sent = await self._numbers_first(update) if lane is Lane.URGENT else None
         lock = self._locks.setdefault(key, asyncio.Lock())
@@ -96,7 +123,8 @@ class UpdateProcessor(BaseUpdateProcessor):
         chat, user = update.effective_chat, update.effective_user
         if chat is None or user is None or chat.type != "private":
             return None
-        session = self.services.sessions.get(user.id)
+        # Her language only; read beside her own updates, so never put back in memory.
+        session = await self.services.session(user.id, keep=False)
         lang = (session.answers.language if session else None) or app_language(user.language_code)
         try:
             return await send_sos_to(self.application.bot if self.application else None,
@@ -108,7 +136,14 @@ class UpdateProcessor(BaseUpdateProcessor):
         self, update: object, coroutine: Awaitable[Any], lane: Lane, sos_message: int | None
     ) -> None:
         services = self.services
-        turn = Turn.of(update, services.sessions, lane)
+        user = Turn.private_user(update)
+        session = None
+        if user is not None:
+            session = await services.session(user, keep=lane is not Lane.SOS)
+        turn = Turn.of(update, session, lane)
+        turn.sos_flights = self.sos_flights
+        if turn.update_id is not None:
+            self.began(turn.update_id)
         if sos_message is not None:
             turn.sos_sent = True
             turn.message_ids.append(sos_message)
@@ -122,6 +157,9 @@ class UpdateProcessor(BaseUpdateProcessor):
     async def commit(self, turn: Turn) -> None:
         """Write what the update changed, and mark it handled, in one transaction."""
         services = self.services
+        if turn.update_id is not None:
+            self._began.discard(turn.update_id)  # done: its "started" mark is not needed
+            self._marked.discard(turn.update_id)
         writes = TurnWrites(
             update_id=turn.update_id,
             user_id=turn.user_id if turn.private else None,
@@ -130,6 +168,7 @@ class UpdateProcessor(BaseUpdateProcessor):
             searches=turn.searches,
             started_from=turn.started_from,
             shown=turn.shown,
+            started=self.take_started(),
         )
         user = turn.user_id
         if user is not None and turn.private:
@@ -138,12 +177,60 @@ class UpdateProcessor(BaseUpdateProcessor):
                 services.forget(user)
             elif turn.session is not None and not turn.read_only:
                 turn.session.touched = float(int(time.time()))
-                data = turn.session.to_json()
-                if data != services.stored.get(user):
-                    writes.session = data
-                    services.stored[user] = data
+                writes.session = turn.session.to_json()
                 services.sessions[user] = turn.session
-        await commit_turn(await services.database(), writes)
+        try:
+            await turns.commit(services, writes)
+        except BaseException:
+            self.give_back(writes.started)
+            raise
+        if writes.session is not None and user is not None:
+            services.sessions.stored(user)
+
+    # --- the durable "started" marks ---
+
+    def began(self, update_id: int) -> None:
+        """Handling of this update began: its mark is owed (see the module's docstring)."""
+        if update_id in self._marked:
+            return
+        self._began.add(update_id)
+        if self._flush is None:
+            loop = asyncio.get_running_loop()
+            self._flush = loop.call_later(STARTED_FLUSH_SECONDS, self._flush_alone)
+
+    def marked(self, update_id: int) -> None:
+        """This update's mark was written before its handling: nothing more is owed."""
+        self._marked.add(update_id)
+
+    def take_started(self) -> list[int]:
+        """The owed marks, for a write about to be made (they are no longer owed)."""
+        if self._flush is not None:
+            self._flush.cancel()
+            self._flush = None
+        started, self._began = sorted(self._began), set()
+        return started
+
+    def give_back(self, started: list[int]) -> None:
+        """A write that carried these marks failed: they are owed again."""
+        for update_id in started:
+            self.began(update_id)
+
+    def _flush_alone(self) -> None:
+        self._flush = None
+        started = self.take_started()
+        if not started:
+            return
+
+        async def write() -> None:
+            try:
+                await inbox.mark_started(self.services, started)
+            except Exception:
+                _LOGGER.exception("Could not record which updates began")
+                self.give_back(started)
+
+        task = asyncio.create_task(write())
+        self._flush_tasks.add(task)
+        task.add_done_callback(self._flush_tasks.discard)
 
     async def initialize(self) -> None:
         return None

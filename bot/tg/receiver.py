@@ -7,9 +7,17 @@ only then confirmed; the update processor marks it handled in the same transacti
 state; after a crash, what is left in the inbox is handled first on the next start. An
 update Telegram sends again is stored once and handled once.
 
-An update that cannot be read (a kind or shape PTB does not know) is logged once, by id and
-kind only, and skipped: it never blocks the updates behind it. Polling errors back off,
-capped and jittered.
+An update that cannot be read (a kind or shape PTB does not know, a field of the wrong
+type, text that is not valid Unicode) is logged once, by id and kind only, and skipped: it
+never blocks the updates beside it or behind it. What can be stored is stored (a lone
+surrogate in her text becomes "?"). Polling errors back off, capped and jittered.
+
+A batch is stored in one transaction (one trip to the database thread). On a restart, what
+the inbox holds is told apart by its "started" mark (see `bot.tg.processor`): updates that
+never started are queued as usual; updates whose handling began and did not finish (the
+process died with them) are handled one at a time before polling resumes, each marked again
+first, so an update the process dies with every time is given up after `MAX_ATTEMPTS`,
+and only that one.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ import logging
 import random
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
@@ -31,8 +39,9 @@ from telegram.warnings import PTBUserWarning
 
 from bot.logs import update_kind
 from bot.services import Services
-from bot.storage import state
-from bot.tg.turn import lane_of
+from bot.tg.processor import UpdateProcessor
+from bot.tg.turn import Lane, lane_of
+from bot.usecases import inbox
 
 _LOGGER = logging.getLogger(__name__)
 # getUpdates is called through do_api_request on purpose: the raw JSON is needed, so that
@@ -40,7 +49,7 @@ _LOGGER = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message="Please use 'Bot.getUpdates'", category=PTBUserWarning)
 POLL_TIMEOUT_SECONDS = 30
 MAX_BACKOFF_SECONDS = 30.0
-# A stored update tried at this many starts without being handled is given up.
+# A stored update whose handling began at this many starts, and never finished, is given up.
 MAX_ATTEMPTS = 3
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Names are never needed to help her: they are not kept, not even for the seconds an
@@ -48,6 +57,14 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _NAME_KEYS = ("first_name", "last_name", "username")
 
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+def _is_text(value: object, optional: bool = True) -> bool:
+    return isinstance(value, str) or (optional and value is None)
+
+
+def _is_id(value: object) -> bool:
+    return type(value) is int
 
 
 class FatalReceiveError(RuntimeError):
@@ -70,6 +87,24 @@ def _scrub(value: Any) -> Any:
     return value
 
 
+def _well_typed(update: Update) -> bool:
+    """The fields handlers read have the types the Bot API promises (PTB does not check)."""
+    if not _is_id(update.update_id):
+        return False
+    for message in (update.message, update.edited_message):
+        if message is not None and not (
+            _is_text(message.text) and _is_text(message.caption) and _is_id(message.message_id)
+        ):
+            return False
+    query = update.callback_query
+    if query is not None and not _is_text(query.data):
+        return False
+    if update.inline_query is not None and not _is_text(update.inline_query.query, False):
+        return False
+    user, chat = update.effective_user, update.effective_chat
+    return (user is None or _is_id(user.id)) and (chat is None or _is_id(chat.id))
+
+
 class Receiver:
     """Long polling or a webhook in front of a PTB application, with the durable inbox."""
 
@@ -85,52 +120,113 @@ class Receiver:
 
     # --- the inbox ---
 
+    @property
+    def processor(self) -> UpdateProcessor | None:
+        processor = self.application.update_processor
+        return processor if isinstance(processor, UpdateProcessor) else None
+
+    def _skipped(self, raw: Mapping[str, Any], exc: BaseException | str) -> None:
+        reason = exc if isinstance(exc, str) else type(exc).__name__
+        update_id = raw.get("update_id") if isinstance(raw, Mapping) else None
+        _LOGGER.error(
+            "Skipped update %s (%s): it cannot be read (%s)",
+            update_id if type(update_id) is int else "?", update_kind(raw), reason,
+        )  # fmt: skip
+
     def _read(self, raw: Mapping[str, Any]) -> Update | None:
         """Parse one update; None (logged once, no content) when it cannot be read."""
         try:
             update = Update.de_json(dict(raw), self.application.bot)
         except Exception as exc:  # PTB raises many kinds for malformed updates
-            _LOGGER.error(
-                "Skipped update %s (%s): it cannot be read (%s)",
-                raw.get("update_id"), update_kind(raw), type(exc).__name__,
-            )  # fmt: skip
+            self._skipped(raw, exc)
+            return None
+        if not _well_typed(update):
+            self._skipped(raw, "a field has the wrong type")
             return None
         return update
 
-    async def accept(self, raw_updates: Sequence[Mapping[str, Any]], offset: int | None) -> None:
-        """Store a batch (names scrubbed) before it is confirmed, then queue what is new."""
-        parsed: list[tuple[int, bytes, Update]] = []
-        for raw in raw_updates:
+    def _prepare(self, raw: Mapping[str, Any]) -> tuple[int, str, Update, Lane] | None:
+        """One fetched update as it is stored (names scrubbed, valid Unicode) and parsed; None
+        when it cannot be (logged once, by id and kind)."""
+        try:
             update_id = raw.get("update_id")
-            if not isinstance(update_id, int):
-                continue
+            if type(update_id) is not int:
+                self._skipped(raw, "no update id")
+                return None
             clean = _scrub(raw)
+            payload = json.dumps(clean, ensure_ascii=False)
+            try:
+                payload.encode()
+            except UnicodeEncodeError:
+                # A lone surrogate cannot be stored (nor sent back): it becomes "?".
+                payload = payload.encode(errors="replace").decode()
+                clean = json.loads(payload)
             update = self._read(clean)
-            if update is not None:
-                parsed.append((update_id, json.dumps(clean, ensure_ascii=False).encode(), update))
-        db = await self.services.database()
-        rows = [(uid, payload, str(lane_of(update))) for uid, payload, update in parsed]
-        new = set(await state.store_updates(db, rows, offset))
-        for update_id, _payload, update in parsed:
+            if update is None:
+                return None
+            return update_id, payload, update, lane_of(update)
+        except Exception as exc:  # one bad update never stops the others
+            self._skipped(raw, exc)
+            return None
+
+    async def accept(self, raw_updates: Sequence[Mapping[str, Any]], offset: int | None) -> None:
+        """Store a batch in one transaction before it is confirmed, then queue what is new.
+        The "started" marks the processor owes ride along."""
+        prepared = [p for p in map(self._prepare, raw_updates) if p is not None]
+        processor = self.processor
+        started = processor.take_started() if processor is not None else []
+        rows = [(update_id, payload, str(lane)) for update_id, payload, _, lane in prepared]
+        try:
+            new = set(await inbox.store(self.services, rows, offset, started))
+        except BaseException:
+            if processor is not None:
+                processor.give_back(started)
+            raise
+        for update_id, _payload, update, _lane in prepared:
             if update_id in new:
                 await self.application.update_queue.put(update)
 
     async def recover(self) -> int:
-        """Queue the updates a previous run stored but never handled: SOS lane first."""
-        db = await self.services.database()
-        for update_id in await state.poisoned_updates(db, MAX_ATTEMPTS):
-            _LOGGER.error("Gave up update %s: handling it failed at %d starts", update_id,
-                          MAX_ATTEMPTS)  # fmt: skip
-        stored = await state.unhandled_updates(db)
+        """Handle what a previous run stored and did not finish: SOS lane first. Updates that
+        never started are queued; those the process died with are handled one at a time."""
+        for update_id in await inbox.give_up_poisoned(self.services, MAX_ATTEMPTS):
+            _LOGGER.error("Gave up update %s: the process died while handling it at %d starts",
+                          update_id, MAX_ATTEMPTS)  # fmt: skip
+        stored = await inbox.unhandled(self.services)
+        suspects: list[Update] = []
         for item in stored:
-            update = self._read(json.loads(item.payload)) if item.payload else None
+            update = self._read_stored(item.payload)
             if update is None:
-                await state.skip_update(db, item.update_id)
-                continue
-            await self.application.update_queue.put(update)
+                await inbox.skip(self.services, item.update_id)
+            elif item.attempts:
+                suspects.append(update)
+            else:
+                await self.application.update_queue.put(update)
         if stored:
-            _LOGGER.info("Handling %d updates left from the last run first", len(stored))
+            _LOGGER.info("Handling %d updates left from the last run first (%d had begun)",
+                         len(stored), len(suspects))  # fmt: skip
+        processor = self.processor
+        for update in suspects:
+            # Marked before it is handled: if the process dies now, it died with this one.
+            await inbox.mark_started(self.services, [update.update_id])
+            if processor is None:
+                await self.application.update_queue.put(update)
+                continue
+            processor.marked(update.update_id)
+            try:
+                await processor.process_update(update, self.application.process_update(update))
+            except Exception:
+                _LOGGER.exception("Handling a stored update failed")
         return len(stored)
+
+    def _read_stored(self, payload: bytes) -> Update | None:
+        if not payload:
+            return None
+        try:
+            raw = json.loads(payload)
+        except ValueError:
+            return None
+        return self._read(cast(Mapping[str, Any], raw)) if isinstance(raw, dict) else None
 
     # --- long polling ---
 
@@ -200,11 +296,13 @@ class Receiver:
                 return web.Response(status=403)
             try:
                 raw = await request.json()
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested too deep to read
                 return web.Response(status=400)
             if not isinstance(raw, dict):
                 return web.Response(status=400)
-            await self.accept([raw], None)  # a failure here is a 500: Telegram sends again
+            # An update that cannot be read is skipped inside (and answered 200, so Telegram
+            # does not send it again); only a failure to store is a 500: Telegram retries.
+            await self.accept([raw], None)
             return web.Response(status=200)
 
         from urllib.parse import urlparse

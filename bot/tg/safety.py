@@ -196,6 +196,8 @@ async def clear_chat(update: Update, context: BotContext) -> None:
     await ack(update)
     chat_id = context.turn.chat_id
     if chat_id is not None and context.turn.private:
+        # Numbers the SOS lane is still sending her (a 🆘 tapped just before) go too.
+        await context.turn.settle_sos()
         ids = await messages_of_chat(context.services, chat_id)
         ids += context.turn.message_ids
         if update.message is not None:
