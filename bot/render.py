@@ -12,10 +12,20 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import assert_never
 
 from bot.core.codes import Checked, Exclusion, Need, Requirement, Status
+from bot.core.limits import (
+    MAX_ADDRESS_CHARS,
+    MAX_HOURS_CHARS,
+    MAX_NAME_CHARS,
+    MAX_PHONES,
+    MAX_SUMMARY_CHARS,
+    MAX_URL_CHARS,
+    cut,
+)
 from bot.core.matching import NEAR_KM, Match, MatchResult
 from bot.core.model import Center, CenterHead, Geography, Hotline
 from bot.core.reasons import (
@@ -353,14 +363,43 @@ def left_out_text(reason: LeftOut, t: Translator) -> str:
             assert_never(reason)
 
 
-def _phone_lines(center: Center, t: Translator) -> list[str]:
+@dataclass(frozen=True)
+class _Caps:
+    """How much of each free text a card shows (characters; phones: how many numbers)."""
+
+    name: int
+    summary: int
+    phones: int
+    phone_hours: int
+    hours: int
+    website: int
+    address: int
+
+
+# A card shows every field up to its bound (`bot.core.limits`), which also cuts an entry
+# stored before the bounds existed. A card that still shows more than CARD_ROOM characters
+# (every field at its bound, many conditions) is shown with its long texts cut further, with
+# «…», so that one card and the page around it (under 1,300 characters of head, summary and
+# national lines) always fit one Telegram message of 4,096.
+CARD_ROOM = 2700
+_CAPS = (
+    _Caps(MAX_NAME_CHARS, MAX_SUMMARY_CHARS, MAX_PHONES, MAX_HOURS_CHARS, MAX_HOURS_CHARS,
+          MAX_URL_CHARS, MAX_ADDRESS_CHARS),
+    _Caps(MAX_NAME_CHARS, 300, MAX_PHONES, 40, MAX_HOURS_CHARS, 150, 150),
+    _Caps(120, 120, 3, 20, 40, 80, 80),
+    _Caps(80, 0, 2, 0, 30, 60, 60),
+)  # fmt: skip
+
+
+def _phone_lines(center: Center, t: Translator, caps: _Caps = _CAPS[0]) -> list[str]:
     lines = []
     kinds = {"voice": "📞", "whatsapp": "💬 WhatsApp", "telegram": "✈️ Telegram"}
     names = {"kk": t._("in Kazakh"), "ru": t._("in Russian")}
-    for phone in center.phones:
+    for phone in center.phones[: caps.phones]:
         details = []
-        if phone.hours:
-            details.append(t._("around the clock") if phone.hours == "24/7" else phone.hours)
+        hours = cut(phone.hours, caps.phone_hours) if caps.phone_hours else ""
+        if hours:
+            details.append(t._("around the clock") if phone.hours == "24/7" else hours)
         if phone.languages:
             details.append(t.join([names[lang] for lang in phone.languages]))
         suffix = f" ({'; '.join(details)})" if details else ""
@@ -408,20 +447,42 @@ def free_places_line(center: Center, t: Translator, today: date | None = None) -
 
 
 def center_card(
-    match: Match, center: Center, catalog: Geography, t: Translator, index: int | None
+    match: Match,
+    center: Center,
+    catalog: Geography,
+    t: Translator,
+    index: int | None,
+    room: int = CARD_ROOM,
 ) -> str:
-    """A center as one block of a results page: the number, then the name, then the rest.
+    """A center as one block of a results page: the number, then the name, then the rest;
+    showing at most `room` characters (long texts cut with «…» when needed).
 
     `match` says why it fits; `center` is the whole entry (read for the cards on her page).
     A card alone in its message (shared) has no number: `index` None.
     """
+    for caps in _CAPS:
+        text = _card(match, center, catalog, t, index, caps)
+        if len(plain(text)) <= room:  # Telegram counts the characters it shows
+            break
+    return text
+
+
+def _card(
+    match: Match,
+    center: Center,
+    catalog: Geography,
+    t: Translator,
+    index: int | None,
+    caps: _Caps,
+) -> str:
     number = f"{index}. " if index is not None else ""
-    lines = [f"<b>{number}{esc(center.name.get(t.lang))}</b>"]
-    if center.summary:
-        lines.append(esc(center.summary.get(t.lang)))
+    lines = [f"<b>{number}{esc(cut(center.name.get(t.lang), caps.name))}</b>"]
+    summary = cut(center.summary.get(t.lang), caps.summary) if caps.summary else ""
+    if summary:
+        lines.append(esc(summary))
     lines += [f"✅ {reason_text(r, catalog, t)}" for r in match.reasons]
     lines += [f"⚠️ {condition_text(c, t)}" for c in match.conditions]
-    phones = _phone_lines(center, t)
+    phones = _phone_lines(center, t, caps)
     if phones:
         lines += phones
     else:
@@ -429,10 +490,30 @@ def center_card(
             esc(t._("We do not know a direct number. Call 111 or 150: they will put you in touch."))
         )
     if center.hours:
-        lines.append(fill(t._("🕘 Hours: {hours}"), hours=center.hours))
+        lines.append(fill(t._("🕘 Hours: {hours}"), hours=cut(center.hours, caps.hours)))
     free = free_places_line(center, t)
     if free:
         lines.append(free)
+    if center.website:
+        lines.append(f"🌐 {esc(cut(center.website, caps.website))}")
+    address = center.shown_address.get(t.lang)
+    if address:
+        lines.append(f"📍 {esc(cut(address, caps.address))}")
+    lines.append(f"<i>{verification_line(center, t)}</i>")
+    return "\n".join(lines)
+
+
+def center_card_alone(center: Center, t: Translator) -> str:
+    """A center on its own, without a search (a consultant sends it to her): name, summary,
+    phones or how to reach it, hours, website, address, how it was checked."""
+    lines = [f"<b>{esc(center.name.get(t.lang))}</b>"]
+    if center.summary:
+        lines.append(esc(center.summary.get(t.lang)))
+    lines += _phone_lines(center, t) or [
+        esc(t._("We do not know a direct number. Call 111 or 150: they will put you in touch."))
+    ]
+    if center.hours:
+        lines.append(fill(t._("🕘 Hours: {hours}"), hours=center.hours))
     if center.website:
         lines.append(f"🌐 {esc(center.website)}")
     address = center.shown_address.get(t.lang)

@@ -729,6 +729,11 @@ async def test_deep_link_from_a_hotline_sets_the_language(bot: RunningBot) -> No
 async def test_a_staff_link_asks_neither_language_nor_place(bot: RunningBot) -> None:
     """A link from the maternity hospital: Kazakh, Shymkent, counted under "roddom5"."""
     t = tr("kk")
+    db = await bot.services.database()
+    async with db.transaction() as conn:  # the hospital's link was made with /link
+        await conn.execute(
+            "INSERT INTO referral_sources (source, created_at) VALUES ('roddom5', 0)"
+        )
     mother = bot.user(2033, language_code="en")
     await mother.send("/start kk_shymkent_roddom5")
     assert asks(mother, AGE_QUESTION, "kk")
@@ -742,7 +747,6 @@ async def test_a_staff_link_asks_neither_language_nor_place(bot: RunningBot) -> 
     assert center_name(bot, "shymkent-dom-mamy", "kk") in await show_everything(mother, "kk")
     texts = [text for m in mother.bot_messages() for text in (*m.history, m.plain_text)]
     assert not any("Тілді таңдаңыз" in text or t._(PLACE_QUESTION) in text for text in texts)
-    db = await bot.services.database()
     async with db.conn.execute(
         "SELECT started, reached_results FROM referral_stats WHERE source = 'roddom5'"
     ) as cur:
@@ -773,7 +777,7 @@ async def test_commands_are_registered_in_both_languages(bot: RunningBot) -> Non
         assert len(commands) == 1, lang
         names = [c["command"] for c in commands[0]]
         assert set(names) == {
-            "start", "sos", "help", "language", "clear", "forget", "privacy", "cancel",
+            "start", "sos", "help", "language", "clear", "forget", "privacy", "cancel", "talk",
         }  # fmt: skip
         descriptions = {c["command"]: c["description"] for c in commands[0]}
         assert descriptions["start"] == tr(lang)._("Find help")

@@ -53,7 +53,9 @@ def _args(context: BotContext) -> list[str]:
 
 async def _save(update: Update, context: BotContext, catalog: Catalog, action: str) -> None:
     """Store the new catalog (see `bot.usecases.editing.import_catalog`)."""
-    await import_catalog(context.services, catalog, adminkit.who(context))
+    await import_catalog(
+        context.services, catalog, adminkit.who(context), update_id=context.turn.update_id
+    )
     _LOGGER.info("Catalog changed by an admin: %s", action)
 
 

@@ -22,6 +22,7 @@ from bot.core.parsing import POSSIBLE_AGE, parse_age, parse_child
 from bot.core.session import Session, View
 from bot.i18n import Translator, translator
 from bot.render import esc, fill, location_name
+from bot.tg import live
 from bot.tg.awaiting import stop_waiting
 from bot.tg.context import BotContext, app_language
 from bot.tg.invites import open_invite
@@ -180,7 +181,8 @@ async def _show_results(update: Update, context: BotContext, hint: str = "") -> 
     count = count_once(session, query, result)
     if count is not None:
         context.turn.searches.append(count)
-    screen = results_screen(session, result, centers, services.catalog, t, where, hint)
+    talk = live.talk_button(t) if live.line_open(services) else None
+    screen = results_screen(session, result, centers, services.catalog, t, where, hint, talk)
     context.turn.shown.extend(screen.centers)  # counted per day and center, without her
     await show(update, context, screen)
 

@@ -28,6 +28,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("privacy", N_("What the bot keeps")),
     ("clear", N_("Delete this chat")),
     ("forget", N_("Delete my data, keep the chat")),
+    ("talk", N_("Talk to a person")),
     ("help", N_("How the bot works")),
     ("cancel", N_("Stop the questions")),
 )
@@ -49,6 +50,11 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("reopen", N_("Show a closed entry again")),
     ("export", N_("The catalog as data files")),
     ("stats", N_("Searches of the last 30 days")),
+    ("duty", N_("Live line: on duty or off")),
+    ("end", N_("Live line: close a case")),
+    ("transfer", N_("Live line: hand a case over")),
+    ("card", N_("Live line: send her a center")),
+    ("block", N_("Live line: block a sender")),
 )
 
 

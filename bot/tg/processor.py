@@ -169,6 +169,7 @@ class UpdateProcessor(BaseUpdateProcessor):
             started_from=turn.started_from,
             shown=turn.shown,
             started=self.take_started(),
+            checkpoint=turn.checkpoint,
         )
         user = turn.user_id
         if user is not None and turn.private:

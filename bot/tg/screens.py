@@ -288,9 +288,11 @@ def results_screen(
     t: Translator,
     where: str,
     hint: str = "",
+    talk: InlineKeyboardButton | None = None,
 ) -> Screen:
     """One page of results: summary, up to three cards, the national lines, what next;
-    `hint` (HTML) on top when she typed something the results cannot take."""
+    `hint` (HTML) on top when she typed something the results cannot take; `talk`, the live
+    line's button, goes under 🆘."""
     shown = results_page(session, result, centers, catalog, t, hint)
     page = session.page
     last_page = shown.stop >= len(result.matches)
@@ -337,6 +339,8 @@ def results_screen(
     if len(shown):
         rows.append([button(t._("⚠️ Report a mistake"), REPORT)])
     rows.append(bottom_row(t))
+    if talk is not None:
+        rows.append([talk])
     rows.append([button(t._("🧹 Clear this chat"), "clear")])
     head = _results_head(session, catalog, t)
     shown_ids = tuple(result.matches[i].center.id for i in shown)

@@ -43,7 +43,8 @@ from bot.staff.poster import poster, poster_lines, qr_png
 from bot.tg.context import BotContext
 from bot.tg.screens import BIG_CITIES, LANGUAGE_LABELS, SHARE_PREFIX
 from bot.tg.send import ack, button, keyboard, say, search
-from bot.usecases.stats import staff_links_of_last_days
+from bot.usecases.referrals import OTHER_SOURCE, link_made
+from bot.usecases.stats import staff_link_totals
 
 _DRAFT_MINUTES = 30
 _FIND_RESULTS = 8
@@ -52,6 +53,8 @@ _INLINE_RESULTS = 10
 # by mistake for the kind of help asked (cards say the limits).
 _INLINE_AGE = 18
 _STATS_DAYS = 30
+# Sources listed by name in /stats; the rest are counted in one line.
+_TOP_SOURCES = 20
 
 
 @dataclass
@@ -106,6 +109,8 @@ async def link_tapped(update: Update, context: BotContext) -> None:
     query = update.callback_query
     user = update.effective_user
     assert query is not None and query.data is not None and user is not None
+    if not is_staff(context):
+        return  # for anyone else an old button like any other (the conversation answers)
     await ack(update)
     draft = _drafts(context).get(user.id)
     t = context.t
@@ -183,6 +188,8 @@ async def _send_link(
         _drafts(context).pop(user_id, None)
     lang = draft.lang or context.language
     link = StartLink(lang=lang, place=draft.place, source=source).link(context.bot.username)
+    if source is not None:
+        await link_made(context.services, source)
     await say(context, fill(t._("The link: {link}"), link=link))
     name = context.bot.first_name or "Ana Komek"
     scan = [translator(lang)._("Scan the code or open the link.") for lang in Language]
@@ -356,14 +363,25 @@ async def inline_query(update: Update, context: BotContext) -> None:
 # --- /stats: where conversations started, counts only ---
 
 
+def is_staff(context: BotContext) -> bool:
+    """True for STAFF_IDS and ADMIN_IDS (taps are checked here; commands by their filter)."""
+    settings = context.services.settings
+    return context.turn.user_id in settings.staff_ids | settings.admin_ids
+
+
 async def referral_lines(context: BotContext, t: Translator) -> list[str]:
-    """Per source and day: conversations started from a link and how many reached results."""
-    counts = await staff_links_of_last_days(context.services, _STATS_DAYS)
+    """Per source: conversations started from a link and how many reached results; the top
+    sources only, so /stats is one message whatever the data."""
+    totals = await staff_link_totals(context.services, _STATS_DAYS)
     title = t._("Staff links, last {days} days (started / reached results):")
     lines = [fill(title, days=_STATS_DAYS)]
-    for row in counts:
-        lines.append(esc(f"{row.day} · {row.source}: {row.started} / {row.reached_results}"))
-    if not counts:
+    for row in totals[:_TOP_SOURCES]:
+        name = t._("other links") if row.source == OTHER_SOURCE else row.source
+        lines.append(esc(f"• {name}: {row.started} / {row.reached_results}"))
+    if len(totals) > _TOP_SOURCES:
+        rest = len(totals) - _TOP_SOURCES
+        lines.append(fill(t.ngettext("…and {count} more.", "…and {count} more.", rest), count=rest))
+    if not totals:
         lines.append(esc(t._("No conversation started from a staff link yet.")))
     return lines
 

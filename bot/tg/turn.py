@@ -91,6 +91,9 @@ class Turn:
     read_only: bool = False
     ended: bool = False  # the conversation ended: drop the session
     forgotten: bool = False  # everything about her goes: session and message ids
+    # Something about her was deleted outside this turn's writes (a live case ended): the
+    # WAL is emptied after the commit too, so no later page of this turn keeps a copy.
+    checkpoint: bool = False
     sos_sent: bool = False
     message_ids: list[int] = field(default_factory=list)
     searches: list[SearchCount] = field(default_factory=list)
