@@ -40,16 +40,15 @@ from bot.services import Services
 from bot.storage import state
 from bot.storage.db import DatabaseError
 from bot.tg import (
-    adding,
     admin,
     adminkit,
     awaiting,
+    commands,
     conversation,
     editing,
     history,
     invites,
     live,
-    menu,
     reports,
     safety,
     staff,
@@ -142,27 +141,11 @@ def register_handlers(application: AnyApp, settings: Settings) -> None:
     # /edit is an unknown command, and their taps on admin buttons are old buttons).
     if settings.admin_ids:
         admin_only = message & filters.User(user_id=settings.admin_ids)
-        for name, callback in (
-            ("admin", admin.admin_help),
-            ("export", admin.export),
-            ("center", admin.show_center),
-            ("verify", admin.verify_center),
-            ("close", admin.close_center),
-            ("reopen", admin.reopen_center),
-            ("stats", admin.stats),
-            ("edit", editing.edit_command),
-            ("set", editing.set_command),
-            ("add", adding.add_command),
-            ("history", history.history_command),
-            ("undo", history.undo_command),
-            ("stale", stale.stale_command),
-            ("reports", reports.reports_command),
-            ("resolve", reports.resolve_command),
-            ("invite", invites.invite_command),
-            ("approve", invites.approve_command),
-        ):
+        for command in commands.commands_of(commands.Role.ADMIN):
             application.add_handler(
-                CommandHandler(name, adminkit.admin_command(callback), filters=admin_only),
+                CommandHandler(
+                    command.name, commands.admin_command(command.handler), filters=admin_only
+                ),
                 group=-1,
             )
         application.add_handler(
@@ -203,15 +186,9 @@ def register_handlers(application: AnyApp, settings: Settings) -> None:
         group=-1,
     )
     if staff_ids:
+        # The consultants' commands (/duty, /card, /end, /transfer, /block) are staff commands
+        # of the registry (`bot.tg.commands`), registered with the staff tools below.
         consultant = message & filters.User(user_id=staff_ids)
-        for name, callback in (
-            ("duty", live.duty),
-            ("card", live.card),
-            ("end", live.end_command),
-            ("transfer", live.transfer_command),
-            ("block", live.block_command),
-        ):
-            application.add_handler(CommandHandler(name, callback, filters=consultant), group=-1)
         application.add_handler(
             MessageHandler(
                 consultant & ~filters.COMMAND & live.HoldsCases(services), live.from_consultant
@@ -225,20 +202,15 @@ def register_handlers(application: AnyApp, settings: Settings) -> None:
     # -1 too: staff tools (STAFF_IDS and admins); inline sharing is open to everyone.
     if staff_ids:
         staff_only = message & filters.User(user_id=staff_ids)
-        application.add_handler(
-            CommandHandler("link", staff.link_command, filters=staff_only), group=-1
-        )
-        application.add_handler(
-            CommandHandler("find", staff.find_command, filters=staff_only), group=-1
-        )
+        # Admins' /stats (registered above) comes first and includes the staff counts.
+        for command in commands.commands_of(commands.Role.STAFF):
+            application.add_handler(
+                CommandHandler(command.name, command.handler, filters=staff_only), group=-1
+            )
         application.add_handler(CallbackQueryHandler(staff.link_tapped, pattern="^link:"), group=-1)
         application.add_handler(
             MessageHandler(filters.TEXT & ~filters.COMMAND & staff_only, staff.source_typed),
             group=-1,
-        )
-        # Admins' /stats (registered above) comes first and includes these counts.
-        application.add_handler(
-            CommandHandler("stats", staff.referral_stats, filters=staff_only), group=-1
         )
     application.add_handler(InlineQueryHandler(staff.inline_query), group=-1)
     # 0: the conversation.
@@ -345,7 +317,7 @@ async def start_bot(application: AnyApp, *, poll: bool = True) -> Receiver:
     )
     try:
         await _set_bot_profile(application, services.settings)
-        await menu.set_admin_menus(application.bot, services)
+        await commands.set_admin_menus(application.bot, services)
     except TelegramError as exc:
         _LOGGER.warning("Could not set the bot's commands and description: %s", exc)
     if application.job_queue is not None:

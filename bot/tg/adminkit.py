@@ -1,6 +1,7 @@
 """What every admin tool shares: who may use it, how a change is stamped, stored and shown.
 
-Every admin command is wrapped by `admin_command` and every admin button by `admin_tap`;
+Every admin command is wrapped by `bot.tg.commands.admin_command` and every admin button by
+`admin_tap`;
 `change` applies one typed value through the service layer (`bot.usecases.editing`) and
 says what happened.
 """
@@ -29,7 +30,6 @@ from bot.core.model import Center
 from bot.i18n import N_, Translator
 from bot.render import esc, fill, verification_line
 from bot.tg.context import BotContext
-from bot.tg.menu import remember_admin
 from bot.tg.send import ack, button, keyboard, say
 from bot.usecases.editing import admin_stamp, edit_field
 from bot.usecases.once import applied_before
@@ -215,19 +215,6 @@ async def already_done(update: Update, context: BotContext) -> None:
         esc(context.t._("Already done: this was carried out before the bot restarted.")),
     )
     raise ApplicationHandlerStop
-
-
-def admin_command(handler: AdminHandler) -> AdminHandler:
-    """An admin command: note the admin's language, run, and let nothing else answer."""
-
-    async def run(update: Update, context: BotContext) -> None:
-        await remember_admin(context)
-        await handler(update, context)
-        raise ApplicationHandlerStop
-
-    run.__name__ = run.__qualname__ = handler.__name__
-    run.__doc__ = handler.__doc__
-    return run
 
 
 def admin_tap(handler: AdminHandler) -> AdminHandler:
