@@ -243,8 +243,8 @@ async def _set_bot_profile(application: AnyApp, settings: Settings) -> None:
         t = translator(lang or settings.default_language)
         commands = [BotCommand(name, t._(description)) for name, description in COMMANDS]
         if lang is None:
-            description = f"{kk._(DESCRIPTION)}\n\n{ru._(DESCRIPTION)}"
-            short = f"{kk._(SHORT_DESCRIPTION)} / {ru._(SHORT_DESCRIPTION)}"
+            description = "\n\n".join([kk._(DESCRIPTION), ru._(DESCRIPTION)])
+            short = " / ".join([kk._(SHORT_DESCRIPTION), ru._(SHORT_DESCRIPTION)])
         else:
             description, short = t._(DESCRIPTION), t._(SHORT_DESCRIPTION)
         if tuple(await bot.get_my_commands(language_code=lang)) != tuple(commands):

@@ -26,6 +26,7 @@ from tests.journey import (
     NEEDS_QUESTION,
     PLACE_QUESTION,
     SWITCH,
+    age_limit_up_to,
     answer_all,
     asks,
     choose_language,
@@ -281,15 +282,16 @@ async def test_a_disputed_age_limit_is_a_condition_not_an_exclusion(
     )  # fmt: skip
     found = cards(await show_everything(mother, lang))
     card = found[center_name(bot, "ana-uyi-almaty", lang)]
-    assert "⚠️ " + t._("Age limit up to {value}: sources differ, check by phone.").format(
-        value="30–34"
-    ) in card.split("\n")
+    assert "⚠️ " + age_limit_up_to(t, 34).format(value="30–34") in card.split("\n")
     # «Убежище»'s "up to 30" comes from one source only (issue 16): she sees it too, with
     # the limit as a thing to ask.
     shelter = found[center_name(bot, "almaty-ubezhishche", lang)]
-    assert "⚠️ " + t._("Age limit up to {value}: not confirmed, check by phone.").format(
-        value="30"
-    ) in shelter.split("\n")
+    unconfirmed = t.ngettext(
+        "Age limit up to {value} year: not confirmed, check by phone.",
+        "Age limit up to {value} years: not confirmed, check by phone.",
+        30,
+    )
+    assert "⚠️ " + unconfirmed.format(value="30") in shelter.split("\n")
 
 
 @pytest.mark.parametrize("lang", LANGS)

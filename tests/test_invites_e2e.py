@@ -124,6 +124,9 @@ async def test_a_rejected_correction_changes_nothing(bot: RunningBot) -> None:
     await coordinator.send(f"/start {await _invite(chief)}")
     await coordinator.tap(t._("✏️ Correct it"))
     await coordinator.tap(t._(FIELD_LABELS[Field.STATUS]))
+    # Chosen with a button: no "Example:" of something to type.
+    asked = coordinator.last_bot_message().plain_text
+    assert asked.endswith(t._("Tap one of the buttons below.")) and "Например" not in asked
     await coordinator.tap(t._("Closed"))
     await coordinator.tap(t._("📨 Send"))
     await chief.send("/approve")

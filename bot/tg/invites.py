@@ -68,7 +68,6 @@ CENTER_EXAMPLES: dict[Field, str] = {
     Field.PHONES: N_("+77011234567, +77172000000 (every number mothers may call)"),
     Field.HOURS: N_("Mon–Fri 9:00–18:00, or 24/7"),
     Field.FREE_PLACES: N_("3 (how many mothers you can take in today)"),
-    Field.STATUS: N_("Tap one of the buttons."),
 }
 _STATUS_CHOICES = (
     (N_("Working"), "active"),
@@ -81,7 +80,8 @@ def entry_text(center: Center, t: Translator) -> list[str]:
     """The entry as its coordinator checks it."""
     lines = [f"<b>{esc(center.name.get(t.lang))}</b>", esc(center.summary.get(t.lang))]
     for shown in CENTER_FIELDS:
-        lines.append(f"{esc(t._(FIELD_LABELS[shown]))}: {esc(short(value_text(center, shown)))}")
+        label = t._(FIELD_LABELS[shown])
+        lines.append(f"{esc(label)}: {esc(short(value_text(center, shown)))}")
     return lines
 
 
@@ -227,11 +227,14 @@ async def _ask(context: BotContext, center: Center, chosen: Field) -> None:
             field=t._(FIELD_LABELS[chosen]),
             value=short(value_text(center, chosen), 300),
         ),
-        fill(t._("Send the new value. Example: {example}"), example=t._(CENTER_EXAMPLES[chosen])),
     ]
     rows: list[list[InlineKeyboardButton]] = []
-    if chosen is Field.STATUS:
+    if chosen is Field.STATUS:  # chosen with a button: there is nothing to type
+        lines.append(esc(t._("Tap one of the buttons below.")))
         rows = [[value_button(t._(text), value)] for text, value in _STATUS_CHOICES]
+    else:
+        example = t._(CENTER_EXAMPLES[chosen])
+        lines.append(fill(t._("Send the new value. Example: {example}"), example=example))
     await say(context, "\n".join(lines), keyboard(rows) if rows else None)
 
 

@@ -126,7 +126,7 @@ def reason_screen(context: BotContext, session: Session, card: Card) -> Screen:
     ]
     rows += [[button(t._("⬅️ Back"), REPORT)], bottom_row(t)]
     name = f"{card.number}. {card.center.name.get(t.lang)}"
-    text = [*_head(context, session), fill(t._("What is wrong with «{name}»?"), name=name)]
+    text = [*_head(context, session), fill(t._("What is wrong on the card {name}?"), name=name)]
     return Screen("\n".join(text), keyboard(rows))
 
 

@@ -93,13 +93,13 @@ def child_label(months: int | None, pregnant: bool | None, t: Translator) -> str
 
 
 def answers_line(answers: Answers, catalog: Geography, t: Translator) -> str:
-    """What she has answered so far, in neutral words (needs are never on these lines)."""
+    """What she has answered so far, in neutral words: this is line 2 of every screen, on the
+    lock screen. Needs are never on it, nor is a pregnancy (she may be hiding it); a child's
+    age is."""
     parts = []
     if answers.age is not None:
         parts.append(fill(t._("Age: {age}"), age=answers.age))
-    if answers.pregnant:
-        parts.append(esc(t._("Pregnant")))
-    elif answers.pregnant is not None:
+    if answers.pregnant is False:
         label = child_label(answers.child_months, answers.pregnant, t)
         # Mid-line the button's label starts small: "Ребёнок: до 6 месяцев".
         parts.append(fill(t._("Child: {child}"), child=label[:1].lower() + label[1:]))

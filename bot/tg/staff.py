@@ -288,9 +288,20 @@ async def find_command(update: Update, context: BotContext) -> None:
 # --- inline mode: cards shared into any chat ---
 
 
-def _open_bot(t: Translator, link: str) -> InlineQueryResultArticle:
+def _neutral_pair(t: Translator) -> list[str]:
+    """The two lines every shared message opens with: it lands on someone else's phone, whose
+    lock screen shows them, so they say nothing about what the card is for."""
     about = t._("Support and advice for young mothers. Free and anonymous.")
-    text = "\n".join([esc(t._("Ana Komek")), esc(about)])
+    return [esc(t._("Ana Komek")), esc(about)]
+
+
+def shared_card(match: Match, center: Center, catalog: Geography, t: Translator) -> str:
+    """A card as a message of its own (📤 and inline mode): the neutral pair, then the card."""
+    return "\n".join([*_neutral_pair(t), "", center_card(match, center, catalog, t, None)])
+
+
+def _open_bot(t: Translator, link: str) -> InlineQueryResultArticle:
+    text = "\n".join(_neutral_pair(t))
     return InlineQueryResultArticle(
         id="open",
         title=t._("Open Ana Komek"),
@@ -301,14 +312,15 @@ def _open_bot(t: Translator, link: str) -> InlineQueryResultArticle:
 
 
 def _card_result(
-    match: Match, center: Center, catalog: Geography, t: Translator, index: int, link: str
+    match: Match, center: Center, catalog: Geography, t: Translator, link: str
 ) -> InlineQueryResultArticle:
+    # Title and description are seen only by whoever shares, in their own inline list.
     return InlineQueryResultArticle(
         id=f"{center.id}"[:64],
         title=center.name.get(t.lang),
         description=center.summary.get(t.lang)[:120],
         input_message_content=InputTextMessageContent(
-            center_card(match, center, catalog, t, index), parse_mode=ParseMode.HTML
+            shared_card(match, center, catalog, t), parse_mode=ParseMode.HTML
         ),
         reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(t._("Open the bot"), url=link)]]),
     )
@@ -344,10 +356,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
         catalog = services.catalog
         listed = matches[:_INLINE_RESULTS]
         centers = await services.full_centers(m.center.id for m in listed)
-        results += [
-            _card_result(m, centers[m.center.id], catalog, t, i, link)
-            for i, m in enumerate(listed, start=1)
-        ]
+        results += [_card_result(m, centers[m.center.id], catalog, t, link) for m in listed]
     await inline.answer(results, cache_time=60, is_personal=True)
 
 
