@@ -167,8 +167,6 @@ def load_settings(
         webhook_url=webhook_url,
         webhook_secret=webhook_secret,
         port=int(port_text),
-        live_idle_minutes=_parse_positive_int(
-            "LIVE_IDLE_MINUTES", get("LIVE_IDLE_MINUTES", "60")
-        ),
+        live_idle_minutes=_parse_positive_int("LIVE_IDLE_MINUTES", get("LIVE_IDLE_MINUTES", "60")),
         live_hash_key=live_hash_key,
     )

@@ -161,7 +161,7 @@ async def test_a_bad_value_changes_nothing(bot: RunningBot, lang: str) -> None:
     await chief.send("x" * 200)
     texts = chief.texts()[-2:]
     assert texts == [
-        refused(lang, Err.TOO_LONG, limit="120"),
+        refused(lang, Err.TOO_LONG, limit="80"),
         t._("Send another value, or /cancel."),
     ]
     await chief.send("/cancel")

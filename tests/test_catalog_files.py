@@ -471,8 +471,8 @@ def test_a_disputed_child_limit_is_checked_like_a_number() -> None:
 def test_opening_hours_are_read_and_bounded() -> None:
     center, problems = _center(hours="Пн–Пт 9:00–18:00 & Сб <10")
     assert problems == [] and center.hours == "Пн–Пт 9:00–18:00 & Сб <10"
-    _, problems = _center(hours="x" * 121)
-    assert [p.message for p in problems] == ["'hours' is longer than 120 characters"]
+    _, problems = _center(hours="x" * 81)
+    assert [p.message for p in problems] == ["'hours' is longer than 80 characters"]
 
 
 def test_a_phone_without_a_source_needs_a_check_by_phone_or_the_center() -> None:
@@ -529,3 +529,46 @@ def test_tables_in_the_file_layout_make_the_same_catalog(real_catalog: Catalog) 
 
 def _tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.toml"))}
+
+
+# --- issue 20.4: every field bounded, so one entry cannot break a page of results ---
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"phones": [{"number": f"+770123400{n:02d}", "source": "https://a.kz"}
+                     for n in range(6)]},
+         "'phones' lists more than 5 numbers"),
+        ({"website": "https://a.kz/" + "x" * 300}, "'website' is longer than 300 characters"),
+        ({"address_ru": "я" * 301}, "'address_ru' is longer than 300 characters"),
+        ({"name_kk": "я" * 201}, "'name_kk' is longer than 200 characters"),
+        ({"summary_ru": "я" * 701}, "'summary_ru' is longer than 700 characters"),
+        ({"notes": "я" * 4001}, "'notes' is longer than 4000 characters"),
+        ({"source_urls": ["https://a.kz/" + "x" * 1000]},
+         "a source URL is longer than 1000 characters"),
+        ({"shelter": True, "stay_max": "P99999Y"}, "'stay_max' must be between 1 day and 3 years"),
+        ({"shelter": True, "stay_max": "PT5H"}, "'stay_max' must be between 1 day and 3 years"),
+        ({"shelter": True, "stay_min": "P0D", "stay_max": "P1Y"},
+         "'stay_min' must be between 1 hour and 3 years"),
+    ],
+)  # fmt: skip
+def test_oversized_fields_are_problems(changes: dict[str, Any], expected: str) -> None:
+    _, problems = _center(**changes)
+    assert expected in [p.message for p in problems]
+
+
+def test_the_largest_allowed_values_are_no_problem() -> None:
+    phones = [
+        {"number": f"+7701234{n:04d}", "hours": "я" * 80, "source": "https://a.kz/" + "x" * 287}
+        for n in range(5)
+    ]
+    _, problems = _center(
+        phones=phones,
+        website="https://a.kz/" + "x" * 287,
+        hours="я" * 80,
+        shelter=True,
+        stay_min="PT1H",
+        stay_max="P3Y",
+    )
+    assert problems == []

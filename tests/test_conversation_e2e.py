@@ -26,6 +26,7 @@ from tests.journey import (
     NEEDS_QUESTION,
     PLACE_QUESTION,
     SWITCH,
+    age_limit_up_to,
     answer_all,
     asks,
     choose_language,
@@ -281,15 +282,16 @@ async def test_a_disputed_age_limit_is_a_condition_not_an_exclusion(
     )  # fmt: skip
     found = cards(await show_everything(mother, lang))
     card = found[center_name(bot, "ana-uyi-almaty", lang)]
-    assert "⚠️ " + t._("Age limit up to {value}: sources differ, check by phone.").format(
-        value="30–34"
-    ) in card.split("\n")
+    assert "⚠️ " + age_limit_up_to(t, 34).format(value="30–34") in card.split("\n")
     # «Убежище»'s "up to 30" comes from one source only (issue 16): she sees it too, with
     # the limit as a thing to ask.
     shelter = found[center_name(bot, "almaty-ubezhishche", lang)]
-    assert "⚠️ " + t._("Age limit up to {value}: not confirmed, check by phone.").format(
-        value="30"
-    ) in shelter.split("\n")
+    unconfirmed = t.ngettext(
+        "Age limit up to {value} year: not confirmed, check by phone.",
+        "Age limit up to {value} years: not confirmed, check by phone.",
+        30,
+    )
+    assert "⚠️ " + unconfirmed.format(value="30") in shelter.split("\n")
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -727,6 +729,11 @@ async def test_deep_link_from_a_hotline_sets_the_language(bot: RunningBot) -> No
 async def test_a_staff_link_asks_neither_language_nor_place(bot: RunningBot) -> None:
     """A link from the maternity hospital: Kazakh, Shymkent, counted under "roddom5"."""
     t = tr("kk")
+    db = await bot.services.database()
+    async with db.transaction() as conn:  # the hospital's link was made with /link
+        await conn.execute(
+            "INSERT INTO referral_sources (source, created_at) VALUES ('roddom5', 0)"
+        )
     mother = bot.user(2033, language_code="en")
     await mother.send("/start kk_shymkent_roddom5")
     assert asks(mother, AGE_QUESTION, "kk")
@@ -740,7 +747,6 @@ async def test_a_staff_link_asks_neither_language_nor_place(bot: RunningBot) -> 
     assert center_name(bot, "shymkent-dom-mamy", "kk") in await show_everything(mother, "kk")
     texts = [text for m in mother.bot_messages() for text in (*m.history, m.plain_text)]
     assert not any("Тілді таңдаңыз" in text or t._(PLACE_QUESTION) in text for text in texts)
-    db = await bot.services.database()
     async with db.conn.execute(
         "SELECT started, reached_results FROM referral_stats WHERE source = 'roddom5'"
     ) as cur:

@@ -43,6 +43,7 @@ class BotProcess:
     def __init__(self, harness: TelegramHarness, database: Path) -> None:
         self.harness, self.database = harness, database
         self.process: asyncio.subprocess.Process | None = None
+        self.env: dict[str, str] = {}  # more settings (ADMIN_IDS, …)
 
     @property
     def server(self) -> FakeTelegramServer:
@@ -55,7 +56,7 @@ class BotProcess:
             "TELEGRAM_API_URL": self.harness.url,
             "DATABASE_PATH": str(self.database),
             "PTB_TIMEDELTA": "1",
-        }
+        } | self.env
         self.server.calls.clear()
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", cwd=REPO, env=env,

@@ -101,7 +101,7 @@ def test_the_warning_appears_for_old_or_undated_sources_and_not_for_fresh_ones(
     catalog: Catalog, gazetteer: Gazetteer, lang: str
 ) -> None:
     t = translator(lang)
-    warning = t._("We could not confirm it still works: call before you go.")
+    warning = t._("We could not confirm that this place still works.")
     base = catalog.center("taraz-zhambyl-regional-center")
     assert base is not None and base.provenance.newest_source == 2025
     location = where(gazetteer, "Тараз")

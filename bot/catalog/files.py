@@ -31,6 +31,21 @@ from bot.core.codes import (
 )
 from bot.core.durations import StayDuration, parse_duration
 from bot.core.geo import in_kazakhstan, normalize
+from bot.core.limits import (
+    MAX_ADDRESS_CHARS,
+    MAX_HOURS_CHARS,
+    MAX_NAME_CHARS,
+    MAX_NOTES_CHARS,
+    MAX_PHONES,
+    MAX_SOURCE_URL_CHARS,
+    MAX_SOURCES,
+    MAX_STATUS_REASON_CHARS,
+    MAX_STAY_HOURS,
+    MAX_SUMMARY_CHARS,
+    MAX_URL_CHARS,
+    MIN_LONGEST_STAY_HOURS,
+    MIN_STAY_HOURS,
+)
 from bot.core.model import (
     UNKNOWN_YEAR,
     Catalog,
@@ -59,8 +74,6 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_ID_LENGTH = 48
 _PHONE = re.compile(r"^\+7\d{10}$")
 _HOTLINE_NUMBER = re.compile(r"^\d{3,4}$|^\+7\d{10}$|^8800\d{7}$")
-# Opening hours are a short free text ("Пн–Пт 9:00–18:00"); anything longer is a mistake.
-MAX_HOURS_CHARS = 120
 _AGE_RANGE = range(10, 100)
 # Publication years of sources: the oldest a source about these centers could be.
 FIRST_SOURCE_YEAR = 1990
@@ -418,6 +431,8 @@ def _read_phones(entry: _Entry) -> tuple[Phone, ...]:
             sub.problem(problem)
         if phone.source and not is_url(phone.source):
             sub.problem(f"source {phone.source!r} is not an http(s) URL")
+        if len(phone.source) > MAX_URL_CHARS:
+            sub.problem(f"'source' is longer than {MAX_URL_CHARS} characters")
         if len(phone.hours) > MAX_HOURS_CHARS:
             sub.problem(f"'hours' is longer than {MAX_HOURS_CHARS} characters")
         sub.finish()
@@ -477,12 +492,7 @@ def _check_center(entry: _Entry, center: Center) -> None:
         entry.problem("a center without shelter has no 'shelter' need and no stay limits")
     if not center.needs:
         entry.problem("'needs' lists nothing the center offers")
-    for field, limit in (("name", 200), ("summary", 700), ("status_reason", 300)):
-        for lang in ("kk", "ru"):
-            if len(getattr(center, field).get(lang)) > limit:
-                entry.problem(f"'{field}_{lang}' is longer than {limit} characters")
-    if len(center.hours) > MAX_HOURS_CHARS:
-        entry.problem(f"'hours' is longer than {MAX_HOURS_CHARS} characters")
+    _check_sizes(entry, center)
     if (center.free_places is None) != (center.free_places_at is None):
         entry.problem("'free_places' and 'free_places_at' come together")
     if center.free_places is not None and not 0 <= center.free_places <= MAX_FREE_PLACES:
@@ -504,6 +514,44 @@ def _check_center(entry: _Entry, center: Center) -> None:
     ):
         entry.problem("a phone without a 'source' needs 'verified_how' = 'phoned' or 'center'")
     _check_point(entry, center.lat, center.lon)
+
+
+def _check_sizes(entry: _Entry, center: Center) -> None:
+    """Every field within what a card (one Telegram message with others) can show."""
+    for field, limit in (
+        ("name", MAX_NAME_CHARS),
+        ("summary", MAX_SUMMARY_CHARS),
+        ("status_reason", MAX_STATUS_REASON_CHARS),
+        ("address", MAX_ADDRESS_CHARS),
+    ):
+        for lang in ("kk", "ru"):
+            if len(getattr(center, field).get(lang)) > limit:
+                entry.problem(f"'{field}_{lang}' is longer than {limit} characters")
+    for key, text, limit in (
+        ("hours", center.hours, MAX_HOURS_CHARS),
+        ("website", center.website, MAX_URL_CHARS),
+        ("notes", center.provenance.notes, MAX_NOTES_CHARS),
+    ):
+        if len(text) > limit:
+            entry.problem(f"'{key}' is longer than {limit} characters")
+    if len(center.phones) > MAX_PHONES:
+        entry.problem(f"'phones' lists more than {MAX_PHONES} numbers")
+    urls = center.provenance.source_urls
+    if len(urls) > MAX_SOURCES:
+        entry.problem(f"'source_urls' lists more than {MAX_SOURCES} pages")
+    if any(len(url) > MAX_SOURCE_URL_CHARS for url in urls):
+        entry.problem(f"a source URL is longer than {MAX_SOURCE_URL_CHARS} characters")
+    stay = center.stay
+    disputed = stay.max_disputed.values if stay.max_disputed else ()
+    for key, value, low in (
+        ("stay_min", stay.min, MIN_STAY_HOURS),
+        ("stay_max", stay.max, MIN_LONGEST_STAY_HOURS),
+        *(("stay_max", value, MIN_LONGEST_STAY_HOURS) for value in disputed),
+        ("stay_max_exceptional", stay.max_exceptional, MIN_LONGEST_STAY_HOURS),
+    ):
+        if value is not None and not low <= value.hours <= MAX_STAY_HOURS:
+            shortest = "1 hour" if low == MIN_STAY_HOURS else "1 day"
+            entry.problem(f"'{key}' must be between {shortest} and 3 years")
 
 
 def _stay(entry: _Entry) -> Stay:

@@ -489,6 +489,22 @@ CREATE TABLE admin_prefs (
 )
 """
 
+# Version 7: the updates whose change to the catalog or to the bot's state is stored, each
+# recorded in the same transaction as its change, so an update handled again after a crash
+# (its change committed, its inbox row not yet) is never applied twice. Update ids only: no
+# user, no content. And the sources staff made with /link: only these are counted by name
+# in the referral statistics (anyone can type a start link with a made-up source).
+_APPLIED_UPDATES = """
+CREATE TABLE applied_updates (
+    update_id INTEGER PRIMARY KEY,
+    applied_at REAL NOT NULL
+);
+CREATE TABLE referral_sources (
+    source TEXT PRIMARY KEY,
+    created_at REAL NOT NULL
+)
+"""
+
 
 # The live line (issue 15): consultants, open cases (the only link between a case number
 # and her chat, deleted when the case ends), message ids of consultants' chats for reply
@@ -544,6 +560,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _catalog_as_documents,
     _CATALOG_CARE,
     _LIVE_LINE,
+    _APPLIED_UPDATES,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

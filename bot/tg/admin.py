@@ -53,36 +53,10 @@ def _args(context: BotContext) -> list[str]:
 
 async def _save(update: Update, context: BotContext, catalog: Catalog, action: str) -> None:
     """Store the new catalog (see `bot.usecases.editing.import_catalog`)."""
-    await import_catalog(context.services, catalog, adminkit.who(context))
+    await import_catalog(
+        context.services, catalog, adminkit.who(context), update_id=context.turn.update_id
+    )
     _LOGGER.info("Catalog changed by an admin: %s", action)
-
-
-async def admin_help(update: Update, context: BotContext) -> None:
-    """List the admin commands."""
-    t = context.t
-    lines = [
-        t._("Admin commands"),
-        t._("/export: the catalog as a zip of data files"),
-        t._("Send a .zip of the data folder or one center's .toml file to import it."),
-        t._("/center ID: a center with its sources and notes"),
-        t._("/edit ID: change an entry field by field (buttons)"),
-        t._("/set ID FIELD VALUE: change one field, e.g. /set ID phone +77011234567"),
-        t._("/add: a new center, step by step"),
-        t._("/history ID: every change of an entry; /undo ID reverts the last one"),
-        t._("/verify ID phoned: you phoned the center today; /verify ID: public sources"),
-        t._("/close ID reason: hide a center from mothers for now (the reason is kept with it)"),
-        t._("/reopen ID: show a closed center again"),
-        t._("/stale [days]: entries nobody has confirmed by phone lately, to call first"),
-        t._("/reports: mistakes reported by users; /resolve N closes one"),
-        t._("/invite ID: a one-time link for the center to confirm its entry; then /approve"),
-        t._("/stats: searches of the last 30 days, without any user"),
-        t._(
-            "Changing phones, hours, address or website marks the entry as confirmed by "
-            "phone today, by you."
-        ),
-    ]
-    await say(context, "\n".join(esc(line) for line in lines))
-    raise ApplicationHandlerStop
 
 
 async def export(update: Update, context: BotContext) -> None:

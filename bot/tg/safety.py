@@ -18,7 +18,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.core.codes import Language
 from bot.core.model import Hotline
 from bot.i18n import Translator, translator
-from bot.render import esc, fill, hotline_line
+from bot.render import anonymity_line, esc, fill, hotline_line
 from bot.services import Services
 from bot.tg import live
 from bot.tg.context import BotContext
@@ -37,10 +37,9 @@ def sos_text(hotlines: tuple[Hotline, ...], t: Translator) -> str:
     lines += [hotline_line(h, t) for h in urgent]
     lines += ["", t._("<b>For advice and support:</b>")]
     lines += [hotline_line(h, t) for h in others]
-    anonymous = [h.number for h in hotlines if h.anonymous]
-    if anonymous:
-        lines += ["", fill(t._("You do not have to give your name on {numbers}."),
-                           numbers=t.join(anonymous))]  # fmt: skip
+    anonymity = anonymity_line(hotlines, t)
+    if anonymity:
+        lines += ["", anonymity]
     return "\n".join(lines)
 
 
