@@ -345,7 +345,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run for CI")
     parser.add_argument(
-        "--parts", default="matching,load,processes,sos,relay",
+        "--parts",
+        default="matching,load,processes,sos,relay",
         help="comma-separated parts to run",
     )
     args = parser.parse_args(argv)
