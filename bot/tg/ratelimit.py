@@ -30,7 +30,8 @@ _COUNTED = frozenset(
     {
         "sendmessage", "editmessagetext", "editmessagereplymarkup", "editmessagecaption",
         "sendphoto", "senddocument", "sendvenue", "sendlocation", "copymessage",
-        "forwardmessage", "sendmediagroup",
+        "forwardmessage", "sendmediagroup", "sendvoice", "sendvideonote", "sendsticker",
+        "sendvideo", "sendaudio", "sendanimation", "sendcontact",
     }
 )  # fmt: skip
 _NO_RETRY = frozenset({"getupdates", "answercallbackquery", "answerinlinequery"})
