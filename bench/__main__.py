@@ -15,7 +15,8 @@
   written by the bot's own commit before it starts), 2,500 of which (more than it keeps in
   memory) write again through the bot;
 - SOS latency while 300 mothers are mid-journey, with Telegram's limits (about 30 messages a
-  second overall) modelled by the fake Bot API.
+  second overall) modelled by the fake Bot API;
+- the live line's relay latency (bench/relay.py) under the same load.
 
 `--quick` runs every part at a tiny size, so CI can check the benchmark still works; its
 numbers mean nothing. `--profile PATH` samples the bot under the load with py-spy (when it
@@ -43,6 +44,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from bench.relay import print_relay, relay_under_load
 from bench.synthetic import synthetic_catalog
 from bot.core.answers import Answers
 from bot.core.codes import Language, Need
@@ -507,7 +509,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run for CI")
     parser.add_argument(
-        "--parts", default="matching,load,processes,sos", help="comma-separated parts to run"
+        "--parts",
+        default="matching,load,processes,sos,relay",
+        help="comma-separated parts to run",
     )
     parser.add_argument("--users", type=int, default=60, help="people at once in the load")
     parser.add_argument(
@@ -556,6 +560,9 @@ def main(argv: list[str] | None = None) -> int:
         if "sos" in parts:
             sos = asyncio.run(sos_under_load(10 if quick else 300, 3 if quick else 30, folder))
             _print_sos(sos)
+        if "relay" in parts:
+            relay = asyncio.run(relay_under_load(10 if quick else 300, 3 if quick else 30, folder))
+            print_relay(relay)
     return 0
 
 

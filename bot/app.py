@@ -15,7 +15,7 @@ from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -40,15 +40,15 @@ from bot.services import Services
 from bot.storage import state
 from bot.storage.db import DatabaseError
 from bot.tg import (
-    adding,
     admin,
     adminkit,
     awaiting,
+    commands,
     conversation,
     editing,
     history,
     invites,
-    menu,
+    live,
     reports,
     safety,
     staff,
@@ -105,12 +105,20 @@ async def on_error(update: object, context: BotContext) -> None:
                     )
                 ),
             )
+    if isinstance(update, Update):
+        # One answer per update: no later handler (her conversation's "unknown command")
+        # answers the same update a second time.
+        raise ApplicationHandlerStop
 
 
 def register_handlers(application: AnyApp, settings: Settings) -> None:
     """Every handler, in the order they are tried. Groups run one after another."""
     private = filters.ChatType.PRIVATE
     message = private & filters.UpdateType.MESSAGE
+    # -4: an admin's update whose change is stored already (handled again after a crash)
+    # is answered in one line and not applied twice.
+    if settings.admin_ids:
+        application.add_handler(TypeHandler(Update, adminkit.already_done), group=-4)
     # -3: the bot acts in private chats only.
     application.add_handler(TypeHandler(Update, private_only), group=-3)
     # -2: words of danger bring the emergency numbers before anything else (edits too).
@@ -133,27 +141,11 @@ def register_handlers(application: AnyApp, settings: Settings) -> None:
     # /edit is an unknown command, and their taps on admin buttons are old buttons).
     if settings.admin_ids:
         admin_only = message & filters.User(user_id=settings.admin_ids)
-        for name, callback in (
-            ("admin", admin.admin_help),
-            ("export", admin.export),
-            ("center", admin.show_center),
-            ("verify", admin.verify_center),
-            ("close", admin.close_center),
-            ("reopen", admin.reopen_center),
-            ("stats", admin.stats),
-            ("edit", editing.edit_command),
-            ("set", editing.set_command),
-            ("add", adding.add_command),
-            ("history", history.history_command),
-            ("undo", history.undo_command),
-            ("stale", stale.stale_command),
-            ("reports", reports.reports_command),
-            ("resolve", reports.resolve_command),
-            ("invite", invites.invite_command),
-            ("approve", invites.approve_command),
-        ):
+        for command in commands.commands_of(commands.Role.ADMIN):
             application.add_handler(
-                CommandHandler(name, adminkit.admin_command(callback), filters=admin_only),
+                CommandHandler(
+                    command.name, commands.admin_command(command.handler), filters=admin_only
+                ),
                 group=-1,
             )
         application.add_handler(
@@ -179,24 +171,46 @@ def register_handlers(application: AnyApp, settings: Settings) -> None:
     application.add_handler(
         CallbackQueryHandler(invites.on_tap, pattern=f"^{invites.INVITE}:"), group=-1
     )
-    # -1 too: staff tools (STAFF_IDS and admins); inline sharing is open to everyone.
+    # -1 too: the live line. Her messages while her case is open go to the consultant (words
+    # of danger brought the numbers first, in -2); a consultant's messages go to the mother
+    # of the case they answer. Consultants' taps from anyone else fall through to the
+    # conversation, which treats them as old buttons; their commands as unknown ones.
     staff_ids = settings.staff_ids | settings.admin_ids
+    application.add_handler(CommandHandler("talk", live.talk, filters=message), group=-1)
+    application.add_handler(CallbackQueryHandler(live.talk, pattern=f"^{live.TALK}$"), group=-1)
+    application.add_handler(
+        CallbackQueryHandler(live.her_tap, pattern=f"^{live.PREFIX}:(wait|stop|share)$"), group=-1
+    )
+    application.add_handler(
+        MessageHandler(message & ~filters.COMMAND & live.HerCaseOpen(services), live.from_her),
+        group=-1,
+    )
+    if staff_ids:
+        # The consultants' commands (/duty, /card, /end, /transfer, /block) are staff commands
+        # of the registry (`bot.tg.commands`), registered with the staff tools below.
+        consultant = message & filters.User(user_id=staff_ids)
+        application.add_handler(
+            MessageHandler(
+                consultant & ~filters.COMMAND & live.HoldsCases(services), live.from_consultant
+            ),
+            group=-1,
+        )
+    application.add_handler(
+        CallbackQueryHandler(live.consultant_tap, pattern=f"^{live.PREFIX}:(take|n|end|tr|blk):"),
+        group=-1,
+    )
+    # -1 too: staff tools (STAFF_IDS and admins); inline sharing is open to everyone.
     if staff_ids:
         staff_only = message & filters.User(user_id=staff_ids)
-        application.add_handler(
-            CommandHandler("link", staff.link_command, filters=staff_only), group=-1
-        )
-        application.add_handler(
-            CommandHandler("find", staff.find_command, filters=staff_only), group=-1
-        )
+        # Admins' /stats (registered above) comes first and includes the staff counts.
+        for command in commands.commands_of(commands.Role.STAFF):
+            application.add_handler(
+                CommandHandler(command.name, command.handler, filters=staff_only), group=-1
+            )
         application.add_handler(CallbackQueryHandler(staff.link_tapped, pattern="^link:"), group=-1)
         application.add_handler(
             MessageHandler(filters.TEXT & ~filters.COMMAND & staff_only, staff.source_typed),
             group=-1,
-        )
-        # Admins' /stats (registered above) comes first and includes these counts.
-        application.add_handler(
-            CommandHandler("stats", staff.referral_stats, filters=staff_only), group=-1
         )
     application.add_handler(InlineQueryHandler(staff.inline_query), group=-1)
     # 0: the conversation.
@@ -229,8 +243,8 @@ async def _set_bot_profile(application: AnyApp, settings: Settings) -> None:
         t = translator(lang or settings.default_language)
         commands = [BotCommand(name, t._(description)) for name, description in COMMANDS]
         if lang is None:
-            description = f"{kk._(DESCRIPTION)}\n\n{ru._(DESCRIPTION)}"
-            short = f"{kk._(SHORT_DESCRIPTION)} / {ru._(SHORT_DESCRIPTION)}"
+            description = "\n\n".join([kk._(DESCRIPTION), ru._(DESCRIPTION)])
+            short = " / ".join([kk._(SHORT_DESCRIPTION), ru._(SHORT_DESCRIPTION)])
         else:
             description, short = t._(DESCRIPTION), t._(SHORT_DESCRIPTION)
         if tuple(await bot.get_my_commands(language_code=lang)) != tuple(commands):
@@ -303,13 +317,14 @@ async def start_bot(application: AnyApp, *, poll: bool = True) -> Receiver:
     )
     try:
         await _set_bot_profile(application, services.settings)
-        await menu.set_admin_menus(application.bot, services)
+        await commands.set_admin_menus(application.bot, services)
     except TelegramError as exc:
         _LOGGER.warning("Could not set the bot's commands and description: %s", exc)
     if application.job_queue is not None:
         interval = min(PURGE_INTERVAL_SECONDS, max(1.0, services.idle_seconds / 4))
         application.job_queue.run_repeating(purge_expired, interval=interval, first=1)
         application.job_queue.run_repeating(watch_catalog, interval=PURGE_INTERVAL_SECONDS)
+        application.job_queue.run_repeating(live.timers, interval=live.TICK_SECONDS, first=1)
         if services.settings.admin_ids:
             application.job_queue.run_daily(
                 stale.weekly_stale, time=stale.WEEKLY_AT, days=(stale.WEEKLY_DAY,)
@@ -350,10 +365,25 @@ async def _serve(settings: Settings) -> int:
         print("error: Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather",
               file=sys.stderr)  # fmt: skip
         return 2
+    except BadRequest as exc:  # Telegram answered, and refused (setWebhook with a bad URL)
+        await stop_bot(application)
+        reason = logs.mask(exc.message) or type(exc).__name__
+        what = (
+            f"Telegram refused the webhook {settings.webhook_url}"
+            if settings.webhook_url
+            else "Telegram refused a request at start"
+        )
+        print(f"error: {what}: {reason}", file=sys.stderr)
+        return 2
     except (NetworkError, OSError) as exc:
         await stop_bot(application)
-        reason = logs.mask(str(exc)) or type(exc).__name__
-        print(f"error: cannot reach the Bot API at {settings.api_url}: {reason}", file=sys.stderr)
+        if isinstance(exc, OSError) and settings.webhook_url:  # the port: in use, or not ours
+            reason = exc.strerror or logs.mask(str(exc)) or type(exc).__name__
+            line = f"cannot listen for the webhook on port {settings.port}: {reason}"
+        else:
+            reason = logs.mask(str(exc)) or type(exc).__name__
+            line = f"cannot reach the Bot API at {settings.api_url}: {reason}"
+        print(f"error: {line}", file=sys.stderr)
         return 2
     waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(receiver.failed.wait())]
     await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)

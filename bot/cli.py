@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 import aiosqlite
 
-from bot.catalog.files import CatalogError, read_catalog
+from bot.catalog.files import CatalogError, read_catalog, warnings_of
 from bot.catalog.store import load_catalog, replace_catalog
 from bot.catalog.writer import write_catalog
 from bot.config import ConfigError, Settings, load_settings
@@ -34,6 +34,7 @@ from bot.render import (
 )
 from bot.services import DATA_DIR, open_seeded_database
 from bot.storage.db import DatabaseError
+from bot.storage.migrations import open_database
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,16 +44,32 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message}\n")
 
 
+def _whole_number(text: str) -> int | None:
+    """`text` as an int when it is one ("-3" is), else None."""
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
 def _age(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 99:
+    years = _whole_number(text)
+    if years is None:
         raise argparse.ArgumentTypeError(f"age must be a whole number of years, got {text!r}")
-    return int(text)
+    if not 1 <= years <= 99:
+        raise argparse.ArgumentTypeError(f"age must be between 1 and 99 years, got {years}")
+    return years
 
 
 def _months(text: str) -> int:
-    if not text.isdigit() or int(text) > 18 * 12:
-        raise argparse.ArgumentTypeError(f"child's age must be 0–216 months, got {text!r}")
-    return int(text)
+    months = _whole_number(text)
+    if months is None:
+        raise argparse.ArgumentTypeError(
+            f"child's age must be a whole number of months, got {text!r}"
+        )
+    if not 0 <= months <= 18 * 12:
+        raise argparse.ArgumentTypeError(f"child's age must be 0–216 months, got {months}")
+    return months
 
 
 def _need(text: str) -> Need:
@@ -68,17 +85,38 @@ def _coordinate(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a coordinate: {text!r}") from None
 
 
+def _directory(text: str) -> Path:
+    """A directory of data files that must already exist (check and import read it)."""
+    path = Path(text)
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"{text} does not exist")
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a directory of data files")
+    return path
+
+
+def _program_name() -> str:
+    """`ana-komek` when started by the console script, else how `-m` started it."""
+    return "ana-komek" if Path(sys.argv[0]).name == "ana-komek" else "python -m bot"
+
+
+RUN_HELP = (
+    "run the bot (the default): long polling, or a webhook when WEBHOOK_URL is set; "
+    "settings come from the environment and .env (see the README)"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m bot", description="Ana Komek: help for young mothers.")
+    parser = _Parser(prog=_program_name(), description="Ana Komek: help for young mothers.")
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("run", help="run the bot with long polling (the default)")
+    commands.add_parser("run", help=RUN_HELP, description=RUN_HELP)
 
     catalog = commands.add_parser("catalog", help="check, import or export the catalog files")
     catalog_commands = catalog.add_subparsers(dest="action", required=True)
     check = catalog_commands.add_parser("check", help="validate data files; exit 1 on problems")
-    check.add_argument("path", nargs="?", type=Path, default=DATA_DIR)
+    check.add_argument("path", nargs="?", type=_directory, default=DATA_DIR)
     imp = catalog_commands.add_parser("import", help="replace the database catalog, all or nothing")
-    imp.add_argument("path", type=Path)
+    imp.add_argument("path", type=_directory)
     exp = catalog_commands.add_parser("export", help="write the database catalog as data files")
     exp.add_argument("path", type=Path)
 
@@ -99,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--lat", type=_coordinate)
     match.add_argument("--lon", type=_coordinate)
     match.add_argument("--need", type=_need, action="append", required=True)
-    match.add_argument("--lang", choices=LANGUAGES, default="ru")
+    # Plain strings: argparse shows the choices with repr(), and an enum's repr is noise.
+    match.add_argument("--lang", choices=[str(lang) for lang in LANGUAGES], default="ru")
     match.add_argument("--json", action="store_true")
     match.add_argument("--explain", action="store_true")
     return parser
@@ -110,13 +149,17 @@ def _settings() -> Settings:
 
 
 async def _check(path: Path) -> int:
-    _, problems = read_catalog(path)
+    catalog, problems = read_catalog(path)
     for problem in problems:
         print(problem)
     if problems:
         print(f"{len(problems)} problem(s) in {path}", file=sys.stderr)
         return 1
-    print(f"{path}: catalog is valid")
+    # Old or undated sources are allowed (they are all some places have), but listed.
+    warnings = warnings_of(catalog)
+    for warning in warnings:
+        print(f"warning: {warning}")
+    print(f"{path}: catalog is valid" + (f" ({len(warnings)} warning(s))" if warnings else ""))
     return 0
 
 
@@ -246,11 +289,21 @@ async def _match(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
 
 async def _backup(path: Path) -> int:
     """SQLite's online backup: a consistent copy while the bot keeps writing."""
-    if path.exists():  # noqa: ASYNC240 (a one-off command, nothing else runs)
+    # A one-off command, nothing else runs: blocking checks are fine (ASYNC240).
+    if path.exists():  # noqa: ASYNC240
         print(f"error: {path} exists; choose a new file", file=sys.stderr)
         return 2
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = await open_seeded_database(_settings().database_path)
+    if not path.parent.is_dir():
+        # A typo in the path must not quietly create directories somewhere unexpected.
+        print(f"error: no directory {path.parent} for the backup; create it first", file=sys.stderr)
+        return 2
+    source = _settings().database_path
+    if not source.is_file():
+        # Opening it would create an empty database and "back it up" as if all were well.
+        where = "" if source.is_absolute() else f" (DATABASE_PATH, from {Path.cwd()})"
+        print(f"error: no database at {source}{where}; nothing backed up", file=sys.stderr)
+        return 2
+    db = await open_database(source)
     try:
         # Private before a byte is copied into it: the copy holds her conversation too.
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
@@ -262,7 +315,7 @@ async def _backup(path: Path) -> int:
     finally:
         await db.close()
     path.chmod(0o600)  # noqa: ASYNC240
-    print(f"backed up {_settings().database_path} to {path}")
+    print(f"backed up {source} to {path}")
     return 0
 
 
@@ -270,8 +323,11 @@ def _i18n(action: str) -> int:
     from bot import i18n_tools
 
     if action == "extract":
-        i18n_tools.extract()
-        print("locales/messages.pot and the .po files are up to date with the code")
+        changed = i18n_tools.extract()
+        for path in changed:
+            print(f"updated {os.path.relpath(path)}")
+        if not changed:
+            print("nothing changed: the translation files were up to date with the code")
         return 0
     problems = i18n_tools.check()
     for problem in problems:
@@ -279,22 +335,33 @@ def _i18n(action: str) -> int:
     return 1 if problems else 0
 
 
+def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.command in (None, "run"):
+        from bot.app import run
+
+        return run(load_settings())
+    if args.command == "i18n":
+        return _i18n(args.action)
+    if args.command == "db":
+        return asyncio.run(_backup(args.path))
+    if args.command == "catalog":
+        action = {"check": _check, "import": _import, "export": _export}[args.action]
+        return asyncio.run(action(args.path))
+    return asyncio.run(_match(args, parser))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command in (None, "run"):
-            from bot.app import run
-
-            return run(load_settings())
-        if args.command == "i18n":
-            return _i18n(args.action)
-        if args.command == "db":
-            return asyncio.run(_backup(args.path))
-        if args.command == "catalog":
-            action = {"check": _check, "import": _import, "export": _export}[args.action]
-            return asyncio.run(action(args.path))
-        return asyncio.run(_match(args, parser))
+        code = _dispatch(args, parser)
+        sys.stdout.flush()  # a closed pipe shows here, where it is handled, not at exit
+        return code
+    except BrokenPipeError:
+        # The reader went away (`… | head`): what it read is all it wanted, no error line.
+        # Point stdout at /dev/null so the flush at exit does not raise a second time.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

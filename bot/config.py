@@ -49,6 +49,10 @@ class Settings:
     webhook_secret: str = field(default="", repr=False)
     webhook_listen: str = "0.0.0.0"
     port: int = 8080
+    # The live line: a quiet conversation with a consultant ends after this many minutes.
+    live_idle_minutes: int = 60
+    # Key of the hash a blocked sender is recognised by; empty: generated and kept in the DB.
+    live_hash_key: str = field(default="", repr=False)
 
     @property
     def base_url(self) -> str:
@@ -142,6 +146,10 @@ def load_settings(
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
 
+    live_hash_key = get("LIVE_HASH_KEY")
+    if live_hash_key and len(live_hash_key) < 16:
+        raise ConfigError("LIVE_HASH_KEY must be at least 16 characters long (or left empty)")
+
     return Settings(
         token=token,
         admin_ids=_parse_ids("ADMIN_IDS", get("ADMIN_IDS")),
@@ -159,4 +167,6 @@ def load_settings(
         webhook_url=webhook_url,
         webhook_secret=webhook_secret,
         port=int(port_text),
+        live_idle_minutes=_parse_positive_int("LIVE_IDLE_MINUTES", get("LIVE_IDLE_MINUTES", "60")),
+        live_hash_key=live_hash_key,
     )

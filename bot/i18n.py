@@ -21,8 +21,8 @@ from babel.messages.pofile import read_po
 
 from bot.core import codes
 from bot.core.durations import StayDuration
+from bot.shipped import LOCALES_DIR as LOCALES_DIR  # callers import it from here
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 LANGUAGES = codes.LANGUAGES
 

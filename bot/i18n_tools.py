@@ -6,6 +6,7 @@ both .po files (new messages arrive empty, so `check` fails until they are trans
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ from bot.i18n import DOMAIN, LANGUAGES, LOCALES_DIR
 PACKAGE_DIR = Path(__file__).resolve().parent
 _PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 _TAG = re.compile(r"</?[a-z]+>")
+# Babel stamps every write with the time; a file that differs only there has not changed.
+_CREATION_DATE = re.compile(rb'^"POT-Creation-Date: [^"]*"\n', re.MULTILINE)
 
 
 def extract_template() -> Catalog:
@@ -47,22 +50,43 @@ def read_catalog(lang: str, locales_dir: Path = LOCALES_DIR) -> Catalog:
         return read_po(handle, locale=lang)
 
 
-def extract(locales_dir: Path = LOCALES_DIR) -> None:
-    """Write the .pot and merge it into every language's .po file."""
+def _po_bytes(catalog: Catalog, **options: bool) -> bytes:
+    # Locations name the file, not the line: moving code must not rewrite the translations.
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=100, include_lineno=False, sort_output=True, **options)
+    return buffer.getvalue()
+
+
+def _without_date(text: bytes) -> bytes:
+    return _CREATION_DATE.sub(b"", text)
+
+
+def _write_if_changed(path: Path, content: bytes) -> bool:
+    """Write `content` unless the file already says the same (its creation date aside)."""
+    if path.is_file() and _without_date(path.read_bytes()) == _without_date(content):
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return True
+
+
+def extract(locales_dir: Path = LOCALES_DIR) -> list[Path]:
+    """Write the .pot and merge it into every language's .po file; the files it changed."""
     template = extract_template()
-    locales_dir.mkdir(parents=True, exist_ok=True)
-    with (locales_dir / f"{DOMAIN}.pot").open("wb") as handle:
-        write_po(handle, template, width=100, omit_header=False, sort_output=True)
+    changed: list[Path] = []
+    pot = locales_dir / f"{DOMAIN}.pot"
+    if _write_if_changed(pot, _po_bytes(template, omit_header=False)):
+        changed.append(pot)
     for lang in LANGUAGES:
         path = po_path(lang, locales_dir)
         if path.is_file():
             catalog = read_catalog(lang, locales_dir)
         else:
-            path.parent.mkdir(parents=True, exist_ok=True)
             catalog = Catalog(locale=lang, domain=DOMAIN, project="ana-komek", fuzzy=False)
         catalog.update(template, no_fuzzy_matching=True)
-        with path.open("wb") as handle:
-            write_po(handle, catalog, width=100, ignore_obsolete=True, sort_output=True)
+        if _write_if_changed(path, _po_bytes(catalog, ignore_obsolete=True)):
+            changed.append(path)
+    return changed
 
 
 @dataclass(frozen=True)

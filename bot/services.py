@@ -24,14 +24,16 @@ from bot.catalog.store import (
 )
 from bot.config import Settings
 from bot.core.geo import Gazetteer
+from bot.core.live import LiveIndex
 from bot.core.matching import Matcher
 from bot.core.model import Catalog, Center, Directory
 from bot.core.session import Session
+from bot.shipped import DATA_DIR as DATA_DIR  # the seed catalog; callers import it from here
 from bot.storage.db import Database
+from bot.storage.live import open_cases
 from bot.storage.migrations import open_database
 from bot.storage.state import live_session_users, load_session
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 # Whole centers kept for cards: a few pages of many mothers; the rest is read when needed.
 _FULL_CACHE = 2000
 _LOGGER = logging.getLogger(__name__)
@@ -119,6 +121,8 @@ class Services:
         # a coordinator's correction, the words of a report): memory only, short-lived, and
         # gone with her conversation (see `bot.tg.awaiting`).
         self.waiting: dict[int, object] = {}
+        # The live line's open cases (a mirror of SQLite, for handler filters).
+        self.live = LiveIndex()
 
     @property
     def idle_seconds(self) -> float:
@@ -132,6 +136,9 @@ class Services:
                 try:
                     await self._load(db)
                     self.sessions.know_stored(await live_session_users(db, self.idle_seconds))
+                    for case in await open_cases(db):
+                        self.live.open(case.number, case.chat_id)
+                        self.live.hold(case.number, case.consultant)
                 except BaseException:
                     await db.close()
                     raise

@@ -81,7 +81,9 @@ def stored_doc(bot: RunningBot, center_id: str = CENTER) -> str:
 
 def revision(bot: RunningBot) -> int:
     """The catalog's revision in the file."""
-    return int(rows(bot, "SELECT revision FROM catalog_meta")[0][0])  # type: ignore[call-overload]
+    revision = rows(bot, "SELECT revision FROM catalog_meta")[0][0]
+    assert isinstance(revision, int)
+    return revision
 
 
 def replies(user: TelegramUser, mark: int) -> list[tuple[str, list[str]]]:

@@ -22,6 +22,17 @@ ADMIN_ID = 9000
 STAFF_ID = 9100
 
 
+# Fixtures that start `python -m bot` as its own process (and kill it): seconds per test.
+_PROCESS_FIXTURES = frozenset({"bot_process"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that runs the bot as a process is slow, wherever it is written."""
+    for item in items:
+        if _PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _quiet_receiver() -> None:
     """The receiver calls getUpdates through do_api_request on purpose (it needs the raw

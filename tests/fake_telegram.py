@@ -87,7 +87,9 @@ _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _FLOOD_METHODS = frozenset(
     {
         "sendmessage", "sendphoto", "senddocument", "sendvenue", "sendlocation",
-        "editmessagetext", "editmessagereplymarkup", "editmessagecaption",
+        "editmessagetext", "editmessagereplymarkup", "editmessagecaption", "copymessage",
+        "sendvoice", "sendvideonote", "sendsticker", "sendvideo", "sendaudio", "sendanimation",
+        "sendcontact",
     }
 )  # fmt: skip
 # What an inline keyboard button can do; one without any of these is a bare text button.
@@ -646,7 +648,9 @@ class FakeTelegramServer:
                 "sendDocument", "sendPhoto", "getFile", "setMyCommands", "getMyCommands",
                 "deleteMyCommands", "setMyDescription", "getMyDescription",
                 "setMyShortDescription", "getMyShortDescription", "setChatMenuButton",
-                "getChatMenuButton", "sendChatAction",
+                "getChatMenuButton", "sendChatAction", "copyMessage", "sendVoice",
+                "sendVideoNote", "sendSticker", "sendVideo", "sendAudio", "sendAnimation",
+                "sendContact",
             )
         }  # fmt: skip
 
@@ -1436,6 +1440,74 @@ class FakeTelegramServer:
             media={"photo": [size]},
         )  # fmt: skip
 
+    def _send_media(self, params: JSON, kind: str, **extra: Any) -> JSON:
+        """A voice note, video, audio, animation (captioned) or a video note, sticker (not),
+        sent by upload or by the file_id of a file Telegram already has."""
+        stored = self._upload(params, kind, kind)
+        media = {kind: stored.to_api(**extra)}
+        if kind not in _CAPTIONED:
+            return self._send(params, kind, media=media)
+        shown, entities = self._render(params, "caption", MAX_CAPTION)
+        return self._send(
+            params, kind, text=params.get("caption"), plain_text=shown, entities=entities,
+            media=media,
+        )  # fmt: skip
+
+    def _api_sendVoice(self, params: JSON) -> JSON:
+        return self._send_media(params, "voice", duration=3, mime_type="audio/ogg")
+
+    def _api_sendVideoNote(self, params: JSON) -> JSON:
+        return self._send_media(params, "video_note", duration=5, length=240)
+
+    def _api_sendSticker(self, params: JSON) -> JSON:
+        extra = {"type": "regular", "width": 512, "height": 512, "is_animated": False,
+                 "is_video": False}  # fmt: skip
+        return self._send_media(params, "sticker", **extra)
+
+    def _api_sendVideo(self, params: JSON) -> JSON:
+        return self._send_media(params, "video", width=640, height=480, duration=5)
+
+    def _api_sendAudio(self, params: JSON) -> JSON:
+        return self._send_media(params, "audio", duration=60)
+
+    def _api_sendAnimation(self, params: JSON) -> JSON:
+        return self._send_media(params, "animation", width=320, height=240, duration=2)
+
+    def _api_sendContact(self, params: JSON) -> JSON:
+        contact = {"phone_number": str(params["phone_number"]),
+                   "first_name": str(params["first_name"])}  # fmt: skip
+        if params.get("last_name"):
+            contact["last_name"] = str(params["last_name"])
+        return self._send(params, "contact", media={"contact": contact})
+
+    def _api_copyMessage(self, params: JSON) -> JSON:
+        """A copy of a message, without any link to the original (no forward origin): text
+        with its entities, media with its caption or the new one (≤ 1024 characters; kinds
+        without a caption refuse one). Returns only the new MessageId, as Telegram does."""
+        source = self.chats.get(int(params.get("from_chat_id", 0)))
+        original = source.find(int(params.get("message_id", 0))) if source else None
+        if original is None:
+            raise bad_request("message to copy not found")
+        if original.kind in ("service", "invoice", "game"):
+            raise bad_request("message can't be copied")
+        fields: JSON = {"media": dict(original.media) if original.media else None,
+                        "location": original.location, "venue": original.venue}  # fmt: skip
+        if original.kind == "text":
+            fields |= {"text": original.plain_text, "plain_text": original.plain_text,
+                       "entities": list(original.entities)}  # fmt: skip
+        elif "caption" in params:
+            if original.kind not in _CAPTIONED:
+                raise bad_request("message can't have a caption")
+            shown, entities = self._render(params, "caption", MAX_CAPTION)
+            fields |= {"text": params.get("caption"), "plain_text": shown, "entities": entities}
+        elif original.text is not None:
+            fields |= {"text": original.text, "plain_text": original.plain_text,
+                       "entities": list(original.entities)}  # fmt: skip
+        else:
+            fields["plain_text"] = original.plain_text
+        copied = self._send(params, original.kind, **fields)
+        return {"message_id": copied["message_id"]}
+
     def _api_getFile(self, params: JSON) -> JSON:
         stored = self.files.get(str(params.get("file_id")))
         if stored is None:
@@ -1551,10 +1623,15 @@ class TelegramUser:
         await self.harness.after_action(wait)
         return message
 
-    async def send(self, text: str, *, wait: bool = True) -> ChatMessage:
-        """Type and send a text; a leading "/command" gets its bot_command entity."""
+    async def send(
+        self, text: str, *, reply_to: ChatMessage | None = None, wait: bool = True
+    ) -> ChatMessage:
+        """Type and send a text (as a reply to `reply_to`, a message of this chat); a leading
+        "/command" gets its bot_command entity."""
         entities = command_entities(text)
-        return await self._post("text", wait, text=text, plain_text=text, entities=entities)
+        return await self._post(
+            "text", wait, text=text, plain_text=text, entities=entities, reply_to=reply_to
+        )
 
     async def send_in_group(
         self,
@@ -1677,12 +1754,29 @@ class TelegramUser:
         )
 
     async def send_voice(
-        self, content: bytes = b"OggS fake", duration: int = 3, *, wait: bool = True
+        self,
+        content: bytes = b"OggS fake",
+        duration: int = 3,
+        *,
+        reply_to: ChatMessage | None = None,
+        wait: bool = True,
     ) -> ChatMessage:
-        """Send a voice note."""
+        """Send a voice note (as a reply to `reply_to`, a message of this chat)."""
         stored = self.server.store_file("voice", content, "oga")
         voice = stored.to_api(duration=duration, mime_type="audio/ogg")
-        return await self._post("voice", wait, media={"voice": voice})
+        return await self._post("voice", wait, media={"voice": voice}, reply_to=reply_to)
+
+    async def send_video_note(
+        self,
+        content: bytes = b"mp4 fake",
+        *,
+        reply_to: ChatMessage | None = None,
+        wait: bool = True,
+    ) -> ChatMessage:
+        """Send a round video message (no caption possible)."""
+        stored = self.server.store_file("video_note", content, "mp4")
+        note = stored.to_api(duration=5, length=240)
+        return await self._post("video_note", wait, media={"video_note": note}, reply_to=reply_to)
 
     async def send_document(
         self,

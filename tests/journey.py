@@ -58,6 +58,15 @@ def tr(lang: str) -> Translator:
     return translator(lang)
 
 
+def age_limit_up_to(t: Translator, count: int) -> str:
+    """The card's warning about a disputed upper age limit, for `count` years (unfilled)."""
+    return t.ngettext(
+        "Age limit up to {value} year: sources differ, check by phone.",
+        "Age limit up to {value} years: sources differ, check by phone.",
+        count,
+    )
+
+
 def need_button(lang: str, need: str) -> str:
     """The label of a need on the needs keyboard (unticked)."""
     return tr(lang)._(NEED_LABELS[Need(need)])

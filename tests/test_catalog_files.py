@@ -67,7 +67,7 @@ def edit_place(root: Path, place_id: str, change: Callable[[Doc], None]) -> None
 def test_real_data_is_valid(real_catalog: Catalog) -> None:
     _, problems = read_catalog(DATA_DIR)
     assert problems == []
-    assert len(real_catalog.centers) == 46
+    assert len(real_catalog.centers) == 47
     assert len(real_catalog.regions) == 20
     assert len(real_catalog.hotlines) == 5
     assert [h.id for h in real_catalog.hotlines][:2] == ["112", "102"]
@@ -92,7 +92,13 @@ def test_real_data_is_read_faithfully(real_catalog: Catalog) -> None:
     )
     assert center.eligibility.mother_age_min is None  # left out means "no limit known"
     assert center.eligibility.child_age_max_months == 18
-    assert center.stay.max is not None and center.stay.max.iso == "P6M"
+    # Sources disagree on the stay too (6 months and 2 years): both kept, with their sources.
+    disputed = center.stay.max_disputed
+    assert center.stay.max is None and disputed is not None
+    assert [v.iso for v in disputed.values] == ["P6M", "P2Y"] and len(disputed.sources) == 2
+    assert center.provenance.newest_source == 2024
+    ubezhishche = real_catalog.center("almaty-ubezhishche")
+    assert ubezhishche is not None and ubezhishche.provenance.newest_source == "unknown"
     assert center.shelter is True
     assert "shelter" in center.needs
     closed = real_catalog.center("kostanay-dagdarys-damytu")
@@ -100,9 +106,12 @@ def test_real_data_is_read_faithfully(real_catalog: Catalog) -> None:
     assert closed.status_reason.ru and closed.status_reason.kk
     almaty = real_catalog.place("almaty")
     assert almaty is not None and "Алма-Ата" in almaty.aliases
-    # Lines where she may stay anonymous say so; the others say nothing.
+    # Lines where she may stay anonymous say so; the others say nothing. 150's sources say
+    # "confidential" and free from landlines only (issue 16): neither flag is set.
     anonymous = {h.id: h.anonymous for h in real_catalog.hotlines}
-    assert anonymous == {"112": None, "102": None, "103": None, "111": True, "150": True}
+    assert anonymous == {"112": None, "102": None, "103": None, "111": True, "150": None}
+    line_150 = next(h for h in real_catalog.hotlines if h.id == "150")
+    assert line_150.free is None and "конфиденциальный" in line_150.purpose.ru
     assert all(c.provenance.verified_how is Checked.DESK for c in real_catalog.centers)
 
 
@@ -372,12 +381,14 @@ def test_written_files_leave_unknowns_out(tmp_path: Path, real_catalog: Catalog)
     assert "mother_age_min" not in doc
     assert "address_ru" not in doc and "address_public" not in doc
     assert "hours" not in doc and "verified_how" not in doc  # unknown, and the default
-    assert doc["stay_max"] == "P6M"
+    assert doc["stay_max"] == source["stay_max"]
+    assert doc["stay_max"]["values"] == ["P6M", "P2Y"]
+    assert doc["newest_source"] == 2024
     umit = tomllib.loads((tmp_path / "out" / "centers" / "astana-umit.toml").read_text("utf-8"))
     assert umit["mother_age_min"] == 18
     lines = tomllib.loads((tmp_path / "out" / "hotlines.toml").read_text("utf-8"))
     assert {h["id"]: h.get("anonymous") for h in lines["hotline"]} == {
-        "112": None, "102": None, "103": None, "111": True, "150": True,
+        "112": None, "102": None, "103": None, "111": True, "150": None,
     }  # fmt: skip
 
 
@@ -460,8 +471,8 @@ def test_a_disputed_child_limit_is_checked_like_a_number() -> None:
 def test_opening_hours_are_read_and_bounded() -> None:
     center, problems = _center(hours="Пн–Пт 9:00–18:00 & Сб <10")
     assert problems == [] and center.hours == "Пн–Пт 9:00–18:00 & Сб <10"
-    _, problems = _center(hours="x" * 121)
-    assert [p.message for p in problems] == ["'hours' is longer than 120 characters"]
+    _, problems = _center(hours="x" * 81)
+    assert [p.message for p in problems] == ["'hours' is longer than 80 characters"]
 
 
 def test_a_phone_without_a_source_needs_a_check_by_phone_or_the_center() -> None:
@@ -518,3 +529,46 @@ def test_tables_in_the_file_layout_make_the_same_catalog(real_catalog: Catalog) 
 
 def _tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.toml"))}
+
+
+# --- issue 20.4: every field bounded, so one entry cannot break a page of results ---
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"phones": [{"number": f"+770123400{n:02d}", "source": "https://a.kz"}
+                     for n in range(6)]},
+         "'phones' lists more than 5 numbers"),
+        ({"website": "https://a.kz/" + "x" * 300}, "'website' is longer than 300 characters"),
+        ({"address_ru": "я" * 301}, "'address_ru' is longer than 300 characters"),
+        ({"name_kk": "я" * 201}, "'name_kk' is longer than 200 characters"),
+        ({"summary_ru": "я" * 701}, "'summary_ru' is longer than 700 characters"),
+        ({"notes": "я" * 4001}, "'notes' is longer than 4000 characters"),
+        ({"source_urls": ["https://a.kz/" + "x" * 1000]},
+         "a source URL is longer than 1000 characters"),
+        ({"shelter": True, "stay_max": "P99999Y"}, "'stay_max' must be between 1 day and 3 years"),
+        ({"shelter": True, "stay_max": "PT5H"}, "'stay_max' must be between 1 day and 3 years"),
+        ({"shelter": True, "stay_min": "P0D", "stay_max": "P1Y"},
+         "'stay_min' must be between 1 hour and 3 years"),
+    ],
+)  # fmt: skip
+def test_oversized_fields_are_problems(changes: dict[str, Any], expected: str) -> None:
+    _, problems = _center(**changes)
+    assert expected in [p.message for p in problems]
+
+
+def test_the_largest_allowed_values_are_no_problem() -> None:
+    phones = [
+        {"number": f"+7701234{n:04d}", "hours": "я" * 80, "source": "https://a.kz/" + "x" * 287}
+        for n in range(5)
+    ]
+    _, problems = _center(
+        phones=phones,
+        website="https://a.kz/" + "x" * 287,
+        hours="я" * 80,
+        shelter=True,
+        stay_min="PT1H",
+        stay_max="P3Y",
+    )
+    assert problems == []

@@ -30,6 +30,7 @@ from bot.i18n import translator
 from bot.services import DATA_DIR, open_seeded_database
 from bot.storage import state
 from bot.storage.migrations import LATEST_VERSION, open_database
+from tests.journey import age_limit_up_to
 
 REPO = Path(__file__).resolve().parent.parent
 FAKE_TOKEN = "123456789:AAEfakeTokenThatMustNeverBePrinted0"
@@ -99,6 +100,13 @@ def test_check_real_data_is_clean(db: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "catalog is valid" in done.stdout
     assert not db.exists()  # checking files does not touch the database
+    # Issue 16: active entries whose newest source is old or undated are warned about, and
+    # the check still passes.
+    warnings = [line for line in done.stdout.splitlines() if line.startswith("warning: ")]
+    assert any("aktobe-malika" in line and "2017" in line for line in warnings)
+    assert any("almaty-ubezhishche" in line and "no known date" in line for line in warnings)
+    assert not any("kostanay-adaptation-center" in line for line in warnings)
+    assert f"({len(warnings)} warning(s))" in done.stdout
 
 
 def test_check_lists_every_problem_and_exits_1(db: Path, data_copy: Path) -> None:
@@ -148,12 +156,12 @@ def test_export_import_export_round_trip(db: Path, tmp_path: Path) -> None:
     first, second = tmp_path / "first", tmp_path / "second"
     done = run("catalog", "export", str(first), db=db)  # seeds the new database from data/
     assert done.returncode == 0, done.stderr
-    assert "exported 46 centers" in done.stdout
+    assert "exported 47 centers" in done.stdout
 
     other_db = tmp_path / "other.sqlite3"
     done = run("catalog", "import", str(first), db=other_db)
     assert done.returncode == 0, done.stderr
-    assert "imported 46 centers, 5 hotlines, 20 regions" in done.stdout
+    assert "imported 47 centers, 5 hotlines, 20 regions" in done.stdout
     assert run("catalog", "export", str(second), db=other_db).returncode == 0
 
     assert tree(first) == tree(second)
@@ -188,13 +196,14 @@ def test_match_explain_says_why_centers_were_left_out(db: Path, lang: str) -> No
     """In her language (`--lang`), with the words the bot's admins read."""
     t = translator(lang)
     doc = match_json(
-        "--age", "32", "--child-months", "2", "--city", "Алматы", "--need", "shelter",
+        "--age", "36", "--child-months", "2", "--city", "Алматы", "--need", "shelter",
         "--lang", lang, "--explain", db=db,
     )  # fmt: skip
     ids = [item["id"] for item in doc["results"]]
     excluded = {item["id"]: item["reasons"] for item in doc["excluded"]}
-    # A confirmed limit of 30 leaves a 32-year-old out, and says so.
-    assert excluded["almaty-ubezhishche"] == [t._("mother older than {max}").format(max=30)]
+    # Beyond every source's limit (30 and 34) a 36-year-old is left out, and told so.
+    older = t.ngettext("mother older than {max} year", "mother older than {max} years", 34)
+    assert excluded["ana-uyi-almaty"] == [older.format(max=34)]
     assert excluded["kostanay-dagdarys-damytu"] == [t._("temporarily closed")]
     assert excluded["almaty-revansh"] == [t._("offers nothing she asked for")]
     assert excluded["astana-umit"] == [t._("farther away than the centers shown")]
@@ -212,12 +221,11 @@ def test_a_disputed_limit_is_a_soft_rule_never_a_reason_to_leave_her_out(db: Pat
     doc = match_json(*args, "--explain", db=db)
     ana_uyi = next(item for item in doc["results"] if item["id"] == "ana-uyi-almaty")
     assert ana_uyi["soft_rules"] == ["mother_age_max"]
-    assert (
-        t._("Age limit up to {value}: sources differ, check by phone.").format(value="30–34")
-        in ana_uyi["conditions"]
-    )
+    assert age_limit_up_to(t, 34).format(value="30–34") in ana_uyi["conditions"]
     assert "ana-uyi-almaty" not in {item["id"] for item in doc["excluded"]}
-    assert all(item["soft_rules"] == [] for item in doc["results"] if item is not ana_uyi)
+    # «Убежище»'s unconfirmed 30 is soft too (issue 16); nothing else is.
+    soft = {item["id"]: item["soft_rules"] for item in doc["results"] if item["soft_rules"]}
+    assert soft == {"ana-uyi-almaty": ["mother_age_max"], "almaty-ubezhishche": ["mother_age_max"]}
     # The text output says which rule was soft.
     done = run("match", *args, "--explain", db=db)
     assert done.returncode == 0, done.stderr
@@ -226,10 +234,11 @@ def test_a_disputed_limit_is_a_soft_rule_never_a_reason_to_leave_her_out(db: Pat
     # Within the undisputed range nothing is soft: a 25-year-old gets no such line.
     young = match_json("--age", "25", *args[2:], db=db)
     assert next(i for i in young["results"] if i["id"] == "ana-uyi-almaty")["soft_rules"] == []
-    # Beyond both values it is still only a question to ask, not a reason to leave her out.
+    # Beyond both values (issue 16) she is left out, as by any confirmed limit; the
+    # unconfirmed single value stays a question to ask.
     older = match_json("--age", "40", *args[2:], "--explain", db=db)
-    assert "ana-uyi-almaty" in [item["id"] for item in older["results"]]
-    assert "almaty-ubezhishche" in {item["id"] for item in older["excluded"]}
+    assert "ana-uyi-almaty" in {item["id"] for item in older["excluded"]}
+    assert "almaty-ubezhishche" in [item["id"] for item in older["results"]]
 
 
 def test_match_json_says_how_each_center_was_checked(db: Path) -> None:
@@ -326,6 +335,13 @@ def test_match_text_output(db: Path) -> None:
          "not in Kazakhstan"),
         (["--age", "17", "--pregnant", "--lat", "north", "--lon", "71", "--need", "shelter"],
          "north"),
+        # -3 is a whole number: the line says what is wrong with it.
+        (["--age", "-3", "--pregnant", "--city", "Алматы", "--need", "shelter"],
+         "age must be between 1 and 99 years, got -3"),
+        (["--age", "17", "--child-months", "-1", "--city", "Алматы", "--need", "shelter"],
+         "0–216 months, got -1"),
+        (["--age", "17", "--pregnant", "--city", "Алматы", "--need", "shelter", "--lang", "en"],
+         "invalid choice: 'en' (choose from 'kk', 'ru')"),
     ],
 )  # fmt: skip
 def test_bad_match_arguments_are_one_line_and_exit_2(
@@ -396,6 +412,7 @@ def test_backup_while_the_bot_writes_is_a_consistent_copy(db: Path, tmp_path: Pa
         while len(written) < 50 and thread.is_alive():  # writing before the backup
             thread.join(0.01)
         copy = tmp_path / "backups" / "copy.sqlite3"
+        copy.parent.mkdir()
         before = len(written)
         done = run("db", "backup", str(copy), db=db)
         during = len(written) - before
@@ -525,6 +542,7 @@ def test_bot_without_token_points_to_botfather(tmp_path: Path, db: Path) -> None
     assert not db.exists()  # nothing was opened
 
 
+@pytest.mark.slow
 def test_bot_that_cannot_reach_the_bot_api_says_so_without_a_traceback(
     tmp_path: Path, db: Path
 ) -> None:
@@ -571,3 +589,103 @@ def test_an_api_url_with_a_path_is_one_line_and_never_the_token(
     assert lines[0].startswith("error: TELEGRAM_API_URL")
     assert "without a path" in lines[0]
     assert not db.exists()  # refused before anything was opened
+
+
+def _one_error_line(done: subprocess.CompletedProcess[str]) -> str:
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+def test_backup_of_a_missing_database_is_one_line_and_creates_nothing(
+    db: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "backup.sqlite3"
+    line = _one_error_line(run("db", "backup", str(target), db=db))
+    assert f"no database at {db}" in line and "nothing backed up" in line
+    assert not db.exists() and not db.parent.exists()
+    assert not target.exists()
+
+
+def test_backup_into_a_directory_that_does_not_exist_creates_none(db: Path, tmp_path: Path) -> None:
+    assert run("catalog", "export", str(tmp_path / "seed"), db=db).returncode == 0
+    typo = tmp_path / "bakups" / "today"
+    line = _one_error_line(run("db", "backup", str(typo / "bot.sqlite3"), db=db))
+    assert f"no directory {typo}" in line
+    assert not (tmp_path / "bakups").exists()
+
+
+def test_relative_paths_are_the_working_directory_s_and_the_catalog_ships_with_the_code(
+    tmp_path: Path,
+) -> None:
+    """The one rule: .env, DATABASE_PATH and paths on the command line are relative to the
+    directory the command runs in; data/ and locales/ are found beside the code."""
+    workdir = tmp_path / "server"
+    workdir.mkdir()
+    (workdir / ".env").write_text("DATABASE_PATH=state/bot.sqlite3\n", encoding="utf-8")
+    environ = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
+               "PYTHONPATH": str(REPO)}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "catalog", "export", "out"], cwd=workdir, env=environ,
+        capture_output=True, text=True, encoding="utf-8", timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (workdir / "state" / "bot.sqlite3").is_file()  # from .env, under the working dir
+    assert tree(workdir / "out" / "centers").keys() == tree(DATA_DIR / "centers").keys()
+    backup = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "backup", "copy.sqlite3"], cwd=workdir, env=environ,
+        capture_output=True, text=True, encoding="utf-8", timeout=60, check=False,
+    )  # fmt: skip
+    assert backup.returncode == 0, backup.stderr
+    assert backup.stdout.strip() == "backed up state/bot.sqlite3 to copy.sqlite3"
+    assert (workdir / "copy.sqlite3").is_file()
+
+
+@pytest.mark.parametrize("action", ["check", "import"])
+def test_a_data_directory_that_does_not_exist_is_one_line(
+    db: Path, tmp_path: Path, action: str
+) -> None:
+    missing = tmp_path / "dta"
+    line = _one_error_line(run("catalog", action, str(missing), db=db))
+    assert line.endswith(f"{missing} does not exist"), line
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x", encoding="utf-8")
+    line = _one_error_line(run("catalog", action, str(a_file), db=db))
+    assert line.endswith(f"{a_file} is a file, not a directory of data files"), line
+    assert not db.exists()
+
+
+def test_output_into_a_closed_pipe_is_quiet(db: Path) -> None:
+    """`python -m bot match … | head -1`: the reader leaving early is not an error."""
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader is gone before the first line is written
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "match", *ALMATY_SHELTER, "--explain"],
+            cwd=REPO, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
+                           "PYTHONPATH": str(REPO), "DATABASE_PATH": str(db)},
+            stdout=writer, stderr=subprocess.PIPE, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(writer)
+    assert done.stderr == ""
+    assert done.returncode == 1
+
+
+def test_run_help_names_both_ways_to_receive_updates(db: Path) -> None:
+    done = run("run", "--help", db=db)
+    assert done.returncode == 0
+    text = " ".join(done.stdout.split())
+    assert "long polling" in text and "webhook when WEBHOOK_URL is set" in text
+
+
+def test_the_license_file_is_the_one_pyproject_names() -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["license"] == {"text": "MIT"}
+    license_text = (REPO / "LICENSE").read_text(encoding="utf-8")
+    assert license_text.startswith("MIT License\n")
+    assert "Permission is hereby granted, free of charge" in license_text
+    assert project["scripts"] == {"ana-komek": "bot.cli:main"}

@@ -43,6 +43,7 @@ class BotProcess:
     def __init__(self, harness: TelegramHarness, database: Path) -> None:
         self.harness, self.database = harness, database
         self.process: asyncio.subprocess.Process | None = None
+        self.env: dict[str, str] = {}  # more settings (ADMIN_IDS, …)
 
     @property
     def server(self) -> FakeTelegramServer:
@@ -55,7 +56,7 @@ class BotProcess:
             "TELEGRAM_API_URL": self.harness.url,
             "DATABASE_PATH": str(self.database),
             "PTB_TIMEDELTA": "1",
-        }
+        } | self.env
         self.server.calls.clear()
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", cwd=REPO, env=env,
@@ -110,6 +111,7 @@ async def bot_process(tmp_path: Path) -> AsyncIterator[BotProcess]:
             await process.kill()
 
 
+@pytest.mark.slow
 async def test_kill_9_mid_conversation_loses_nothing(bot_process: BotProcess) -> None:
     t = tr("kk")
     await bot_process.start()
@@ -131,6 +133,7 @@ async def test_kill_9_mid_conversation_loses_nothing(bot_process: BotProcess) ->
     assert t._("Age: {age}").format(age=17) in mother.last_bot_message().plain_text
 
 
+@pytest.mark.slow
 async def test_kill_9_right_after_a_burst_answers_everyone(bot_process: BotProcess) -> None:
     """Issue 12: 30 mothers write /start; 0.3 s later the process is killed. Whatever it had
     fetched is in its inbox, so after the restart every one of them is answered, and every

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po, write_po
 
+import bot
 from bot import i18n_tools
 from bot.core.durations import parse_duration
 from bot.i18n import LANGUAGES, LOCALES_DIR, compile_catalog, translator
@@ -33,9 +37,12 @@ def test_translations_differ_from_english_and_between_languages() -> None:
         assert isinstance(message.id, str)
         if kk._(message.id) == ru._(message.id):
             same.add(message.id)
-    # Language-neutral on purpose: the name, the language switch, a pin; and one word both
-    # languages share.
-    assert same <= {"Ana Komek", "Қазақша / Русский", "📍 {place}", "a psychologist"}
+    # Language-neutral on purpose: the name, the language switch, a pin, a report line of
+    # numbers and names only; and one word both languages share.
+    assert same <= {
+        "Ana Komek", "Қазақша / Русский", "📍 {place}", "a psychologist",
+        "#{number} · {age} · «{name}» ({id}): {reason}",
+    }  # fmt: skip
     assert kk._("a psychologist") == "психолог"
     assert ru._("Find help") != "Find help"
     assert kk._("Find help") != "Find help"
@@ -107,9 +114,9 @@ def _edit_ru(locales: Path, msgid: str, new: str | None, fuzzy: bool = False) ->
 
 def test_the_check_catches_a_changed_placeholder(tmp_path: Path) -> None:
     locales = _copy_locales(tmp_path)
-    _edit_ru(locales, "In your city, {place}.", "В вашем городе: {city}.")
+    _edit_ru(locales, "Where you are: {place}.", "Там, где вы: {city}.")
     problems = i18n_tools.check(locales)
-    assert [(p.lang, p.msgid) for p in problems] == [("ru", "In your city, {place}.")]
+    assert [(p.lang, p.msgid) for p in problems] == [("ru", "Where you are: {place}.")]
 
 
 def test_the_check_catches_a_missing_translation_and_fuzzy_is_not_shown(tmp_path: Path) -> None:
@@ -127,3 +134,89 @@ def test_the_check_catches_a_missing_translation_and_fuzzy_is_not_shown(tmp_path
 def test_compiled_catalogs_load_once(lang: str) -> None:
     assert translator(lang) is translator(lang)
     assert translator(lang).lang == lang
+
+
+def test_extract_changes_nothing_when_nothing_changed(tmp_path: Path) -> None:
+    """The committed files are what `i18n extract` writes, so a clean checkout stays clean
+    (only the creation date would differ, and a date alone is not a change)."""
+    locales = _copy_locales(tmp_path)
+    before = {p: p.read_bytes() for p in sorted(locales.rglob("*.po*"))}
+    assert i18n_tools.extract(locales) == []
+    assert {p: p.read_bytes() for p in sorted(locales.rglob("*.po*"))} == before
+
+
+def test_extract_rewrites_only_the_files_that_differ_from_the_code(tmp_path: Path) -> None:
+    locales = _copy_locales(tmp_path)
+    pot = locales / "messages.pot"
+    pot.write_bytes(pot.read_bytes().replace(b'msgid "Find help"', b'msgid "Find help!"'))
+    po_files = {p: p.read_bytes() for p in sorted(locales.rglob("*.po"))}
+    assert i18n_tools.extract(locales) == [pot]
+    assert b'msgid "Find help"\n' in pot.read_bytes()
+    assert {p: p.read_bytes() for p in sorted(locales.rglob("*.po"))} == po_files
+    assert i18n_tools.extract(locales) == []  # and a second run finds nothing to do
+
+
+# --- no translated call inside an f-string ---
+
+# The calls the extractor reads (`t._`, `gettext`, `ngettext`, `N_`). Inside an f-string
+# Python 3.11's tokenizer hides them from it (the admin saw English), while 3.12+ sees them
+# (and `i18n check` failed there): a translated text is never built inside an f-string.
+_TRANSLATING = frozenset({"_", "gettext", "ngettext", "N_"})
+
+
+def translated_calls_in_fstrings(source: str) -> list[int]:
+    """Lines of `source` where a translating call stands inside an f-string."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.JoinedStr):
+            continue
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Call):
+                func = inner.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name in _TRANSLATING:
+                    found.append(inner.lineno)
+    return found
+
+
+def test_the_f_string_check_finds_a_translated_call() -> None:
+    source = "a = f\"{t._('Done.')}!\"\nb = f\"{n}\"\nc = f\"x {ngettext('a', 'b', n)}\"\n"
+    assert translated_calls_in_fstrings(source) == [1, 3]
+
+
+def test_no_translated_call_stands_inside_an_f_string() -> None:
+    package = Path(bot.__file__).resolve().parent
+    found = [
+        f"{path.relative_to(package.parent)}:{line}"
+        for path in sorted(package.rglob("*.py"))
+        for line in translated_calls_in_fstrings(path.read_text(encoding="utf-8"))
+    ]
+    assert found == [], "build the text outside the f-string: " + ", ".join(found)
+
+
+# --- a need without words stops the bot at start-up, not at a mother's tap ---
+
+
+def test_a_need_without_a_label_stops_the_bot_when_it_starts() -> None:
+    """A new `Need` member without words in `render.need_words` (mypy says so too)."""
+    code = (
+        "import enum\n"
+        "import bot.core.codes as codes\n"
+        "members = {m.name: m.value for m in codes.Need} | {'NEW_NEED': 'new_need'}\n"
+        "codes.Need = enum.StrEnum('Need', members)\n"
+        "import bot.render\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode != 0
+    assert "AssertionError" in run.stderr and "new_need" in run.stderr
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_need_has_its_label_and_short_words_in_both_languages(lang: str) -> None:
+    from bot.core.codes import Need
+    from bot.render import NEED_LABELS, NEED_SHORT
+
+    t = translator(lang)
+    for need in Need:
+        for table in (NEED_LABELS, NEED_SHORT):
+            assert t._(table[need]) != table[need], (lang, need)

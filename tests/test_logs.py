@@ -181,7 +181,7 @@ def test_repeated_lines_are_counted_not_repeated(
     captured: Lines, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = [1000.0]
-    monkeypatch.setattr(logs.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr("bot.logs.time.monotonic", lambda: clock[0])
     logger = logging.getLogger("telegram.ext.Application")
     for update_id in range(10_000):  # a poison update retried without end, for instance
         logger.critical("Update %s could not be read", update_id)

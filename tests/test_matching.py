@@ -18,7 +18,7 @@ from bot.core.matching import (
     Matcher,
     MatchResult,
     Query,
-    match_centers,
+    assess,
 )
 from bot.core.model import Catalog, Center, Disputed, Limit
 from bot.core.reasons import (
@@ -92,7 +92,7 @@ def search(
         location=location,
         needs=frozenset(needs),
     )
-    return match_centers(catalog, query, explain=True)
+    return Matcher(catalog).match(query, explain=True)
 
 
 def ids(result: MatchResult) -> list[str]:
@@ -135,7 +135,8 @@ def test_17_year_old_in_almaty_with_a_baby_needing_shelter(
         # Sources give 30 and 34 (issue 8): both are kept.
         AcceptsMothers(min=None, max=Span(30, 34)),
         AcceptsChildUpTo(Span(18, 18)),
-        StaysFor(min=None, max=parse_duration("P6M"), exceptional=None),
+        # Sources give 6 months and 2 years for the stay (issue 16): both are kept.
+        StaysFor(None, parse_duration("P6M"), None, disputed_to=parse_duration("P2Y")),
     )
     # A minor is told to call first where the center gives no lower age limit; at 17 the
     # disputed upper limit is nothing to ask about.
@@ -152,19 +153,21 @@ def test_shelters_built_for_young_mothers_come_first(
     assert ids(result)[0] == "ana-uyi-almaty"
 
 
-def test_32_year_old_is_not_sent_to_centers_for_women_up_to_30(
+def test_32_year_old_asks_centers_whose_age_limit_of_30_is_disputed_or_unconfirmed(
     catalog: Catalog, gazetteer: Gazetteer
 ) -> None:
     result = search(catalog, where(gazetteer, "Алматы"), Need.SHELTER, age=32, child_months=2)
-    # A confirmed limit of 30 still leaves her out.
-    assert "almaty-ubezhishche" not in ids(result)
-    assert exclusion_of(result, "almaty-ubezhishche") == (MotherTooOld(30),)
-    # Behaviour changed with issue 8: Ана үйі's limit is 30 in some sources and 34 in
-    # another, so she now SEES it, with the limit as something to ask by phone.
+    # Issue 16: «Убежище»'s "under 30" comes from the source article alone, so it is a
+    # thing to ask, never a reason to hide the shelter (a confirmed 30 would leave her out:
+    # see test_every_kind_of_disputed_limit_is_a_condition_inside_its_range).
+    ubezhishche = match_of(result, "almaty-ubezhishche")
+    check = CheckLimit(LimitKind.MOTHER_AGE_MAX, Span(30, 30, unconfirmed=True))
+    assert check in ubezhishche.conditions
+    # Issue 8: Ана үйі's limit is 30 in some sources and 34 in another: inside that range
+    # she SEES it, with the limit as something to ask by phone.
     ana_uyi = match_of(result, "ana-uyi-almaty")
     assert CheckLimit(LimitKind.MOTHER_AGE_MAX, Span(30, 34)) in ana_uyi.conditions
     assert "ana-uyi-almaty" not in [e.center.id for e in result.excluded]
-    # Other shelters in the city are still offered.
     assert result.matches and result.tier is Tier.CITY
 
 
@@ -194,13 +197,16 @@ def test_two_year_old_child_is_not_sent_to_centers_for_babies(
     for match in result.matches:
         limit = match.center.eligibility.child_age_max_months
         assert not isinstance(limit, int) or limit >= 24, match.center.id
-    for center_id, limit in (
-        ("ana-uyi-almaty", 18),
-        ("almaty-ubezhishche", 18),
-        ("almaty-dom-dlya-mamy", 12),
-    ):
-        assert center_id not in ids(result)
-        assert ChildTooOld(limit) in exclusion_of(result, center_id)
+    assert "ana-uyi-almaty" not in ids(result)
+    assert ChildTooOld(18) in exclusion_of(result, "ana-uyi-almaty")
+    # «Убежище»'s 18 months comes from one source and zoj.kz contradicts it: she asks.
+    ubezhishche = match_of(result, "almaty-ubezhishche")
+    assert CheckLimit(LimitKind.CHILD_AGE_MAX, Span(18, 18, unconfirmed=True)) in (
+        ubezhishche.conditions
+    )
+    assert not any(isinstance(r, AcceptsChildUpTo) for r in ubezhishche.reasons)
+    # «Дом для мамы»'s "until the child is one" is how long she may stay, not who comes in.
+    assert "almaty-dom-dlya-mamy" in ids(result)
     assert result.tier is Tier.CITY
 
 
@@ -277,7 +283,9 @@ def test_region_only_location_ranks_centers_of_the_region_as_region(
     assert {"temirtau-family-center", "kushoky-crisis-center"} <= region_ids
     assert result.local_count == len(region_ids)
     assert result.matches[0].tier is Tier.REGION
-    assert result.matches[0].reasons[0] == InYourRegion("karaganda")
+    first = result.matches[0]
+    assert isinstance(first.reasons[0], InYourRegion)
+    assert first.reasons[0].region == "karaganda"
 
 
 def test_mother_in_a_town_sees_her_town_then_her_region(
@@ -313,7 +321,6 @@ def test_why_centers_were_left_out_is_worked_out_only_when_asked(
     assert plain.excluded == ()
     assert explained.excluded
     assert plain.matches == explained.matches
-    assert match_centers(catalog, query) == plain
 
 
 # --- a rare need next to a common one (issue 8) ---
@@ -348,32 +355,60 @@ def test_a_rare_need_is_met_on_the_first_page(
     assert all(m.tier is Tier.CITY for m in first_page)
 
 
-# --- disputed limits (issue 8): never a reason to leave her out ---
+# --- disputed limits (issues 8, 16): soft only inside the range the sources give ---
 
 
 @pytest.mark.parametrize("age", range(16, 71))
-def test_a_disputed_upper_age_never_excludes(
+def test_a_disputed_upper_age_is_soft_inside_its_range_and_hard_beyond_it(
     matcher: Matcher, gazetteer: Gazetteer, age: int
 ) -> None:
     almaty = matcher.match(
         Query(age, False, 2, where(gazetteer, "Алматы"), frozenset({Need.SHELTER})), explain=True
     )
-    ana_uyi = match_of(almaty, "ana-uyi-almaty")
-    check = CheckLimit(LimitKind.MOTHER_AGE_MAX, Span(30, 34))
-    assert (check in ana_uyi.conditions) == (age > 30)
-    # The confirmed limit next to it still excludes.
-    assert ("almaty-ubezhishche" in ids(almaty)) == (age <= 30)
+    # Ана үйі: sources say 30 and 34.
+    if age > 34:
+        assert "ana-uyi-almaty" not in ids(almaty)
+        assert MotherTooOld(34) in exclusion_of(almaty, "ana-uyi-almaty")
+    else:
+        ana_uyi = match_of(almaty, "ana-uyi-almaty")
+        check = CheckLimit(LimitKind.MOTHER_AGE_MAX, Span(30, 34))
+        assert (check in ana_uyi.conditions) == (age > 30)
+        # Never "accepts mothers up to 30–34" as a reason while she must still ask.
+        fits = [r for r in ana_uyi.reasons if isinstance(r, AcceptsMothers)]
+        assert fits == ([AcceptsMothers(None, Span(30, 34))] if age <= 30 else [])
+    # «Убежище»: one unconfirmed source says 30; beyond it she asks, never left out.
+    ubezhishche = match_of(almaty, "almaty-ubezhishche")
+    unconfirmed = CheckLimit(LimitKind.MOTHER_AGE_MAX, Span(30, 30, unconfirmed=True))
+    assert (unconfirmed in ubezhishche.conditions) == (age > 30)
 
     astana = matcher.match(
         Query(age, False, 2, where(gazetteer, "Астана"), frozenset({Need.VIOLENCE})), explain=True
     )
     if age < 18:  # a confirmed minimum of 18
         assert exclusion_of(astana, "astana-umit") == (MotherTooYoung(18),)
+    elif age > 58:  # beyond every source's maximum (55 and 58)
+        assert exclusion_of(astana, "astana-umit") == (MotherTooOld(58),)
     else:
         umit = match_of(astana, "astana-umit")
         check = CheckLimit(LimitKind.MOTHER_AGE_MAX, Span(55, 58))
         assert (check in umit.conditions) == (age > 55)
-        assert AcceptsMothers(Span(18, 18), Span(55, 58)) in umit.reasons
+        sure = AcceptsMothers(Span(18, 18), Span(55, 58))
+        assert (sure in umit.reasons) == (age <= 55)
+
+
+def test_a_mother_beyond_every_sources_limit_is_left_out_and_one_inside_is_not(
+    matcher: Matcher, gazetteer: Gazetteer
+) -> None:
+    """Issue 16, item 7: a 40-year-old and Ана үйі's 30 or 34; a 36-year-old never reads
+    "accepts mothers up to 30–34" among the reasons a card fits."""
+    almaty = where(gazetteer, "Алматы")
+    for age, shown in ((40, False), (36, False), (34, True), (32, True)):
+        result = matcher.match(Query(age, False, 2, almaty, frozenset({Need.SHELTER})))
+        assert ("ana-uyi-almaty" in ids(result)) is shown, age
+        for match in result.matches:
+            for reason in match.reasons:
+                if isinstance(reason, AcceptsMothers) and reason.max is not None:
+                    assert age <= reason.max.low, (age, match.center.id, reason)
 
 
 def _with_limits(center: Center, **limits: Limit) -> Center:
@@ -382,7 +417,7 @@ def _with_limits(center: Center, **limits: Limit) -> Center:
     )
 
 
-def test_every_kind_of_disputed_limit_is_a_condition_not_an_exclusion(
+def test_every_kind_of_disputed_limit_is_a_condition_inside_its_range(
     catalog: Catalog, gazetteer: Gazetteer
 ) -> None:
     base = catalog.center("almaty-arasha")
@@ -404,7 +439,10 @@ def test_every_kind_of_disputed_limit_is_a_condition_not_an_exclusion(
         soft = Matcher(
             Catalog(catalog.regions, catalog.places, (disputed,), catalog.hotlines)
         ).match(query, explain=True)
-        assert ids(soft) == ["almaty-arasha"], (age, months)
+        beyond = age < 16 or age > 30 or months < 3 or months > 18
+        assert ids(soft) == ([] if beyond else ["almaty-arasha"]), (age, months)
+        if beyond:
+            continue
         expected = {
             CheckLimit(LimitKind.MOTHER_AGE_MIN, Span(16, 18)): age < 18,
             CheckLimit(LimitKind.MOTHER_AGE_MAX, Span(25, 30)): age > 25,
@@ -423,56 +461,6 @@ def test_every_kind_of_disputed_limit_is_a_condition_not_an_exclusion(
 
 
 # --- properties of any search ---
-
-
-def _hard_conditions_hold(center: Center, query: Query) -> list[str]:
-    """What would be wrong with offering this center to this mother. A disputed limit is
-    never wrong (issue 8): it is a condition to ask about."""
-    rules = center.eligibility
-    wrong = []
-
-    def below(limit: Limit, value: int) -> bool:
-        return isinstance(limit, int) and value < limit
-
-    def above(limit: Limit, value: int) -> bool:
-        return isinstance(limit, int) and value > limit
-
-    if center.status is not Status.ACTIVE:
-        wrong.append("not active")
-    if below(rules.mother_age_min, query.mother_age):
-        wrong.append("too young")
-    if above(rules.mother_age_max, query.mother_age):
-        wrong.append("too old")
-    if query.child_months is not None:
-        if above(rules.child_age_max_months, query.child_months):
-            wrong.append("child too old")
-        if below(rules.child_age_min_months, query.child_months):
-            wrong.append("child too young")
-    if query.pregnant and rules.accepts_pregnant is False:
-        wrong.append("no pregnant women")
-    if Need.HIV in query.needs and Exclusion.HIV in rules.exclusions:
-        wrong.append("excludes HIV")
-    if not set(center.needs) & query.needs:
-        wrong.append("offers nothing she needs")
-    return wrong
-
-
-def _soft_limits_asked(center: Center, query: Query) -> set[CheckLimit]:
-    """The disputed limits she falls outside of some source's value for."""
-    rules = center.eligibility
-    checks = set()
-    values: list[tuple[LimitKind, Limit, int | None, bool]] = [
-        (LimitKind.MOTHER_AGE_MIN, rules.mother_age_min, query.mother_age, False),
-        (LimitKind.MOTHER_AGE_MAX, rules.mother_age_max, query.mother_age, True),
-        (LimitKind.CHILD_AGE_MIN, rules.child_age_min_months, query.child_months, False),
-        (LimitKind.CHILD_AGE_MAX, rules.child_age_max_months, query.child_months, True),
-    ]
-    for kind, limit, value, upper in values:
-        if isinstance(limit, Disputed) and value is not None:
-            outside = value > limit.low if upper else value < limit.high
-            if outside:
-                checks.add(CheckLimit(kind, Span(limit.low, limit.high)))
-    return checks
 
 
 NEED_SETS: list[frozenset[Need]] = [frozenset({n}) for n in Need] + [
@@ -500,11 +488,13 @@ def test_every_match_satisfies_the_hard_conditions(
         context = (location, age, pregnant, months, sorted(needs))
 
         for match in result.matches:
-            assert _hard_conditions_hold(match.center, query) == [], (match.center.id, context)
+            # The search's fast check and the one eligibility rule agree.
+            failures, checks = assess(match.center, query)
+            assert failures == [], (match.center.id, context)
             assert match.needs_met and set(match.needs_met) <= needs, context
             assert isinstance(match.reasons[0], InYourCity | InYourRegion | Nearby | National)
             asked = {c for c in match.conditions if isinstance(c, CheckLimit)}
-            assert asked == _soft_limits_asked(match.center, query), (match.center.id, context)
+            assert asked == set(checks), (match.center.id, context)
         # Every center is either offered or left out with a reason, exactly once.
         seen = ids(result) + [e.center.id for e in result.excluded]
         assert sorted(seen) == all_ids, context
@@ -538,6 +528,6 @@ def test_a_center_that_fits_is_never_left_out_for_eligibility(
         result = matcher.match(query, explain=True)
         for excluded in result.excluded:
             if any(isinstance(r, HARD) for r in excluded.reasons):
-                assert _hard_conditions_hold(excluded.center, query), excluded
+                assert assess(excluded.center, query)[0], excluded
             else:
                 assert excluded.reasons == (FartherThanOthers(),), excluded

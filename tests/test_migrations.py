@@ -29,7 +29,7 @@ from bot.catalog.files import load_catalog as load_catalog_files
 from bot.catalog.store import catalog_is_empty, catalog_revision, load_catalog, load_directory
 from bot.config import Settings
 from bot.core.answers import Answers
-from bot.core.codes import Language, Need
+from bot.core.codes import Language, Need, OrgType, Requirement
 from bot.core.model import Catalog, Center, Directory, Disputed, Hotline, Limit
 from bot.core.session import Session, View
 from bot.services import DATA_DIR, Services, open_seeded_database
@@ -76,20 +76,31 @@ def _strict(limit: Limit, upper: bool) -> int | None:
 
 
 def as_previous_layout_stored(catalog: Catalog) -> Catalog:
-    """What the previous layout could hold of a catalog: one number per limit, no opening
-    hours of a center, no anonymous flag of a line (those came with the new layout)."""
+    """What the previous layout could hold of a catalog: one number per limit and one stay,
+    no opening hours of a center, no "unknown" org type or "abuser_complaint" requirement,
+    no date of its newest source, no anonymous flag of a line (those came later)."""
 
     def center(c: Center) -> Center:
-        rules = c.eligibility
+        rules, stay = c.eligibility, c.stay
+        disputed = stay.max_disputed
         return msgspec.structs.replace(
             c,
             hours="",
+            org_type=OrgType.STATE if c.org_type is OrgType.UNKNOWN else c.org_type,
+            provenance=msgspec.structs.replace(c.provenance, newest_source=None),
+            stay=msgspec.structs.replace(
+                stay, max=disputed.low if disputed else stay.max, max_disputed=None
+            ),
             eligibility=msgspec.structs.replace(
                 rules,
                 mother_age_min=_strict(rules.mother_age_min, upper=False),
                 mother_age_max=_strict(rules.mother_age_max, upper=True),
                 child_age_min_months=_strict(rules.child_age_min_months, upper=False),
                 child_age_max_months=_strict(rules.child_age_max_months, upper=True),
+                requirements=tuple(
+                    Requirement.POLICE_COMPLAINT if r is Requirement.ABUSER_COMPLAINT else r
+                    for r in rules.requirements
+                ),
             ),
         )
 
@@ -277,18 +288,16 @@ async def test_previous_layout_migrates_catalog_sessions_and_counts(
         # held), in the data files' order.
         migrated = await load_catalog(db)
         assert migrated == previous
-        assert len(migrated.centers) == 46 and len(migrated.hotlines) == 5
+        assert len(migrated.centers) == 47 and len(migrated.hotlines) == 5
         assert [r.id for r in migrated.regions] == [r.id for r in previous.regions]
         assert [p.id for p in migrated.places] == [p.id for p in previous.places]
         # Against the data files themselves: equal, but for what the old columns could not
         # hold (a second source's age limit, the anonymous flag of two lines).
         assert (migrated.regions, migrated.places) == (data_catalog.regions, data_catalog.places)
         differ = {c.id for c in data_catalog.centers if migrated.center(c.id) != c}
-        assert differ == {"ana-uyi-almaty", "astana-umit"}
-        assert {h.id for h in data_catalog.hotlines if h not in migrated.hotlines} == {
-            "111",
-            "150",
-        }
+        assert {"ana-uyi-almaty", "astana-umit"} <= differ
+        assert differ == {c.id for c in data_catalog.centers if previous.center(c.id) != c}
+        assert {h.id for h in data_catalog.hotlines if h not in migrated.hotlines} == {"111"}
         # The running bot notices nothing: the revision it knew is kept.
         assert await catalog_revision(db) == 7
         # Conversations: one row per mother, exactly as it was written.
@@ -735,6 +744,7 @@ async def test_a_database_locked_while_it_migrates_is_one_line_and_migrates_late
         await db.close()
 
 
+@pytest.mark.slow
 def test_the_bot_with_a_locked_database_says_so_in_one_line(
     tmp_path: Path, previous: Catalog
 ) -> None:

@@ -43,6 +43,10 @@ async def test_a_report_reaches_the_admins_without_who_sent_it(bot: RunningBot, 
     await chief.send("/admin")
     her_id, her_name = 5201, "Айгерим Секретова"
     mother, name = await _report_first_card(bot, her_id, lang, her_name)
+    # The question names the card once, without quotes around a name that has its own.
+    asked = t._("What is wrong on the card {name}?").format(name=f"1. {name}")
+    assert mother.last_bot_message().plain_text.split("\n")[-1] == asked
+    assert "«1." not in asked
     mark = mother.mark()
     await mother.tap(t._(REASON_BUTTONS[Reason.NO_ANSWER]))
     after = mother.since(mark)

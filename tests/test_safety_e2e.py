@@ -23,6 +23,7 @@ from bot.render import DETAIL_ONLY
 from bot.storage import state
 from bot.tg.editing import EXAMPLES
 from bot.tg.safety import sos_text
+from bot.tg.screens import BIG_CITIES, SHARE_PREFIX
 from tests import db_rows
 from tests.conftest import RunningBot
 from tests.fake_telegram import TelegramUser, render_html
@@ -59,6 +60,8 @@ CRISIS_WORDS = (
     r"abortion", r"\brape", r"traffick",
 )  # fmt: skip
 ALARMING = re.compile("|".join(CRISIS_WORDS), re.IGNORECASE)
+# A pregnancy she may be hiding (a 15-year-old from her parents): never on the lock screen.
+PREGNANCY = re.compile(r"беремен|жүкті|pregnan", re.IGNORECASE)
 DONE_LINE = "Done."
 USEFUL_NUMBERS = "📞 Useful numbers"
 GENTLE = (
@@ -68,9 +71,20 @@ GENTLE = (
 
 
 def alarming_opening(html_text: str) -> str | None:
-    """The crisis word in the first two lines of a message as the phone shows it, if any."""
+    """The crisis word in the first two lines of a message as the phone shows it, if any.
+
+    On a screen that opens with the bot's name, line 2 says what she answered (the head
+    line): a pregnancy there counts too."""
     shown, _ = render_html(html_text)
-    found = ALARMING.search("\n".join(shown.strip().split("\n")[:2]))
+    return alarming_shown(shown)
+
+
+def alarming_shown(shown: str) -> str | None:
+    """`alarming_opening` of text as the phone shows it."""
+    opening = shown.strip().split("\n")[:2]
+    found = ALARMING.search("\n".join(opening))
+    if found is None and opening[0].startswith("Ana Komek") and len(opening) == 2:
+        found = PREGNANCY.search(opening[1])
     return found.group() if found else None
 
 
@@ -359,7 +373,8 @@ async def test_the_numbers_say_where_she_need_not_give_her_name(bot: RunningBot,
     numbered = [line.split(" ", 1)[0] for line in lines if line[:1].isdigit()]
     assert numbered[: len(urgent)] == urgent  # the emergency lines first, in order
     anonymous = [h.number for h in hotlines if h.anonymous]
-    assert anonymous == ["111", "150"]
+    # 150's sources say "confidential", not anonymous (issue 16): only 111 says so.
+    assert anonymous == ["111"]
     assert lines[-1] == t._("You do not have to give your name on {numbers}.").format(
         numbers=t.join(anonymous)
     )
@@ -411,6 +426,8 @@ def test_the_crisis_word_check_catches_a_bad_opening() -> None:
     assert alarming_opening("Ana Komek\nЖиву с ВИЧ") == "ВИЧ"
     assert alarming_opening("Ana Komek\nАИТВ-мен өмір сүремін") == "АИТВ"
     assert alarming_opening("Ana Komek\nВызовите полицию") == "полици"
+    assert alarming_opening("Ana Komek\nВозраст: 15 · Беременность") == "Беремен"
+    assert alarming_opening("Ana Komek\nЖас: 15 · Жүктілік") == "Жүкті"
 
 
 # The examples admins get after "Send the new value. Example:" (need and rule codes).
@@ -466,7 +483,46 @@ async def test_every_message_of_whole_journeys_opens_neutrally(bot: RunningBot) 
     sent = [c.params["text"] for c in calls if c.method in ("sendMessage", "editMessageText")]
     assert len(sent) > 40
     for text in sent:
+        # She said she is pregnant: her answers stand on line 2, the pregnancy does not.
         assert alarming_opening(text) is None, text[:200]
+    assert any(
+        tr(lang)._("Age: {age}").format(age=17) in text for text in sent for lang in LANGUAGES
+    )
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_shared_and_inline_cards_open_with_the_neutral_pair(
+    bot: RunningBot, lang: str
+) -> None:
+    """A card shared with 📤 or from inline mode is a message of its own, on someone else's
+    lock screen: every card of the catalog it can share opens with the bot's neutral pair."""
+    bot.harness.server.set_inline(True)
+    pairs = [
+        [
+            tr(each)._("Ana Komek"),
+            tr(each)._("Support and advice for young mothers. Free and anonymous."),
+        ]
+        for each in LANGUAGES
+    ]  # a town's name alone ("Алматы") may be taken for either language
+    sharer = bot.user(3030, "Staff", lang)
+    catalog = bot.services.catalog
+    queries = [f"{SHARE_PREFIX}{center.id}" for center in catalog.centers]  # the 📤 button
+    queries += [p.name.get(lang) for p in map(catalog.place, BIG_CITIES) if p is not None]
+    shared: set[str] = set()
+    for words in queries:
+        query_id = await sharer.inline_query(words)
+        for result in sharer.inline_results(query_id):
+            assert result["text"].split("\n")[:2] in pairs, (words, result["text"][:200])
+            assert alarming_shown(result["text"]) is None, (words, result["text"][:200])
+            shared.add(result["id"])
+        last = (query_id, result["id"])
+    assert len(shared - {"open"}) > len(catalog.centers) * 2 // 3
+    # What the other phone shows once a card is sent into her chat.
+    friend = bot.user(3031, "Friend", lang)
+    message = await sharer.choose_inline_result(*last, into_chat_with=friend)
+    assert message.plain_text.split("\n")[:2] in pairs
+    center = catalog.center(last[1])
+    assert center is not None and center.name.get(lang) in message.plain_text
 
 
 async def test_logs_hold_no_typed_text_names_ids_or_token(

@@ -142,11 +142,19 @@ async def test_share_button_under_results_opens_inline_mode_with_that_card(
 
 
 async def test_stats_count_conversations_per_link(bot: RunningBot) -> None:
+    staffer = bot.user(STAFF_ID, "Operator", "ru")
+    await staffer.send("/link")
+    await staffer.tap("Русский")
+    await staffer.send("Шымкент")
+    await staffer.send("roddom5")  # a source made with /link: counted by name
     mother = bot.user(7005, "Mother", "en")
     await mother.send("/start ru_shymkent_roddom5")
-    staffer = bot.user(STAFF_ID, "Operator", "ru")
+    other = bot.user(7006, "Mother", "en")
+    await other.send("/start ru_shymkent_madeup7")  # typed by anyone: counted as other
     await staffer.send("/stats")
-    assert "roddom5: 1 / 0" in staffer.last_bot_message().plain_text
+    text = staffer.last_bot_message().plain_text
+    assert "roddom5: 1 / 0" in text and "madeup7" not in text
+    assert tr("ru")._("other links") + ": 1 / 0" in text
 
 
 async def test_the_town_can_be_typed_in_the_link_dialog(bot: RunningBot) -> None:

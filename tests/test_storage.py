@@ -31,7 +31,7 @@ from bot.core.codes import Language, Need, Status
 from bot.core.model import Catalog, Center, Disputed, Localized, Stay
 from bot.core.session import Session
 from bot.services import DATA_DIR, open_seeded_database
-from bot.storage import state
+from bot.storage import referrals, state
 from bot.storage.db import BUSY_TIMEOUT_MS, Database
 from bot.storage.migrations import (
     LATEST_VERSION,
@@ -239,7 +239,7 @@ async def test_seeding_loads_data_dir(seeded: Database, data_catalog: Catalog) -
     async def count(kind: str) -> object:
         return await scalar(seeded, "SELECT COUNT(*) FROM catalog_entries WHERE kind = ?", kind)
 
-    assert await count("center") == 46
+    assert await count("center") == 47
     assert await count("region") == 20
     assert await count("hotline") == 5
     assert await count("place") == len(data_catalog.places)
@@ -383,6 +383,7 @@ async def test_idle_sessions_are_not_loaded_but_listed_to_be_ended(db: Database)
 
 
 async def test_one_turn_writes_everything_at_once(db: Database) -> None:
+    await referrals.add_source(db, "h111")  # made with /link: counted by name
     await state.store_updates(db, [(100, '{"update_id": 100}', "normal")], None)
     assert await db_rows.pending_count(db) == 1
     await state.commit_turn(
@@ -528,6 +529,7 @@ async def test_search_counts_add_up_per_day_region_and_need(db: Database) -> Non
 
 
 async def test_referrals_are_counted_per_day_and_source_only(db: Database) -> None:
+    await referrals.add_source(db, "h150")
     await state.commit_turn(db, TurnWrites(user_id=5, started_from="h150"))
     await state.commit_turn(db, TurnWrites(user_id=6, started_from="h150"))
     await count_searches(
@@ -539,6 +541,13 @@ async def test_referrals_are_counted_per_day_and_source_only(db: Database) -> No
         (r.day, r.source, r.started, r.reached_results)
         for r in await state.referral_counts(db, date.today())
     ] == [(date.today().isoformat(), "h150", 2, 1)]
+    # A source nobody made with /link (anyone can type a start link) is no row of its own.
+    await state.commit_turn(db, TurnWrites(user_id=7, started_from="madeup1"))
+    await state.commit_turn(db, TurnWrites(user_id=7, started_from="madeup2"))
+    assert [(r.source, r.started) for r in await referrals.referral_totals(db, date.today())] == [
+        (state.OTHER_SOURCE, 2),
+        ("h150", 2),
+    ]
     async with db.conn.execute("PRAGMA table_info(referral_stats)") as cursor:
         columns = {row["name"] for row in await cursor.fetchall()}
     assert columns == {"day", "source", "started", "reached_results"}

@@ -27,7 +27,6 @@ from typing import Any
 from bot.catalog.files import (
     CENTERS_DIR,
     MAX_FREE_PLACES,
-    MAX_HOURS_CHARS,
     MAX_ID_LENGTH,
     Problem,
     phone_problem,
@@ -45,6 +44,21 @@ from bot.core.codes import (
     Status,
 )
 from bot.core.durations import parse_duration
+from bot.core.limits import (
+    MAX_ADDRESS_CHARS,
+    MAX_HOURS_CHARS,
+    MAX_NAME_CHARS,
+    MAX_NOTES_CHARS,
+    MAX_PHONES,
+    MAX_SOURCE_URL_CHARS,
+    MAX_SOURCES,
+    MAX_STATUS_REASON_CHARS,
+    MAX_STAY_HOURS,
+    MAX_SUMMARY_CHARS,
+    MAX_URL_CHARS,
+    MIN_LONGEST_STAY_HOURS,
+    MIN_STAY_HOURS,
+)
 from bot.core.model import Center, Disputed, Limit, Localized, Phone
 from bot.core.web import is_url
 
@@ -124,16 +138,16 @@ _LIMITS = {Field.MOTHER_AGE_MIN, Field.MOTHER_AGE_MAX, Field.CHILD_AGE_MIN, Fiel
 _STAYS = {Field.STAY_MIN, Field.STAY_MAX, Field.STAY_MAX_EXCEPTIONAL}
 _FLAGS = {Field.SHELTER, Field.ACCEPTS_PREGNANT, Field.ADDRESS_PUBLIC}
 _REQUIRED_TEXT = {
-    Field.NAME_KK: 200,
-    Field.NAME_RU: 200,
-    Field.SUMMARY_KK: 700,
-    Field.SUMMARY_RU: 700,
+    Field.NAME_KK: MAX_NAME_CHARS,
+    Field.NAME_RU: MAX_NAME_CHARS,
+    Field.SUMMARY_KK: MAX_SUMMARY_CHARS,
+    Field.SUMMARY_RU: MAX_SUMMARY_CHARS,
 }
 _OPTIONAL_TEXT = {
     Field.HOURS: MAX_HOURS_CHARS,
-    Field.ADDRESS_KK: 300,
-    Field.ADDRESS_RU: 300,
-    Field.NOTES: 3000,
+    Field.ADDRESS_KK: MAX_ADDRESS_CHARS,
+    Field.ADDRESS_RU: MAX_ADDRESS_CHARS,
+    Field.NOTES: MAX_NOTES_CHARS,
 }
 _CODE_LISTS: dict[Field, type[StrEnum]] = {
     Field.NEEDS: Need,
@@ -180,6 +194,9 @@ class Err(StrEnum):
     DURATION = "duration"
     URL = "url"  # not an http(s) address: {value}
     TOO_LONG = "too_long"  # longer than {limit}
+    TOO_MANY = "too_many"  # more than {limit} phone numbers
+    TOO_MANY_SOURCES = "too_many_sources"  # more than {limit} sources
+    STAY = "stay"  # a stay out of what a shelter can mean
     EMPTY = "empty"  # this field cannot be empty
     PLACE = "place"  # no such place or region: {value}
     NOT_ALLOWED = "not_allowed"  # this value is not for this way of changing
@@ -287,6 +304,8 @@ def _phones(table: dict[str, Any], field: Field, raw: str) -> None:
             # details is now known from whoever gave them.
             keep = len(item) == 1 and item["number"] in known
             current.append(known[item["number"]] if keep else item)
+    if len(current) > MAX_PHONES:
+        raise ChangeError(Err.TOO_MANY, limit=str(MAX_PHONES))
     if current:
         table["phones"] = current
     else:
@@ -318,7 +337,7 @@ def _limit(raw: str, field: Field) -> int | dict[str, Any] | None:
     return numbers[0] if len(numbers) == 1 else {"values": numbers}
 
 
-def _duration(raw: str) -> str | None:
+def _duration(raw: str, field: Field) -> str | None:
     """ISO 8601 ("P6M") or a short form ("6m", "1y", "10d", "2h")."""
     if raw in CLEAR:
         return None
@@ -327,10 +346,16 @@ def _duration(raw: str) -> str | None:
     if short:
         number, unit = short.groups()
         text = f"PT{number}H" if unit == "h" else f"P{number}{unit.upper()}"
+    if len(text) > 20:  # "P99999999999Y": no stay is written like that
+        raise ChangeError(Err.STAY)
     try:
-        return parse_duration(text.upper()).iso
+        stay = parse_duration(text.upper())
     except ValueError:
         raise ChangeError(Err.DURATION) from None
+    low = MIN_STAY_HOURS if field is Field.STAY_MIN else MIN_LONGEST_STAY_HOURS
+    if not low <= stay.hours <= MAX_STAY_HOURS:
+        raise ChangeError(Err.STAY)
+    return stay.iso
 
 
 def _codes(raw: str, kind: type[StrEnum], current: list[str]) -> list[str]:
@@ -364,6 +389,8 @@ def _status(table: dict[str, Any], raw: str, stamp: Stamp) -> None:
         return
     kk, bar, ru = reason.partition("|")
     text = Localized(kk=kk.strip(), ru=(ru if bar else kk).strip()) or stamp.closed_reason
+    if max(len(text.kk), len(text.ru)) > MAX_STATUS_REASON_CHARS:
+        raise ChangeError(Err.TOO_LONG, limit=str(MAX_STATUS_REASON_CHARS))
     if text.kk:
         table["status_reason_kk"] = text.kk
     if text.ru:
@@ -382,8 +409,10 @@ def _text(table: dict[str, Any], key: str, raw: str, limit: int, required: bool)
     table[key] = value
 
 
-def _url(raw: str) -> str:
+def _url(raw: str, limit: int = MAX_URL_CHARS) -> str:
     value = raw.strip()
+    if len(value) > limit:
+        raise ChangeError(Err.TOO_LONG, limit=str(limit))
     if not is_url(value):
         raise ChangeError(Err.URL, value=value)
     return value
@@ -393,15 +422,17 @@ def _sources(table: dict[str, Any], raw: str) -> None:
     urls: list[str] = list(table.get("source_urls", []))
     value = raw.strip()
     if value.startswith("-") and value not in CLEAR:
-        url = _url(value[1:])
+        url = _url(value[1:], MAX_SOURCE_URL_CHARS)
         if url not in urls:
             raise ChangeError(Err.NOT_FOUND, value=url)
         urls.remove(url)
     else:
-        url = _url(value)
+        url = _url(value, MAX_SOURCE_URL_CHARS)
         if url in urls:
             raise ChangeError(Err.SAME)
         urls.append(url)
+        if len(urls) > MAX_SOURCES:
+            raise ChangeError(Err.TOO_MANY_SOURCES, limit=str(MAX_SOURCES))
     if urls:
         table["source_urls"] = urls
     else:
@@ -455,7 +486,7 @@ def _set(
     elif field in _LIMITS:
         _put(table, key, _limit(raw, field))
     elif field in _STAYS:
-        _put(table, key, _duration(raw))
+        _put(table, key, _duration(raw, field))
     elif field is Field.WEBSITE:
         _put(table, key, None if raw.strip() in CLEAR else _url(raw))
     elif field is Field.FREE_PLACES:

@@ -31,10 +31,27 @@ from bot.core.codes import (
 )
 from bot.core.durations import StayDuration, parse_duration
 from bot.core.geo import in_kazakhstan, normalize
+from bot.core.limits import (
+    MAX_ADDRESS_CHARS,
+    MAX_HOURS_CHARS,
+    MAX_NAME_CHARS,
+    MAX_NOTES_CHARS,
+    MAX_PHONES,
+    MAX_SOURCE_URL_CHARS,
+    MAX_SOURCES,
+    MAX_STATUS_REASON_CHARS,
+    MAX_STAY_HOURS,
+    MAX_SUMMARY_CHARS,
+    MAX_URL_CHARS,
+    MIN_LONGEST_STAY_HOURS,
+    MIN_STAY_HOURS,
+)
 from bot.core.model import (
+    UNKNOWN_YEAR,
     Catalog,
     Center,
     Disputed,
+    DisputedStay,
     Eligibility,
     Hotline,
     Limit,
@@ -43,7 +60,9 @@ from bot.core.model import (
     Place,
     Provenance,
     Region,
+    SourceYear,
     Stay,
+    source_is_old,
 )
 from bot.core.web import is_url
 
@@ -55,9 +74,9 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_ID_LENGTH = 48
 _PHONE = re.compile(r"^\+7\d{10}$")
 _HOTLINE_NUMBER = re.compile(r"^\d{3,4}$|^\+7\d{10}$|^8800\d{7}$")
-# Opening hours are a short free text ("Пн–Пт 9:00–18:00"); anything longer is a mistake.
-MAX_HOURS_CHARS = 120
 _AGE_RANGE = range(10, 100)
+# Publication years of sources: the oldest a source about these centers could be.
+FIRST_SOURCE_YEAR = 1990
 # Free places a center reports: a shelter has tens of beds, never thousands.
 MAX_FREE_PLACES = 999
 T = TypeVar("T")
@@ -214,12 +233,77 @@ def _provenance(entry: _Entry) -> Provenance:
     verified_at = entry.day("verified_at") or date.min
     return Provenance(
         source_urls=urls,
+        newest_source=_source_year(entry),
         verified_at=verified_at,
         verified_by=entry.text("verified_by", required=True),
         verified_how=how,
         confidence=entry.code("confidence", Confidence, default=Confidence.MEDIUM),
         notes=entry.text("notes"),
     )
+
+
+def _source_year(entry: _Entry) -> SourceYear:
+    """`newest_source`: the year the newest source was published, or "unknown"."""
+    value = entry._get("newest_source", (int, str), False)
+    if value is None or value == UNKNOWN_YEAR:
+        return value  # type: ignore[no-any-return]
+    if not isinstance(value, int) or not FIRST_SOURCE_YEAR <= value <= date.today().year:
+        entry.problem(
+            f"'newest_source' must be a year from {FIRST_SOURCE_YEAR} to this year, "
+            f'or "{UNKNOWN_YEAR}", got {value!r}'
+        )
+        return None
+    return value
+
+
+def _stay_max(entry: _Entry) -> tuple[StayDuration | None, DisputedStay | None]:
+    """`stay_max`: one duration, or `{ values = ["P6M", "P2Y"], sources = [...] }` when the
+    sources disagree."""
+    value = entry.table.get("stay_max")
+    if not isinstance(value, dict):
+        return _duration(entry, "stay_max"), None
+    entry.used.add("stay_max")
+    sub = _Entry(value, entry.file, entry.entry, entry.out)
+    raw = sub._get("values", list, False) or []
+    values: list[StayDuration] = []
+    for item in raw:
+        try:
+            values.append(parse_duration(item) if isinstance(item, str) else parse_duration(""))
+        except ValueError as exc:
+            entry.problem(f"'stay_max.values': {exc}")
+    if len({v.iso for v in values}) < 2:
+        entry.problem("'stay_max.values' must list two or more different durations")
+    sources = sub.strings("sources")
+    for url in sources:
+        if not is_url(url):
+            entry.problem(f"'stay_max.sources' has {url!r}, which is not an http(s) URL")
+    for other in sorted(set(value) - {"values", "sources"}):
+        entry.problem(f"unknown key 'stay_max.{other}'")
+    if not values:
+        return None, None
+    return None, DisputedStay(values=tuple(sorted(set(values))), sources=sources)
+
+
+def warnings_of(catalog: Catalog, today: date | None = None) -> list[Problem]:
+    """What is allowed but should be looked at: active entries known only from public
+    sources that are old or undated (`catalog check` lists them and still passes)."""
+    day = today or date.today()
+    found: list[Problem] = []
+    for center in catalog.centers:
+        prov = center.provenance
+        if center.status != Status.ACTIVE or prov.verified_how is not Checked.DESK:
+            continue
+        if source_is_old(prov.newest_source, day):
+            newest = prov.newest_source
+            said = f"is from {newest}" if isinstance(newest, int) else "has no known date"
+            found.append(
+                Problem(
+                    f"{CENTERS_DIR}/{center.id}.toml",
+                    f"center {center.id}",
+                    f"the newest source {said}: confirm the center still works",
+                )
+            )
+    return found
 
 
 def _optional_day(entry: _Entry, key: str) -> date | None:
@@ -347,6 +431,8 @@ def _read_phones(entry: _Entry) -> tuple[Phone, ...]:
             sub.problem(problem)
         if phone.source and not is_url(phone.source):
             sub.problem(f"source {phone.source!r} is not an http(s) URL")
+        if len(phone.source) > MAX_URL_CHARS:
+            sub.problem(f"'source' is longer than {MAX_URL_CHARS} characters")
         if len(phone.hours) > MAX_HOURS_CHARS:
             sub.problem(f"'hours' is longer than {MAX_HOURS_CHARS} characters")
         sub.finish()
@@ -397,20 +483,16 @@ def _check_center(entry: _Entry, center: Center) -> None:
     if low is not None and high is not None and low[0] > high[1]:
         entry.problem("'child_age_min_months' is greater than 'child_age_max_months'")
     stay = center.stay
-    if stay.min and stay.max and stay.min > stay.max:
+    shortest = stay.max_disputed.low if stay.max_disputed else stay.max
+    if stay.min and shortest and stay.min > shortest:
         entry.problem("'stay_min' is longer than 'stay_max'")
-    if stay.max_exceptional and (not stay.max or stay.max_exceptional <= stay.max):
+    if stay.max_exceptional and (not stay.longest or stay.max_exceptional <= stay.longest):
         entry.problem("'stay_max_exceptional' needs a shorter 'stay_max'")
-    if center.shelter is False and (stay.max or Need.SHELTER in center.needs):
+    if center.shelter is False and (stay.longest or Need.SHELTER in center.needs):
         entry.problem("a center without shelter has no 'shelter' need and no stay limits")
     if not center.needs:
         entry.problem("'needs' lists nothing the center offers")
-    for field, limit in (("name", 200), ("summary", 700), ("status_reason", 300)):
-        for lang in ("kk", "ru"):
-            if len(getattr(center, field).get(lang)) > limit:
-                entry.problem(f"'{field}_{lang}' is longer than {limit} characters")
-    if len(center.hours) > MAX_HOURS_CHARS:
-        entry.problem(f"'hours' is longer than {MAX_HOURS_CHARS} characters")
+    _check_sizes(entry, center)
     if (center.free_places is None) != (center.free_places_at is None):
         entry.problem("'free_places' and 'free_places_at' come together")
     if center.free_places is not None and not 0 <= center.free_places <= MAX_FREE_PLACES:
@@ -434,6 +516,54 @@ def _check_center(entry: _Entry, center: Center) -> None:
     _check_point(entry, center.lat, center.lon)
 
 
+def _check_sizes(entry: _Entry, center: Center) -> None:
+    """Every field within what a card (one Telegram message with others) can show."""
+    for field, limit in (
+        ("name", MAX_NAME_CHARS),
+        ("summary", MAX_SUMMARY_CHARS),
+        ("status_reason", MAX_STATUS_REASON_CHARS),
+        ("address", MAX_ADDRESS_CHARS),
+    ):
+        for lang in ("kk", "ru"):
+            if len(getattr(center, field).get(lang)) > limit:
+                entry.problem(f"'{field}_{lang}' is longer than {limit} characters")
+    for key, text, limit in (
+        ("hours", center.hours, MAX_HOURS_CHARS),
+        ("website", center.website, MAX_URL_CHARS),
+        ("notes", center.provenance.notes, MAX_NOTES_CHARS),
+    ):
+        if len(text) > limit:
+            entry.problem(f"'{key}' is longer than {limit} characters")
+    if len(center.phones) > MAX_PHONES:
+        entry.problem(f"'phones' lists more than {MAX_PHONES} numbers")
+    urls = center.provenance.source_urls
+    if len(urls) > MAX_SOURCES:
+        entry.problem(f"'source_urls' lists more than {MAX_SOURCES} pages")
+    if any(len(url) > MAX_SOURCE_URL_CHARS for url in urls):
+        entry.problem(f"a source URL is longer than {MAX_SOURCE_URL_CHARS} characters")
+    stay = center.stay
+    disputed = stay.max_disputed.values if stay.max_disputed else ()
+    for key, value, low in (
+        ("stay_min", stay.min, MIN_STAY_HOURS),
+        ("stay_max", stay.max, MIN_LONGEST_STAY_HOURS),
+        *(("stay_max", value, MIN_LONGEST_STAY_HOURS) for value in disputed),
+        ("stay_max_exceptional", stay.max_exceptional, MIN_LONGEST_STAY_HOURS),
+    ):
+        if value is not None and not low <= value.hours <= MAX_STAY_HOURS:
+            shortest = "1 hour" if low == MIN_STAY_HOURS else "1 day"
+            entry.problem(f"'{key}' must be between {shortest} and 3 years")
+
+
+def _stay(entry: _Entry) -> Stay:
+    longest, disputed = _stay_max(entry)
+    return Stay(
+        min=_duration(entry, "stay_min"),
+        max=longest,
+        max_disputed=disputed,
+        max_exceptional=_duration(entry, "stay_max_exceptional"),
+    )
+
+
 def read_center_table(doc: dict[str, Any], name: str, problems: list[Problem]) -> Center:
     """One center from its data file's table, every problem recorded."""
     entry = _Entry(doc, name, f"center {doc.get('id', '?')}", problems)
@@ -449,11 +579,7 @@ def read_center_table(doc: dict[str, Any], name: str, problems: list[Problem]) -
         region=entry.text("region") or None,
         needs=entry.codes("needs", Need),
         shelter=entry.flag("shelter"),
-        stay=Stay(
-            min=_duration(entry, "stay_min"),
-            max=_duration(entry, "stay_max"),
-            max_exceptional=_duration(entry, "stay_max_exceptional"),
-        ),
+        stay=_stay(entry),
         eligibility=Eligibility(
             mother_age_min=entry.limit("mother_age_min"),
             mother_age_max=entry.limit("mother_age_max"),

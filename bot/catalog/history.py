@@ -26,6 +26,7 @@ from bot.catalog.store import (
 )
 from bot.core import clock
 from bot.core.model import Catalog, Center
+from bot.storage.applied import claim
 from bot.storage.db import Database
 
 # The field name of rows that are not one field: a new entry, a file upload.
@@ -104,12 +105,19 @@ Then = Callable[[aiosqlite.Connection], Awaitable[None]]
 
 
 async def save(
-    db: Database, center_id: str, steps: Sequence[Step], who: str, then: Then | None = None
+    db: Database,
+    center_id: str,
+    steps: Sequence[Step],
+    who: str,
+    then: Then | None = None,
+    *,
+    update_id: int | None = None,
 ) -> Revisions:
     """Store the entry as the last step leaves it, one history row per step, and whatever
-    `then` does, all in one transaction."""
+    `then` does, all in one transaction; `AlreadyApplied` if `update_id` did it before."""
     stamp = clock.now()
     async with db.transaction() as conn:
+        await claim(conn, update_id)
         before = await revision_in(conn)
         final = steps[-1].after
         if final is None:
@@ -124,10 +132,14 @@ async def save(
     return Revisions(before, after)
 
 
-async def save_upload(db: Database, old: Catalog, new: Catalog, who: str) -> Revisions:
-    """Swap the whole catalog for an uploaded one, recording each center it changes."""
+async def save_upload(
+    db: Database, old: Catalog, new: Catalog, who: str, *, update_id: int | None = None
+) -> Revisions:
+    """Swap the whole catalog for an uploaded one, recording each center it changes;
+    `AlreadyApplied` if `update_id` did it before."""
     stamp = clock.now()
     async with db.transaction() as conn:
+        await claim(conn, update_id)
         before = await revision_in(conn)
         await write_catalog(conn, new)
         for center_id in sorted({c.id for c in old.centers} | {c.id for c in new.centers}):
@@ -176,14 +188,19 @@ class Undone:
     revisions: Revisions
 
 
-async def undo_last(db: Database, center_id: str, who: str) -> Undone:
+async def undo_last(
+    db: Database, center_id: str, who: str, *, update_id: int | None = None
+) -> Undone:
     """Revert the newest change of an entry that is not undone yet; the undo is recorded too.
+    `AlreadyApplied` if `update_id` did it before: an /undo handled twice must not revert
+    the change before the one it reverted.
 
     Refused when the entry was changed since without history (a command-line import), since
     restoring the old entry would silently throw that change away.
     """
     stamp = clock.now()
     async with db.transaction() as conn:
+        await claim(conn, update_id)
         before = await revision_in(conn)
         async with conn.execute(
             "SELECT * FROM catalog_changes WHERE center_id = ? AND kind = 'edit' AND undone = 0"

@@ -10,10 +10,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
+from bot.catalog import layout
 from bot.catalog.files import CENTERS_DIR, GEOGRAPHY_FILE, HOTLINES_FILE
-from bot.core.codes import Checked
+from bot.core.codes import Checked, Confidence
 from bot.core.model import Catalog, Center, Disputed, Limit, Localized, Provenance
 
 
@@ -45,6 +44,7 @@ def _put_localized(table: dict[str, Any], key: str, value: Localized) -> None:
 def _put_provenance(table: dict[str, Any], provenance: Provenance) -> None:
     _put(table, "confidence", provenance.confidence)
     _put(table, "source_urls", provenance.source_urls)
+    _put(table, "newest_source", provenance.newest_source)
     _put(table, "verified_at", provenance.verified_at)
     _put(table, "verified_by", provenance.verified_by)
     if provenance.verified_how != Checked.DESK:
@@ -66,9 +66,15 @@ def center_to_table(center: Center) -> dict[str, Any]:
     _put(table, "region", center.region)
     _put(table, "needs", center.needs)
     _put(table, "shelter", center.shelter)
-    for key, stay in (("stay_min", center.stay.min), ("stay_max", center.stay.max),
-                      ("stay_max_exceptional", center.stay.max_exceptional)):  # fmt: skip
-        _put(table, key, stay.iso if stay else None)
+    stay = center.stay
+    _put(table, "stay_min", stay.min.iso if stay.min else None)
+    if stay.max_disputed is not None:
+        disputed: dict[str, Any] = {"values": [v.iso for v in stay.max_disputed.values]}
+        _put(disputed, "sources", stay.max_disputed.sources)
+        table["stay_max"] = disputed
+    else:
+        _put(table, "stay_max", stay.max.iso if stay.max else None)
+    _put(table, "stay_max_exceptional", stay.max_exceptional.iso if stay.max_exceptional else None)
     rules = center.eligibility
     _put_limit(table, "mother_age_min", rules.mother_age_min)
     _put_limit(table, "mother_age_max", rules.mother_age_max)
@@ -139,25 +145,30 @@ def _hotlines_doc(catalog: Catalog) -> dict[str, Any]:
         _put(table, "channels", hotline.channels)
         _put(table, "needs", hotline.needs)
         _put_provenance(table, hotline.provenance)
+        if hotline.provenance.confidence == Confidence.MEDIUM:
+            # hotlines.toml states a line's confidence only when it is not the usual one.
+            del table["confidence"]
         rows.append(table)
     return {"hotline": rows}
 
 
-def _dump(doc: dict[str, Any]) -> str:
-    return tomli_w.dumps(doc, multiline_strings=False, indent=2)
+def _write(path: Path, doc: dict[str, Any]) -> None:
+    """Write a data file in the layout of `data/`, keeping the comments of the file there."""
+    existing = path.read_text(encoding="utf-8") if path.is_file() else None
+    text = layout.dump(doc, existing)
+    if text != existing:
+        path.write_text(text, encoding="utf-8")
 
 
 def write_catalog(catalog: Catalog, root: Path) -> None:
     """Write the catalog as data files under `root`; stale center files are removed."""
     centers_dir = root / CENTERS_DIR
     centers_dir.mkdir(parents=True, exist_ok=True)
-    (root / GEOGRAPHY_FILE).write_text(_dump(_geography_doc(catalog)), encoding="utf-8")
-    (root / HOTLINES_FILE).write_text(_dump(_hotlines_doc(catalog)), encoding="utf-8")
+    _write(root / GEOGRAPHY_FILE, _geography_doc(catalog))
+    _write(root / HOTLINES_FILE, _hotlines_doc(catalog))
     keep = {f"{c.id}.toml" for c in catalog.centers}
     for stale in centers_dir.glob("*.toml"):
         if stale.name not in keep:
             stale.unlink()
     for center in catalog.centers:
-        (centers_dir / f"{center.id}.toml").write_text(
-            _dump(center_to_table(center)), encoding="utf-8"
-        )
+        _write(centers_dir / f"{center.id}.toml", center_to_table(center))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Any
+from typing import Any, assert_never
 
 import msgspec
 
@@ -74,6 +74,8 @@ class Answers(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
                 return msgspec.structs.replace(self, needs=())
             case Step.RESULTS:
                 return self
+            case _:  # a new step must say which answer it forgets (mypy checks this)
+                assert_never(step)
 
     def to_query(self, gazetteer: Gazetteer) -> Query | None:
         """The search these answers ask for; None while any is missing or no longer valid

@@ -51,11 +51,15 @@ class Requirement(StrEnum):
     POLICE_COMPLAINT = "police_complaint"
     COMMISSION_APPROVAL = "commission_approval"
     DOCUMENTS = "documents"
+    # A source says a complaint against the abuser is asked for, without saying to whom.
+    ABUSER_COMPLAINT = "abuser_complaint"
 
 
 class OrgType(StrEnum):
     STATE = "state"
     NON_STATE = "non_state"
+    # The sources do not say whether it is a state body or an NGO (on a state contract?).
+    UNKNOWN = "unknown"
 
 
 class Status(StrEnum):

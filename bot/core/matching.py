@@ -13,9 +13,11 @@ that could fit her, measures distances only for those, and never sorts the whole
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date
+from enum import IntEnum
+from typing import Any, assert_never
 
 from bot.core.codes import Confidence, Coverage, Exclusion, Need, Status, Tier
 from bot.core.geo import Location, distance_km
@@ -63,6 +65,8 @@ MAX_RESULTS = 30
 _CONFIDENCE_RANK = {Confidence.HIGH: 0, Confidence.MEDIUM: 1, Confidence.LOW: 2}
 _TIER_RANK = {tier: rank for rank, tier in enumerate(TIERS)}
 _FAR = float("inf")
+# A center this close is "near"; farther ones are named with their distance.
+NEAR_KM = 30.0
 Point = tuple[float, float]
 
 
@@ -95,17 +99,20 @@ class Match:
     distance_km: float | None
     needs_met: tuple[Need, ...]
     query: Query = field(repr=False, compare=False)
+    # The distance is measured to the center's region, not to its own town (unknown point).
+    approximate: bool = False
+    today: date = field(default_factory=date.today, repr=False, compare=False)
 
     @property
     def reasons(self) -> tuple[Reason, ...]:
         """Why it fits, in the order a mother wants to hear it."""
-        return tuple(_reasons(self.center, self.query, self.tier, self.distance_km))
+        return tuple(_reasons(self))
 
     @property
     def conditions(self) -> tuple[Condition, ...]:
         """What she should know before she goes."""
-        _, checks = _assess(self.center, self.query)
-        return tuple(_conditions(self.center, self.query, checks))
+        _, checks = assess(self.center, self.query)
+        return tuple(_conditions(self.center, self.query, checks, self.today))
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,110 +137,165 @@ class MatchResult:
         """Where the best result came from; None when only the national lines are left."""
         return self.matches[0].tier if self.matches else None
 
+    @property
+    def nearest_local_km(self) -> float | None:
+        """How far the nearest result in her own city or region is; None when unknown."""
+        local = [m.distance_km for m in self.matches if m.tier in (Tier.CITY, Tier.REGION)]
+        known = [km for km in local if km is not None]
+        if not known or len(known) < len(local):
+            return None
+        return min(known)
+
 
 def span(limit: Limit) -> Span | None:
     """A limit as the values sources give for it."""
     if limit is None:
         return None
     if isinstance(limit, Disputed):
-        return Span(limit.low, limit.high)
+        return Span(limit.low, limit.high, unconfirmed=len(limit.values) == 1)
     return Span(limit, limit)
 
 
-def _assess(center: CenterHead, query: Query) -> tuple[list[LeftOut], list[Condition]]:
-    """Hard reasons to leave a center out, and limits she should ask about."""
+class Fit(IntEnum):
+    """Where she stands against one limit, as every source gives it."""
+
+    INSIDE = 0  # inside every source's value
+    ASK = 1  # inside some source's value, outside another's: ask by phone
+    OUTSIDE = 2  # outside every source's value: left out like any confirmed limit
+
+
+def fit(limit: Limit, value: int, upper: bool) -> Fit:
+    """Where `value` stands against a lower or upper limit. A confirmed limit is a disputed
+    one whose sources all agree, so one rule serves both: soft only inside the range the
+    sources give. A disputed limit with one value (nobody confirmed it, or another source
+    contradicts it without a number of its own) has no far end: beyond it she asks."""
+    if limit is None:
+        return Fit.INSIDE
+    if isinstance(limit, Disputed):
+        low, high = limit.low, limit.high
+        beyond = Fit.ASK if len(limit.values) == 1 else Fit.OUTSIDE
+    else:
+        low, high, beyond = limit, limit, Fit.OUTSIDE
+    if upper:
+        return beyond if value > high else Fit.ASK if value > low else Fit.INSIDE
+    return beyond if value < low else Fit.ASK if value < high else Fit.INSIDE
+
+
+def _limits(center: CenterHead, query: Query) -> Iterator[tuple[LimitKind, Limit, int, bool]]:
+    """Each of the center's four limits with her value it applies to (kind, limit, value,
+    upper); child limits only when she has a child."""
+    rules = center.eligibility
+    yield LimitKind.MOTHER_AGE_MIN, rules.mother_age_min, query.mother_age, False
+    yield LimitKind.MOTHER_AGE_MAX, rules.mother_age_max, query.mother_age, True
+    months = query.child_months
+    if months is not None:
+        yield LimitKind.CHILD_AGE_MAX, rules.child_age_max_months, months, True
+        yield LimitKind.CHILD_AGE_MIN, rules.child_age_min_months, months, False
+
+
+def _failed(kind: LimitKind, limit: Limit) -> LeftOut:
+    """Why she was left out by a limit she is outside of (its loosest source's value)."""
+    value = span(limit)
+    assert value is not None
+    match kind:
+        case LimitKind.MOTHER_AGE_MIN:
+            return MotherTooYoung(value.low)
+        case LimitKind.MOTHER_AGE_MAX:
+            return MotherTooOld(value.high)
+        case LimitKind.CHILD_AGE_MIN:
+            return ChildTooYoung(value.low)
+        case LimitKind.CHILD_AGE_MAX:
+            return ChildTooOld(value.high)
+        case _:
+            assert_never(kind)
+
+
+def assess(center: CenterHead, query: Query) -> tuple[list[LeftOut], list[Condition]]:
+    """The one eligibility rule: hard reasons to leave a center out, and limits she should
+    ask about by phone."""
     failures: list[LeftOut] = []
     checks: list[Condition] = []
     if center.status != Status.ACTIVE:
         failures.append(NotActive(center.status))
+    for kind, limit, value, upper in _limits(center, query):
+        verdict = fit(limit, value, upper)
+        if verdict is Fit.OUTSIDE:
+            failures.append(_failed(kind, limit))
+        elif verdict is Fit.ASK:
+            span_of = span(limit)
+            assert span_of is not None
+            checks.append(CheckLimit(kind, span_of))
     rules = center.eligibility
-    age = query.mother_age
-
-    def lower(limit: Limit, kind: LimitKind, value: int, fail: LeftOut) -> None:
-        if isinstance(limit, Disputed):
-            if value < limit.high:
-                checks.append(CheckLimit(kind, Span(limit.low, limit.high)))
-        elif limit is not None and value < limit:
-            failures.append(fail)
-
-    def upper(limit: Limit, kind: LimitKind, value: int, fail: LeftOut) -> None:
-        if isinstance(limit, Disputed):
-            if value > limit.low:
-                checks.append(CheckLimit(kind, Span(limit.low, limit.high)))
-        elif limit is not None and value > limit:
-            failures.append(fail)
-
-    minimum, maximum = rules.mother_age_min, rules.mother_age_max
-    lower(minimum, LimitKind.MOTHER_AGE_MIN, age, MotherTooYoung(_int(minimum)))
-    upper(maximum, LimitKind.MOTHER_AGE_MAX, age, MotherTooOld(_int(maximum)))
     if query.pregnant and rules.accepts_pregnant is False:
         failures.append(NoPregnant())
-    months = query.child_months
-    if months is not None:
-        oldest, youngest = rules.child_age_max_months, rules.child_age_min_months
-        upper(oldest, LimitKind.CHILD_AGE_MAX, months, ChildTooOld(_int(oldest)))
-        lower(youngest, LimitKind.CHILD_AGE_MIN, months, ChildTooYoung(_int(youngest)))
     failures += [Excludes(code) for code in sorted(query.conditions & set(rules.exclusions))]
     if not query.needs.intersection(center.needs):
         failures.append(NoNeededService())
     return failures, checks
 
 
-def _int(limit: Limit) -> int:
-    return limit if isinstance(limit, int) else 0
-
-
 def _left_out(center: CenterHead, query: Query) -> bool:
-    """True when a hard condition rules a candidate out (the allocation-free `_assess`).
-
-    For candidates from `Matcher`'s index, which holds active centers under the needs they
-    meet. Only confirmed limits count: a disputed one (`Disputed`) never leaves her out.
-    """
+    """True when `assess` finds a hard reason (without building the reasons: this runs for
+    every candidate of every search)."""
+    for _kind, limit, value, upper in _limits(center, query):
+        if limit is not None and fit(limit, value, upper) is Fit.OUTSIDE:
+            return True
     rules = center.eligibility
-    age = query.mother_age
-    low, high = rules.mother_age_min, rules.mother_age_max
-    if (type(low) is int and age < low) or (type(high) is int and age > high):
-        return True
     if query.pregnant and rules.accepts_pregnant is False:
         return True
-    months = query.child_months
-    if months is not None:
-        oldest, youngest = rules.child_age_max_months, rules.child_age_min_months
-        if (type(oldest) is int and months > oldest) or (
-            type(youngest) is int and months < youngest
-        ):
-            return True
-    return bool(rules.exclusions) and not query.conditions.isdisjoint(rules.exclusions)
+    if rules.exclusions and not query.conditions.isdisjoint(rules.exclusions):
+        return True
+    return center.status != Status.ACTIVE or query.needs.isdisjoint(center.needs)
 
 
-def _reasons(center: CenterHead, query: Query, tier: Tier, km: float | None) -> list[Reason]:
-    """Why a center fits, in the order a mother wants to hear it."""
+def _sure(limit: Limit, value: int | None, upper: bool) -> Span | None:
+    """The limit as a reason it fits: only when she is inside every source's value."""
+    if value is not None and fit(limit, value, upper) is not Fit.INSIDE:
+        return None
+    return span(limit)
+
+
+def _reasons(match: Match) -> list[Reason]:
+    """Why a center fits, in the order a mother wants to hear it; a limit she must still ask
+    about is a condition, never a reason."""
+    center, query, km = match.center, match.query, match.distance_km
+    far = km is not None and km > NEAR_KM
     reasons: list[Reason]
-    match tier:
+    match match.tier:
         case Tier.CITY:
             reasons = [InYourCity(center.place or "")]
         case Tier.REGION:
-            reasons = [InYourRegion(center.region or "")]
+            shown = km if far else None
+            region = center.region or ""
+            reasons = [InYourRegion(region, shown, match.approximate, center.place)]
         case Tier.NEARBY:
-            reasons = [Nearby(center.place, center.region, km)]
+            reasons = [Nearby(center.place, center.region, km, match.approximate)]
         case Tier.NATIONAL:
             reasons = [National()]
     reasons.append(Offers(tuple(n for n in center.needs if n in query.needs)))
     rules = center.eligibility
-    low, high = span(rules.mother_age_min), span(rules.mother_age_max)
+    age = query.mother_age
+    low = _sure(rules.mother_age_min, age, upper=False)
+    high = _sure(rules.mother_age_max, age, upper=True)
     if low is not None or high is not None:
         reasons.append(AcceptsMothers(low, high))
     if query.pregnant and rules.accepts_pregnant:
         reasons.append(AcceptsPregnant())
-    child = span(rules.child_age_max_months)
+    child = _sure(rules.child_age_max_months, query.child_months, upper=True)
     if child is not None:
         reasons.append(AcceptsChildUpTo(child))
-    if center.stay.max is not None:
-        reasons.append(StaysFor(center.stay.min, center.stay.max, center.stay.max_exceptional))
+    stay = center.stay
+    if stay.max_disputed is not None:
+        disputed = stay.max_disputed
+        reasons.append(StaysFor(stay.min, disputed.low, stay.max_exceptional, disputed.high))
+    elif stay.max is not None:
+        reasons.append(StaysFor(stay.min, stay.max, stay.max_exceptional))
     return reasons
 
 
-def _conditions(center: CenterHead, query: Query, checks: list[Condition]) -> list[Condition]:
+def _conditions(
+    center: CenterHead, query: Query, checks: list[Condition], today: date
+) -> list[Condition]:
     """What she should know before she goes: requirements, exclusions, unknowns."""
     rules = center.eligibility
     conditions: list[Condition] = [Requires(code) for code in rules.requirements]
@@ -244,7 +306,7 @@ def _conditions(center: CenterHead, query: Query, checks: list[Condition]) -> li
         conditions.append(MinorCallFirst())
     if query.pregnant and rules.accepts_pregnant is None:
         conditions.append(PregnancyUnknown())
-    if center.provenance.confidence == Confidence.LOW:
+    if center.provenance.unconfirmed(today):
         conditions.append(Unconfirmed())
     return conditions
 
@@ -312,6 +374,10 @@ class Matcher:
         self._by_place: dict[str, dict[Need, list[CenterHead]]] = {}
         self._national: dict[Need, list[CenterHead]] = {}
         self._points: dict[str, Point | None] = {}
+        # Centers whose point is their region's main town (their own town has none).
+        self._approximate: set[str] = set()
+        # Every distinct point of each region's centers, to visit regions nearest first.
+        self._region_points: dict[str, set[Point]] = {}
         self._fixed: dict[str, tuple[bool, bool, int, str]] = {}
         for center in catalog.centers:
             if center.status != Status.ACTIVE:
@@ -326,11 +392,13 @@ class Matcher:
                 in_place = self._by_place.setdefault(center.place, {})
                 for need in center.needs:
                     in_place.setdefault(need, []).append(center)
-            self._points[center.id] = self._point_of(center)
+            point, approximate = self._point_of(center)
+            self._points[center.id] = point
+            if approximate:
+                self._approximate.add(center.id)
+            if point is not None and index is not self._national and center.region:
+                self._region_points.setdefault(center.region, set()).add(point)
             self._fixed[center.id] = _fixed_rank(center)
-        self._region_points = {
-            region.id: self._place_point(region.admin_center) for region in catalog.regions
-        }
         self.hotlines = tuple(sorted(catalog.hotlines, key=lambda h: not h.emergency))
 
     def _place_point(self, place_id: str | None) -> Point | None:
@@ -339,15 +407,17 @@ class Matcher:
             return None
         return place.lat, place.lon
 
-    def _point_of(self, center: CenterHead) -> Point | None:
-        """The building if public, else its place, else its region's admin center."""
+    def _point_of(self, center: CenterHead) -> tuple[Point | None, bool]:
+        """The building if public, else its place, else its region's admin center (then the
+        point is approximate: True)."""
         if center.lat is not None and center.lon is not None:
-            return center.lat, center.lon
+            return (center.lat, center.lon), False
         point = self._place_point(center.place)
-        if point is None and center.region:
-            region = self.catalog.region(center.region)
-            point = self._place_point(region.admin_center if region else None)
-        return point
+        if point is not None or not center.region:
+            return point, False
+        region = self.catalog.region(center.region)
+        point = self._place_point(region.admin_center if region else None)
+        return point, point is not None
 
     def _candidates(
         self, index: dict[Need, list[CenterHead]], needs: Iterable[Need]
@@ -367,30 +437,48 @@ class Matcher:
             return None
         km = self._km(center, query.location, distances)
         needs = query.needs
-        return Match(center, tier, km, tuple(n for n in center.needs if n in needs), query)
+        met = tuple(n for n in center.needs if n in needs)
+        approximate = km is not None and center.id in self._approximate
+        return Match(center, tier, km, met, query, approximate)
 
     def _km(
         self, center: CenterHead, location: Location, distances: dict[Point, float]
     ) -> float | None:
         """How far the center is from her, measured once per point and search (most centers
-        share their town's point); None when either point is unknown."""
+        share their town's point); None when either point is unknown.
+
+        A center placed only by its region's main town is not "0 km" from a mother in that
+        region: its distance within the region is unknown (None, ranked after the known)."""
+        if center.id in self._approximate and center.region == location.region:
+            return None
         point = self._points.get(center.id)
         if point is None or location.lat is None or location.lon is None:
             return None
+        return self._distance_to(point, location, distances)
+
+    @staticmethod
+    def _distance_to(point: Point, location: Location, distances: dict[Point, float]) -> float:
+        assert location.lat is not None and location.lon is not None
         km = distances.get(point)
         if km is None:
             km = distances[point] = distance_km(location.lat, location.lon, *point)
         return km
 
-    def _regions_by_distance(self, location: Location) -> list[str]:
-        def key(region_id: str) -> float:
-            point = self._region_points.get(region_id)
-            if point is None or location.lat is None or location.lon is None:
-                return _FAR
-            return distance_km(location.lat, location.lon, point[0], point[1])
-
-        others = [r for r in self._by_region if r != location.region]
-        return sorted(others, key=key)
+    def _regions_by_distance(
+        self, location: Location, distances: dict[Point, float]
+    ) -> list[tuple[float, str]]:
+        """Other regions with the distance to their nearest center, nearest first."""
+        known = location.lat is not None and location.lon is not None
+        found = []
+        for region_id in self._by_region:
+            if region_id == location.region:
+                continue
+            points = self._region_points.get(region_id, set())
+            nearest = min(
+                (self._distance_to(p, location, distances) for p in points), default=_FAR
+            ) if known else _FAR  # fmt: skip
+            found.append((nearest, region_id))
+        return sorted(found)
 
     def _nearby(
         self, query: Query, room: int, uncovered: set[Need], distances: dict[Point, float]
@@ -402,19 +490,20 @@ class Matcher:
             return []
         found: list[Match] = []
         wanted = set(uncovered)
-        filled_in: int | None = None
-        for position, region_id in enumerate(self._regions_by_distance(query.location)):
-            if filled_in is not None and position > filled_in + 1 and not wanted:
-                break
+        for nearest_km, region_id in self._regions_by_distance(query.location, distances):
+            # Regions come nearest first by their nearest center: once `room` centers are
+            # found closer than anything this region holds, no farther region can beat them.
+            if len(found) >= room and not wanted:
+                cutoff = heapq.nsmallest(room, found, key=_by_distance)[-1] if room else None
+                if cutoff is None or _by_distance(cutoff)[0] <= nearest_km:
+                    break
             index = self._by_region[region_id]
-            needs = query.needs if (room and filled_in is None) else wanted
+            needs = query.needs if room else wanted
             for center in self._candidates(index, needs):
                 match = self._fit(center, query, Tier.NEARBY, distances)
                 if match is not None:
                     found.append(match)
                     wanted.difference_update(match.needs_met)
-            if filled_in is None and len(found) >= room:
-                filled_in = position
         nearest = heapq.nsmallest(room, found, key=_by_distance)
         chosen = {m.center.id for m in nearest}
         for need in sorted(uncovered - {n for m in nearest for n in m.needs_met}):
@@ -507,7 +596,11 @@ class Matcher:
             chosen += [item for item in best_for.values() if item[1].id not in ids]
             chosen = list({item[1].id: item for item in chosen}.values())
         chosen.sort(key=_score)
-        matches = [Match(center, tier, km, met, query) for _, center, met, tier, km in chosen]
+        approximate = self._approximate
+        matches = [
+            Match(center, tier, km, met, query, km is not None and center.id in approximate)
+            for _, center, met, tier, km in chosen
+        ]
         return matches, len(scored)
 
     def _explain(self, query: Query, matches: list[Match]) -> tuple[Excluded, ...]:
@@ -517,11 +610,6 @@ class Matcher:
         for center in self.catalog.centers:
             if center.id in shown:
                 continue
-            failures, _ = _assess(center, query)
+            failures, _ = assess(center, query)
             excluded.append(Excluded(center, tuple(failures or [FartherThanOthers()])))
         return tuple(excluded)
-
-
-def match_centers(catalog: Catalog, query: Query, explain: bool = False) -> MatchResult:
-    """One search on a catalog indexed for it (index once with `Matcher` for many)."""
-    return Matcher(catalog).match(query, explain=explain)

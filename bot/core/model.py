@@ -9,7 +9,7 @@ written by `bot.catalog.files` and `bot.catalog.writer`.
 from __future__ import annotations
 
 from datetime import date
-from typing import Protocol
+from typing import Final, Literal, Protocol
 
 import msgspec
 
@@ -114,18 +114,65 @@ class Eligibility(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
     requirements: tuple[Requirement, ...] = ()
 
 
+class DisputedStay(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A longest stay the sources disagree on ("6 months" in one, "2 years" in another)."""
+
+    values: tuple[StayDuration, ...]
+    sources: tuple[str, ...] = ()
+
+    @property
+    def low(self) -> StayDuration:
+        return min(self.values)
+
+    @property
+    def high(self) -> StayDuration:
+        return max(self.values)
+
+
 class Stay(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """How long a shelter lets a mother live there."""
+    """How long a shelter lets a mother live there.
+
+    The longest stay is `max` when the sources agree and `max_disputed` when they do not
+    (never both): a separate field, because msgspec cannot store a union of `StayDuration`
+    and a struct, and older stored documents decode unchanged.
+    """
 
     min: StayDuration | None = None
     max: StayDuration | None = None
+    max_disputed: DisputedStay | None = None
     max_exceptional: StayDuration | None = None
+
+    @property
+    def longest(self) -> StayDuration | None:
+        """The longest stay any source gives (for ordering and checks)."""
+        return self.max_disputed.high if self.max_disputed else self.max
+
+
+# Public sources older than this may describe a place that has closed or moved since.
+OLD_SOURCE_MONTHS: Final = 24
+
+
+# The year the newest source was published: a year, "unknown" when it could not be dated,
+# None when nobody recorded it (what older stored documents decode to).
+SourceYear = int | Literal["unknown"] | None
+UNKNOWN_YEAR: Final = "unknown"
+
+
+def source_is_old(newest_source: SourceYear, today: date) -> bool:
+    """True when the newest source is older than `OLD_SOURCE_MONTHS` or of unknown date; a
+    year counts as its last day, so only a sure age counts."""
+    if not isinstance(newest_source, int):
+        return True
+    years = OLD_SOURCE_MONTHS // 12
+    return today > date(newest_source + years, 12, 31)
 
 
 class Provenance(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """Where the facts come from, and how, when and by whom they were last checked."""
 
     source_urls: tuple[str, ...] = ()
+    # When the newest of `source_urls` was published (see `SourceYear`).
+    newest_source: SourceYear = None
     verified_at: date
     verified_by: str
     verified_how: Checked = Checked.DESK
@@ -175,6 +222,14 @@ class Checking(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     verified_at: date
     verified_how: Checked = Checked.DESK
     confidence: Confidence = Confidence.MEDIUM
+    newest_source: SourceYear = None
+
+    def unconfirmed(self, today: date) -> bool:
+        """Nothing says it still works: sources unsure, or public sources only and old or
+        undated (a phone call or the center's own word is evidence of its own)."""
+        if self.confidence == Confidence.LOW:
+            return True
+        return self.verified_how == Checked.DESK and source_is_old(self.newest_source, today)
 
 
 class CenterHead(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -202,15 +257,14 @@ class CenterHead(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
 
 
 def head_of(center: Center) -> CenterHead:
-    """The head of a full center."""
+    """The head of a full center: every field the head names, taken from the center."""
     prov = center.provenance
-    return CenterHead(
-        id=center.id, name=center.name, status=center.status, coverage=center.coverage,
-        place=center.place, region=center.region, needs=center.needs, shelter=center.shelter,
-        stay=center.stay, eligibility=center.eligibility, lat=center.lat, lon=center.lon,
-        provenance=Checking(verified_at=prov.verified_at, verified_how=prov.verified_how,
-                            confidence=prov.confidence),
-    )  # fmt: skip
+    checking = Checking(**{name: getattr(prov, name) for name in _CHECKING_FIELDS})
+    return CenterHead(**{name: getattr(center, name) for name in _HEAD_FIELDS}, provenance=checking)
+
+
+_HEAD_FIELDS: Final = tuple(f for f in CenterHead.__struct_fields__ if f != "provenance")
+_CHECKING_FIELDS: Final = Checking.__struct_fields__
 
 
 class Hotline(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

@@ -16,6 +16,8 @@ class Span:
 
     low: int
     high: int
+    # One value that nobody confirmed (or that another source contradicts without a number).
+    unconfirmed: bool = False
 
     @property
     def disputed(self) -> bool:
@@ -33,6 +35,11 @@ class InYourCity:
 @dataclass(frozen=True, slots=True)
 class InYourRegion:
     region: str
+    # Named only when the center is too far to call near (see `matching.NEAR_KM`), with
+    # the town it is in.
+    km: float | None = None
+    approximate: bool = False
+    place: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +47,8 @@ class Nearby:
     place: str | None
     region: str | None
     km: float | None
+    # Measured to its region's main town: its own town's point is unknown.
+    approximate: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +82,9 @@ class StaysFor:
     min: StayDuration | None
     max: StayDuration
     exceptional: StayDuration | None
+    # When the sources disagree on the longest stay: `max` is the shortest they give, this
+    # the longest.
+    disputed_to: StayDuration | None = None
 
 
 Reason = (

@@ -21,6 +21,7 @@ from datetime import date
 import aiosqlite
 
 from bot.core import clock
+from bot.storage.applied import claim
 from bot.storage.db import Database
 
 INVITE_DAYS = 14
@@ -41,11 +42,15 @@ def token_of(payload: str) -> str | None:
     return match.group(1) if match else None
 
 
-async def create_invite(db: Database, center_id: str, created_by: str) -> str:
-    """A new link's start payload (`c_<token>`); only the token's hash is stored."""
+async def create_invite(
+    db: Database, center_id: str, created_by: str, *, update_id: int | None = None
+) -> str:
+    """A new link's start payload (`c_<token>`); only the token's hash is stored.
+    `AlreadyApplied` if `update_id` made a link before."""
     token = secrets.token_urlsafe(_TOKEN_BYTES)
     stamp = clock.now()
     async with db.transaction() as conn:
+        await claim(conn, update_id)
         await conn.execute(
             "DELETE FROM center_invites WHERE expires_at < ? OR used_at < ?",
             (stamp - _KEEP_SECONDS, stamp - _KEEP_SECONDS),
@@ -125,8 +130,9 @@ async def drop_proposal(conn: aiosqlite.Connection, number: int) -> None:
     await conn.execute("DELETE FROM center_proposals WHERE id = ?", (number,))
 
 
-async def reject_proposal(db: Database, number: int) -> bool:
+async def reject_proposal(db: Database, number: int, *, update_id: int | None = None) -> bool:
     """Remove a proposal without using it; False if there is none."""
     async with db.transaction() as conn:
+        await claim(conn, update_id)
         cursor = await conn.execute("DELETE FROM center_proposals WHERE id = ?", (number,))
         return cursor.rowcount > 0

@@ -489,6 +489,68 @@ CREATE TABLE admin_prefs (
 )
 """
 
+# Version 7: the updates whose change to the catalog or to the bot's state is stored, each
+# recorded in the same transaction as its change, so an update handled again after a crash
+# (its change committed, its inbox row not yet) is never applied twice. Update ids only: no
+# user, no content. And the sources staff made with /link: only these are counted by name
+# in the referral statistics (anyone can type a start link with a made-up source).
+_APPLIED_UPDATES = """
+CREATE TABLE applied_updates (
+    update_id INTEGER PRIMARY KEY,
+    applied_at REAL NOT NULL
+);
+CREATE TABLE referral_sources (
+    source TEXT PRIMARY KEY,
+    created_at REAL NOT NULL
+)
+"""
+
+
+# The live line (issue 15): consultants, open cases (the only link between a case number
+# and her chat, deleted when the case ends), message ids of consultants' chats for reply
+# routing, blocked senders as a keyed hash, and outcomes counted by day and region.
+_LIVE_LINE = """
+CREATE TABLE live_consultants (
+    user_id INTEGER PRIMARY KEY,
+    display_name TEXT NOT NULL DEFAULT '',
+    lang TEXT NOT NULL,
+    on_duty INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE live_cases (
+    number INTEGER PRIMARY KEY AUTOINCREMENT,
+    chat_id INTEGER NOT NULL UNIQUE,
+    lang TEXT NOT NULL,
+    region TEXT NOT NULL DEFAULT '',
+    consultant INTEGER,
+    opened_at REAL NOT NULL,
+    last_at REAL NOT NULL,
+    told_waiting INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE live_messages (
+    consultant INTEGER NOT NULL,
+    message_id INTEGER NOT NULL,
+    case_number INTEGER NOT NULL REFERENCES live_cases(number) ON DELETE CASCADE,
+    offer INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (consultant, message_id)
+);
+CREATE INDEX live_messages_case ON live_messages (case_number);
+CREATE TABLE live_blocked (
+    sender TEXT PRIMARY KEY,
+    blocked_at REAL NOT NULL
+);
+CREATE TABLE live_outcomes (
+    day TEXT NOT NULL,
+    region TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    cases INTEGER NOT NULL,
+    PRIMARY KEY (day, region, outcome)
+);
+CREATE TABLE live_keys (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+)
+"""
+
 
 Migration = str | Callable[[aiosqlite.Connection], Awaitable[None]]
 MIGRATIONS: tuple[Migration, ...] = (
@@ -497,6 +559,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     _CATALOG_REVISION,
     _catalog_as_documents,
     _CATALOG_CARE,
+    _LIVE_LINE,
+    _APPLIED_UPDATES,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.core.codes import ReportReason
+from bot.storage.applied import claim
 from bot.storage.db import Database
 
 # Her words are a hint for the admins, not a letter: a few sentences at most.
@@ -51,9 +52,11 @@ async def open_reports(db: Database) -> list[Report]:
     ]
 
 
-async def resolve_report(db: Database, number: int) -> bool:
-    """Delete a report with her words, and leave no copy in the WAL; False if there is none."""
+async def resolve_report(db: Database, number: int, *, update_id: int | None = None) -> bool:
+    """Delete a report with her words, and leave no copy in the WAL; False if there is none,
+    `AlreadyApplied` if `update_id` resolved it before."""
     async with db.transaction() as conn:
+        await claim(conn, update_id)
         cursor = await conn.execute("DELETE FROM reports WHERE id = ?", (number,))
         gone = cursor.rowcount > 0
     if gone:

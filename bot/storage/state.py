@@ -14,10 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.core import clock
+from bot.storage.applied import purge_applied
 from bot.storage.db import Database
 
 # The need code under which a whole search is counted once.
 ALL_NEEDS = "*"
+# Where conversations from start links with a source not made by /link are counted (not a
+# valid source name, so it never collides with one).
+OTHER_SOURCE = "*"
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class TurnWrites:
     # Other updates whose handling began since the last write: their durable "started"
     # mark rides along with this commit (see `bot.tg.processor`).
     started: list[int] = field(default_factory=list)
+    checkpoint: bool = False  # empty the WAL after the commit (something about her went)
 
 
 def commit_turn_sync(conn: sqlite3.Connection, writes: TurnWrites) -> None:
@@ -95,7 +100,7 @@ async def commit_turn(db: Database, writes: TurnWrites) -> None:
     """Write one update's changes in one transaction and one trip to the database thread;
     checkpoint after anything about her is deleted."""
     await db.run_transaction(lambda conn: commit_turn_sync(conn, writes))
-    if writes.forget or writes.end_session:
+    if writes.forget or writes.end_session or writes.checkpoint:
         await db.checkpoint()
 
 
@@ -179,6 +184,7 @@ async def purge_expired(db: Database, retention_seconds: float) -> int:
             "DELETE FROM inbox WHERE done = 1 AND received_at < ?", (stamp - 24 * 3600,)
         )
         gone += cursor.rowcount
+        gone += await purge_applied(conn, stamp)
     await db.checkpoint()
     return gone
 
@@ -299,8 +305,11 @@ def _count_search(conn: sqlite3.Connection, search: SearchCount, day: str) -> No
 def _count_referral(conn: sqlite3.Connection, source: str, what: str, day: str) -> None:
     column = "started" if what == "started" else "reached_results"
     conn.execute(
-        f"INSERT INTO referral_stats (day, source, {column}) VALUES (?, ?, 1)"
-        f" ON CONFLICT(day, source) DO UPDATE SET {column} = {column} + 1",
+        # Only a source made with /link is counted by name; any other (a start link anyone
+        # can type) under OTHER_SOURCE, so made-up sources add no rows.
+        f"INSERT INTO referral_stats (day, source, {column}) SELECT ?, COALESCE("
+        f"(SELECT source FROM referral_sources WHERE source = ?), '{OTHER_SOURCE}'), 1"
+        f" WHERE true ON CONFLICT(day, source) DO UPDATE SET {column} = {column} + 1",
         (day, source),
     )
 

@@ -17,6 +17,7 @@ from telegram.error import BadRequest
 
 from bot.catalog.changes import ChangeError, NewCenter, Where
 from bot.core.codes import Need, OrgType
+from bot.core.limits import MAX_NAME_CHARS, MAX_SOURCE_URL_CHARS, MAX_SOURCES, MAX_SUMMARY_CHARS
 from bot.core.model import Localized
 from bot.core.web import is_url
 from bot.i18n import N_, Translator
@@ -28,7 +29,7 @@ from bot.tg.send import button, keyboard, say
 from bot.usecases.editing import add_center, id_for_new_center, locator
 
 PHONED = "phoned"
-_LIMITS = {"name": 200, "summary": 700}
+_LIMITS = {"name": MAX_NAME_CHARS, "summary": MAX_SUMMARY_CHARS}
 
 
 class Question(StrEnum):
@@ -144,7 +145,7 @@ class NewCenterDraft(Waiting):
                 if unknown or not codes:
                     return fill(
                         t._("«{value}» is not one of: {known}."),
-                        value=", ".join(unknown),
+                        value=short(", ".join(unknown)),
                         known=", ".join(Need),
                     )
                 self.needs = [Need(c) for c in codes]
@@ -160,6 +161,15 @@ class NewCenterDraft(Waiting):
                     return fill(
                         t._("«{value}» is not an http(s) address."),
                         value=short(bad[0] if bad else text),
+                    )
+                if any(len(url) > MAX_SOURCE_URL_CHARS for url in urls):
+                    return fill(
+                        t._("That is too long: at most {limit} characters."),
+                        limit=MAX_SOURCE_URL_CHARS,
+                    )
+                if len(set(urls)) > MAX_SOURCES:
+                    return fill(
+                        t._("That is too many: at most {limit} sources."), limit=MAX_SOURCES
                     )
                 self.sources, self.phoned = list(dict.fromkeys(urls)), False
         elif q is Question.CONFIRM:
@@ -232,7 +242,13 @@ class NewCenterDraft(Waiting):
     async def _create(self, context: BotContext) -> None:
         t = context.t
         try:
-            center = await add_center(context.services, self.new_center(), stamp(context), t.lang)
+            center = await add_center(
+                context.services,
+                self.new_center(),
+                stamp(context),
+                t.lang,
+                update_id=context.turn.update_id,
+            )
         except ChangeError as error:
             await say(context, error_text(error, t))
             return

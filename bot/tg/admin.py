@@ -26,7 +26,7 @@ from bot.core.codes import Checked, Need, Status
 from bot.core.model import Catalog
 from bot.i18n import N_, Translator
 from bot.render import NEED_SHORT, esc, fill, verification_line
-from bot.tg import adminkit
+from bot.tg import adminkit, live
 from bot.tg.context import BotContext
 from bot.tg.send import say
 from bot.tg.staff import referral_lines
@@ -53,36 +53,10 @@ def _args(context: BotContext) -> list[str]:
 
 async def _save(update: Update, context: BotContext, catalog: Catalog, action: str) -> None:
     """Store the new catalog (see `bot.usecases.editing.import_catalog`)."""
-    await import_catalog(context.services, catalog, adminkit.who(context))
+    await import_catalog(
+        context.services, catalog, adminkit.who(context), update_id=context.turn.update_id
+    )
     _LOGGER.info("Catalog changed by an admin: %s", action)
-
-
-async def admin_help(update: Update, context: BotContext) -> None:
-    """List the admin commands."""
-    t = context.t
-    lines = [
-        t._("Admin commands"),
-        t._("/export: the catalog as a zip of data files"),
-        t._("Send a .zip of the data folder or one center's .toml file to import it."),
-        t._("/center ID: a center with its sources and notes"),
-        t._("/edit ID: change an entry field by field (buttons)"),
-        t._("/set ID FIELD VALUE: change one field, e.g. /set ID phone +77011234567"),
-        t._("/add: a new center, step by step"),
-        t._("/history ID: every change of an entry; /undo ID reverts the last one"),
-        t._("/verify ID phoned: you phoned the center today; /verify ID: public sources"),
-        t._("/close ID reason: hide a center from mothers for now (the reason is kept with it)"),
-        t._("/reopen ID: show a closed center again"),
-        t._("/stale [days]: entries nobody has confirmed by phone lately, to call first"),
-        t._("/reports: mistakes reported by users; /resolve N closes one"),
-        t._("/invite ID: a one-time link for the center to confirm its entry; then /approve"),
-        t._("/stats: searches of the last 30 days, without any user"),
-        t._(
-            "Changing phones, hours, address or website marks the entry as confirmed by "
-            "phone today, by you."
-        ),
-    ]
-    await say(context, "\n".join(esc(line) for line in lines))
-    raise ApplicationHandlerStop
 
 
 async def export(update: Update, context: BotContext) -> None:
@@ -257,6 +231,6 @@ async def stats(update: Update, context: BotContext) -> None:
         for need, number in sorted(counts.by_need.items(), key=lambda item: -item[1]):
             label = t._(NEED_SHORT[Need(need)]) if need in tuple(Need) else need
             lines.append(f"• {esc(label)}: {number}")
-    lines += ["", *await referral_lines(context, t)]
+    lines += ["", *await referral_lines(context, t), "", *await live.outcome_lines(context, t)]
     await say(context, "\n".join(lines))
     raise ApplicationHandlerStop

@@ -1,6 +1,7 @@
 """What every admin tool shares: who may use it, how a change is stamped, stored and shown.
 
-Every admin command is wrapped by `admin_command` and every admin button by `admin_tap`;
+Every admin command is wrapped by `bot.tg.commands.admin_command` and every admin button by
+`admin_tap`;
 `change` applies one typed value through the service layer (`bot.usecases.editing`) and
 says what happened.
 """
@@ -29,15 +30,17 @@ from bot.core.model import Center
 from bot.i18n import N_, Translator
 from bot.render import esc, fill, verification_line
 from bot.tg.context import BotContext
-from bot.tg.menu import remember_admin
 from bot.tg.send import ack, button, keyboard, say
 from bot.usecases.editing import admin_stamp, edit_field
+from bot.usecases.once import applied_before
 
 # Kazakhstan has kept one time zone, UTC+5, since March 2024.
 KZ_TIME = timezone(timedelta(hours=5))
 MENU = "cm"  # cm:<center id>: the entry with its field buttons (see `bot.tg.editing`)
 UNDO = "cu"  # cu:<center id>: undo the entry's last change (see `bot.tg.history`)
 _SHOWN_CHARS = 80
+_ECHO_CHARS = 60
+_RECORD_DIGITS = 12
 
 FIELD_LABELS: dict[Field, str] = {
     Field.PHONE: N_("Add a phone"),
@@ -81,6 +84,9 @@ ERRORS: dict[Err, str] = {
     Err.DURATION: N_("write a duration such as P6M or 6m, 1y, 10d, 2h, or - when unknown."),
     Err.URL: N_("«{value}» is not an http(s) address."),
     Err.TOO_LONG: N_("that is too long: at most {limit} characters."),
+    Err.TOO_MANY: N_("that is too many: at most {limit} phone numbers."),
+    Err.TOO_MANY_SOURCES: N_("that is too many: at most {limit} sources."),
+    Err.STAY: N_("a stay must be from 1 day to 3 years (the shortest stay: from 1 hour)."),
     Err.EMPTY: N_("this field cannot be empty."),
     Err.PLACE: N_("there is no place or region «{value}»."),
     Err.NOT_ALLOWED: N_("only a center itself can confirm its entry (see /invite)."),
@@ -123,7 +129,9 @@ def change_line(field: str, old: str, new: str) -> str:
 
 def error_text(error: ChangeError, t: Translator) -> str:
     """ "Nothing changed: <why>." in the admin's language."""
-    reason = fill(t._(ERRORS[error.code]), **error.values)
+    # What she typed is echoed cut: the answer stays one short line whatever was sent.
+    values = {k: short(v, _ECHO_CHARS) if k == "value" else v for k, v in error.values.items()}
+    reason = fill(t._(ERRORS[error.code]), **values)
     return t._("Nothing changed: {reason}").format(reason=reason)
 
 
@@ -172,7 +180,14 @@ async def change(
     """Apply one typed value, store it and say so; None (after one line) if refused."""
     t = context.t
     try:
-        changed = await edit_field(context.services, center, field, raw, stamp(context, how))
+        changed = await edit_field(
+            context.services,
+            center,
+            field,
+            raw,
+            stamp(context, how),
+            update_id=context.turn.update_id,
+        )
     except ChangeError as error:
         await say(context, error_text(error, t))
         return None
@@ -187,17 +202,19 @@ async def change(
 AdminHandler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 
-def admin_command(handler: AdminHandler) -> AdminHandler:
-    """An admin command: note the admin's language, run, and let nothing else answer."""
-
-    async def run(update: Update, context: BotContext) -> None:
-        await remember_admin(context)
-        await handler(update, context)
-        raise ApplicationHandlerStop
-
-    run.__name__ = run.__qualname__ = handler.__name__
-    run.__doc__ = handler.__doc__
-    return run
+async def already_done(update: Update, context: BotContext) -> None:
+    """An admin's update whose change is stored already (handled again after a restart):
+    say so in one line, and do nothing again."""
+    if not (is_admin(context) and context.turn.private):
+        return
+    if not await applied_before(context.services, context.turn.update_id):
+        return
+    await ack(update)
+    await say(
+        context,
+        esc(context.t._("Already done: this was carried out before the bot restarted.")),
+    )
+    raise ApplicationHandlerStop
 
 
 def admin_tap(handler: AdminHandler) -> AdminHandler:
@@ -220,6 +237,15 @@ def command_words(update: Update, parts: int) -> list[str]:
     message = update.effective_message
     text = (message.text or "") if message else ""
     return text.split(maxsplit=parts - 1)
+
+
+def record_number(text: str) -> int | None:
+    """A report's or proposal's number as typed ("12", "#12"); None when it is not a number
+    any row can have (SQLite's integers end at 19 digits: more would raise OverflowError)."""
+    digits = text.lstrip("#")
+    if digits.isascii() and digits.isdigit() and len(digits) <= _RECORD_DIGITS:
+        return int(digits)
+    return None
 
 
 def tap_data(update: Update) -> list[str]:

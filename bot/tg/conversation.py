@@ -14,33 +14,27 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.core.answers import Answers, Step
-from bot.core.codes import Language, Need
+from bot.core.codes import Language
 from bot.core.deeplink import parse_start_payload
 from bot.core.matching import MatchResult, Query
 from bot.core.model import Center
-from bot.core.parsing import POSSIBLE_AGE, parse_age, parse_child
 from bot.core.session import Session, View
-from bot.i18n import Translator, translator
-from bot.render import esc, fill, location_name
+from bot.i18n import translator
+from bot.render import esc, location_name
+from bot.tg import live
 from bot.tg.awaiting import stop_waiting
 from bot.tg.context import BotContext, app_language
 from bot.tg.invites import open_invite
+from bot.tg.questions import QUESTIONS, TAP_AGAIN, leave_location_view
 from bot.tg.screens import (
-    AGE_BUTTONS,
-    CHILD_BUTTONS,
     cards_needed,
-    change_screen,
     greeting,
     language_screen,
-    question_screen,
     results_screen,
 )
 from bot.tg.send import Screen, ack, remove_reply_keyboard, say, show
 from bot.usecases.conversations import end_conversations, quiet_conversations, remember_sent
 from bot.usecases.search import count_once, search_with_cards
-
-_TAP_AGAIN = "Please tap one of the buttons."
-
 
 # --- entry points ---
 
@@ -141,10 +135,8 @@ async def _show_current(
     if session.answers.missing() is Step.RESULTS and session.view is not View.CHANGE:
         await _show_results(update, context, esc(hint) if hint else "")
         return
-    if session.answers.missing() is Step.RESULTS:
-        screen = change_screen(session, catalog, t)
-    else:
-        screen = question_screen(session, catalog, t, esc(hint) if hint else "")
+    step = session.answers.missing()
+    screen = QUESTIONS[step].screen(session, catalog, t, "" if step is Step.RESULTS else esc(hint))
     if greet:
         screen = Screen(f"{greeting()}\n\n{screen.text}", screen.markup)
     await show(update, context, screen)
@@ -180,17 +172,10 @@ async def _show_results(update: Update, context: BotContext, hint: str = "") -> 
     count = count_once(session, query, result)
     if count is not None:
         context.turn.searches.append(count)
-    screen = results_screen(session, result, centers, services.catalog, t, where, hint)
+    talk = live.talk_button(t) if live.line_open(services) else None
+    screen = results_screen(session, result, centers, services.catalog, t, where, hint, talk)
     context.turn.shown.extend(screen.centers)  # counted per day and center, without her
     await show(update, context, screen)
-
-
-async def _leave_location_view(context: BotContext, session: Session, name: str) -> None:
-    """The "send my location" keyboard goes away with a short neutral line."""
-    if session.location_keyboard:
-        await say(context, fill(context.t._("📍 {place}"), place=name), remove_reply_keyboard())
-        session.screen, session.location_keyboard = None, False
-    session.view = None
 
 
 # --- taps ---
@@ -206,134 +191,16 @@ async def on_tap(update: Update, context: BotContext) -> None:
         return
     prefix, _, value = query.data.partition(":")
     step = Step(prefix)
-    if step is Step.LANGUAGE:
-        await _language_tapped(update, context, value)
-        return
-    current = session.answers.missing()
-    if step is not current:
+    # The language switch is on every screen; any other button answers only the step she is
+    # at (one of an earlier step is old).
+    if step is not Step.LANGUAGE and step is not session.answers.missing():
         await stale_button(update, context)
         return
-    t = context.t
-    match step:
-        case Step.AGE:
-            handled = _age_tapped(session, value)
-        case Step.CHILD:
-            handled = _child_tapped(session, value)
-        case Step.PLACE:
-            handled = await _place_tapped(update, context, session, value)
-        case Step.NEEDS:
-            handled = await _needs_tapped(update, context, session, value)
-        case Step.RESULTS:
-            handled = _results_tapped(session, value)
-    if not handled:
-        await ack(update, t._(_TAP_AGAIN))
+    if not await QUESTIONS[step].tapped(update, context, session, value):
+        await ack(update, context.t._(TAP_AGAIN))
         return
     await ack(update)
     await _show_current(update, context)
-
-
-async def _language_tapped(update: Update, context: BotContext, value: str) -> None:
-    if value not in tuple(Language):
-        await ack(update, context.t._(_TAP_AGAIN))
-        return
-    context.answers = msgspec.structs.replace(context.answers, language=Language(value))
-    await ack(update)
-    await _show_current(update, context)
-
-
-def _age_tapped(session: Session, value: str) -> bool:
-    if value == "again":
-        session.view, session.pending_age = None, None
-        return True
-    confirmed = session.view is View.AGE_CONFIRM and value == str(session.pending_age)
-    if not confirmed and value not in {str(years) for _, years in AGE_BUTTONS}:
-        return False
-    if not value.isdigit() or int(value) not in POSSIBLE_AGE:
-        return False
-    session.view, session.pending_age = None, None
-    session.answers = msgspec.structs.replace(session.answers, age=int(value))
-    return True
-
-
-def _child_tapped(session: Session, value: str) -> bool:
-    if value == "pregnant":
-        session.answers = msgspec.structs.replace(session.answers, pregnant=True, child_months=None)
-        return True
-    if value not in {str(months) for _, months in CHILD_BUTTONS}:
-        return False
-    session.answers = msgspec.structs.replace(
-        session.answers, pregnant=False, child_months=int(value)
-    )
-    return True
-
-
-async def _place_tapped(update: Update, context: BotContext, session: Session, value: str) -> bool:
-    catalog = context.services.catalog
-    if value in ("regions", "back"):
-        session.view = View.REGIONS if value == "regions" else None
-        return True
-    if value == "geo":
-        session.view, session.location_keyboard = View.LOCATION, True
-        return True
-    if value.startswith("r:"):
-        region = catalog.region(value[2:])
-        if region is None:
-            return False
-        location = context.services.gazetteer.region_location(region.id)
-        session.answers = msgspec.structs.replace(
-            session.answers, region=location.region, place=location.place
-        )
-        name = location_name(catalog, location.place, location.region, context.t)
-        await _leave_location_view(context, session, name)
-        return True
-    place = catalog.place(value)
-    if place is None:
-        return False
-    session.answers = msgspec.structs.replace(session.answers, region=place.region, place=place.id)
-    await _leave_location_view(context, session, place.name.get(context.t.lang))
-    return True
-
-
-async def _needs_tapped(update: Update, context: BotContext, session: Session, value: str) -> bool:
-    picked = list(session.picked if session.picked is not None else session.answers.needs)
-    if value == "done":
-        chosen = tuple(n for n in Need if n in picked)
-        if not chosen:
-            await ack(update, context.t._("Choose at least one."), alert=True)
-            return True  # answered; the screen stays as it is
-        session.answers = msgspec.structs.replace(session.answers, needs=chosen)
-        session.picked, session.page = None, 0
-        return True
-    if value not in tuple(Need):
-        return False
-    need = Need(value)
-    if need in picked:
-        picked.remove(need)
-    else:
-        picked.append(need)
-    session.picked = tuple(n for n in Need if n in picked)
-    return True
-
-
-def _results_tapped(session: Session, value: str) -> bool:
-    if value == "change":
-        session.view = View.CHANGE
-        return True
-    if value == "back":
-        session.view = None
-        return True
-    kind, _, argument = value.partition(":")
-    if kind == "page" and argument.isdigit():
-        session.page, session.view = int(argument), None
-        return True
-    if kind == "edit" and argument in {Step.AGE, Step.CHILD, Step.PLACE, Step.NEEDS}:
-        step = Step(argument)
-        if step is Step.NEEDS:  # the keyboard opens with her current choice ticked
-            session.picked = session.answers.needs
-        session.answers = session.answers.without(step)
-        session.view, session.page = None, 0
-        return True
-    return False
 
 
 async def stale_button(update: Update, context: BotContext) -> None:
@@ -359,54 +226,9 @@ async def on_text(update: Update, context: BotContext) -> None:
         await start(update, context)
         return
     text = (message.text or "")[:200]
-    t = context.t
-    hint = ""
-    match session.answers.missing():
-        case Step.LANGUAGE:
-            hint = t._(_TAP_AGAIN)
-        case Step.AGE:
-            hint = _age_typed(session, text, t)
-        case Step.CHILD:
-            parsed = parse_child(text)
-            if parsed is None:
-                hint = t._(
-                    "I did not understand. Write, for example: 3 months, 1.5 years, or “pregnant”."
-                )
-            else:
-                session.answers = msgspec.structs.replace(
-                    session.answers, pregnant=parsed.pregnant, child_months=parsed.months
-                )
-        case Step.PLACE:
-            location = context.services.gazetteer.resolve(text[:100])
-            if location is None:
-                hint = t._(
-                    "I could not find this place. Tap your city or region, or send your location."
-                )
-            else:
-                session.answers = msgspec.structs.replace(
-                    session.answers, region=location.region, place=location.place
-                )
-                name = location_name(context.services.catalog, location.place, location.region, t)
-                await _leave_location_view(context, session, name)
-        case Step.NEEDS:
-            hint = t._("Please choose with the buttons, then tap “Done”.")
-        case Step.RESULTS:
-            hint = t._(_TAP_AGAIN)
-            session.view = None
+    hint = await QUESTIONS[session.answers.missing()].typed(context, session, text)
     session.screen = None  # her message is below the old screen: the answer comes below it
     await _show_current(update, context, hint)
-
-
-def _age_typed(session: Session, text: str, t: Translator) -> str:
-    parsed = parse_age(text)
-    if parsed is None:
-        return t._("I did not understand. Please type your age as a number, for example 17.")
-    if not parsed.plausible:
-        session.view, session.pending_age = View.AGE_CONFIRM, parsed.years
-        return ""
-    session.view, session.pending_age = None, None
-    session.answers = msgspec.structs.replace(session.answers, age=parsed.years)
-    return ""
 
 
 async def location_shared(update: Update, context: BotContext) -> None:
@@ -420,7 +242,7 @@ async def location_shared(update: Update, context: BotContext) -> None:
     t = context.t
     hint = ""
     if session.answers.missing() is not Step.PLACE:
-        hint = t._(_TAP_AGAIN)
+        hint = t._(TAP_AGAIN)
     else:
         nearest = context.services.gazetteer.nearest(
             message.location.latitude, message.location.longitude
@@ -433,7 +255,7 @@ async def location_shared(update: Update, context: BotContext) -> None:
             )
             catalog = context.services.catalog
             name = location_name(catalog, nearest.place, nearest.region, t)
-            await _leave_location_view(context, session, name)
+            await leave_location_view(context, session, name)
     session.screen = None
     await _show_current(update, context, hint)
 

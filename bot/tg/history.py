@@ -125,7 +125,9 @@ async def undo(context: BotContext, center_id: str) -> None:
     admin = context.turn.user_id
     assert admin is not None
     try:
-        done = await undo_last_change(context.services, center_id, admin)
+        done = await undo_last_change(
+            context.services, center_id, admin, update_id=context.turn.update_id
+        )
     except UndoError as error:
         if error.code == "nothing":
             await say(context, esc(t._("Nothing to undo for this entry.")))

@@ -39,6 +39,7 @@ from bot.tg.adminkit import (
     command_words,
     error_text,
     known_center,
+    record_number,
     short,
     tap_data,
 )
@@ -61,11 +62,12 @@ _LOGGER = logging.getLogger(__name__)
 INVITE = "iv"  # iv:ok, iv:fix, iv:f:<field code>, iv:send, iv:stop: the coordinator's taps
 APPROVE = "ap"  # ap:y:<number>, ap:n:<number>: an admin approves or rejects
 _MAX_LISTED = 10
+# A proposal is shown whole before /approve; the field bounds keep it well inside a message.
+_PREVIEW_CHARS = 1000
 CENTER_EXAMPLES: dict[Field, str] = {
     Field.PHONES: N_("+77011234567, +77172000000 (every number mothers may call)"),
     Field.HOURS: N_("Mon–Fri 9:00–18:00, or 24/7"),
     Field.FREE_PLACES: N_("3 (how many mothers you can take in today)"),
-    Field.STATUS: N_("Tap one of the buttons."),
 }
 _STATUS_CHOICES = (
     (N_("Working"), "active"),
@@ -78,7 +80,8 @@ def entry_text(center: Center, t: Translator) -> list[str]:
     """The entry as its coordinator checks it."""
     lines = [f"<b>{esc(center.name.get(t.lang))}</b>", esc(center.summary.get(t.lang))]
     for shown in CENTER_FIELDS:
-        lines.append(f"{esc(t._(FIELD_LABELS[shown]))}: {esc(short(value_text(center, shown)))}")
+        label = t._(FIELD_LABELS[shown])
+        lines.append(f"{esc(label)}: {esc(short(value_text(center, shown)))}")
     return lines
 
 
@@ -126,7 +129,7 @@ class Coordinator(Waiting):
                 fill(
                     t._("New: {field}: {value}"),
                     field=t._(FIELD_LABELS[Field(name)]),
-                    value=short(value),
+                    value=short(value, _PREVIEW_CHARS),
                 )
             )
         rows = [
@@ -224,11 +227,14 @@ async def _ask(context: BotContext, center: Center, chosen: Field) -> None:
             field=t._(FIELD_LABELS[chosen]),
             value=short(value_text(center, chosen), 300),
         ),
-        fill(t._("Send the new value. Example: {example}"), example=t._(CENTER_EXAMPLES[chosen])),
     ]
     rows: list[list[InlineKeyboardButton]] = []
-    if chosen is Field.STATUS:
+    if chosen is Field.STATUS:  # chosen with a button: there is nothing to type
+        lines.append(esc(t._("Tap one of the buttons below.")))
         rows = [[value_button(t._(text), value)] for text, value in _STATUS_CHOICES]
+    else:
+        example = t._(CENTER_EXAMPLES[chosen])
+        lines.append(fill(t._("Send the new value. Example: {example}"), example=example))
     await say(context, "\n".join(lines), keyboard(rows) if rows else None)
 
 
@@ -255,7 +261,7 @@ async def invite_command(update: Update, context: BotContext) -> None:
         return
     user = context.turn.user_id
     assert user is not None
-    payload = await new_invite(context.services, center.id, user)
+    payload = await new_invite(context.services, center.id, user, update_id=context.turn.update_id)
     link = f"https://t.me/{context.bot.username}?start={payload}"
     lines = [
         fill(
@@ -295,10 +301,20 @@ def _proposal_text(
         lines.append(esc(t._("The center says everything is correct.")))
     for name, value in changes:
         chosen = Field(name)
+        now = short(value_text(center, chosen), _PREVIEW_CHARS)
         lines.append(
-            change_line(t._(FIELD_LABELS[chosen]), short(value_text(center, chosen)), short(value))
+            change_line(t._(FIELD_LABELS[chosen]), now, _proposed(center, chosen, value, day))
         )
     return "\n".join(lines)
+
+
+def _proposed(center: Center, chosen: Field, value: str, day: date) -> str:
+    """The whole value the card would show after approval (the bounds keep it short), so an
+    admin approves what she read; a value the entry can no longer take is shown as sent."""
+    try:
+        return value_text(apply_change(center, chosen, value, center_stamp(day)), chosen)
+    except ChangeError:
+        return short(value, _PREVIEW_CHARS)
 
 
 async def approve_command(update: Update, context: BotContext) -> None:
@@ -306,9 +322,12 @@ async def approve_command(update: Update, context: BotContext) -> None:
     t = context.t
     words = command_words(update, 3)
     if len(words) > 1:
-        number = words[1].lstrip("#")
-        if number.isdigit():
-            await approve(context, int(number))
+        typed = words[1].lstrip("#")
+        number = record_number(typed)
+        if number is not None:
+            await approve(context, number)
+        elif typed.isdigit():  # a number no proposal has
+            await say(context, fill(t._("Nothing waits under #{number}."), number=short(typed, 30)))
         else:
             await say(context, esc(t._("Write the number: /approve 3, or /approve for the list.")))
         return
@@ -341,7 +360,9 @@ async def approve(context: BotContext, number: int) -> None:
     t = context.t
     user = context.turn.user_id
     assert user is not None
-    approval = await approve_proposal(context.services, number, user)
+    approval = await approve_proposal(
+        context.services, number, user, update_id=context.turn.update_id
+    )
     if not approval.waited:
         await say(context, fill(t._("Nothing waits under #{number}."), number=number))
     elif approval.refused is not None:
@@ -360,16 +381,16 @@ async def approve(context: BotContext, number: int) -> None:
 async def approve_tapped(update: Update, context: BotContext) -> None:
     """ap:y:<number> / ap:n:<number>."""
     parts = tap_data(update)
-    if len(parts) != 3 or not parts[2].isdigit():
+    number = record_number(parts[2]) if len(parts) == 3 else None
+    if number is None:
         return
     query = update.callback_query
     if query is not None and isinstance(query.message, Message):
         with contextlib.suppress(TelegramError):
             await query.message.edit_reply_markup(None)
-    number = int(parts[2])
     if parts[1] == "y":
         await approve(context, number)
-    elif await reject_proposal(context.services, number):
+    elif await reject_proposal(context.services, number, update_id=context.turn.update_id):
         await say(context, fill(context.t._("Rejected #{number}; nothing changed."), number=number))
     else:
         await say(context, fill(context.t._("Nothing waits under #{number}."), number=number))

@@ -88,6 +88,8 @@ class UpdateProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Her lock, then a slot of her lane, then the handlers, then one commit."""
         lane = lane_of(update) if isinstance(update, Update) else Lane.NORMAL
+        if lane is Lane.NORMAL and self._live(update):
+            lane = Lane.LIVE
         LANE.set(lane)  # this task's requests: the rate limiter serves the SOS lane first
         key = self._key(update)
         if lane is Lane.SOS or key is None:
@@ -108,7 +110,8 @@ class UpdateProcessor(BaseUpdateProcessor):
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
-            async with lock, self._sos_slots if lane is Lane.URGENT else self._slots:
+            urgent = lane in (Lane.URGENT, Lane.LIVE)
+            async with lock, self._sos_slots if urgent else self._slots:
                 await self._run(update, coroutine, lane, sent)
         finally:
             # Drop the lock when nobody waits for it, so memory does not grow with users.
@@ -116,6 +119,26 @@ class UpdateProcessor(BaseUpdateProcessor):
             if not self._waiting[key]:
                 del self._waiting[key]
                 del self._locks[key]
+
+    def _live(self, update: object) -> bool:
+        """An update of the live line: her messages while her case is open, a consultant's
+        while they hold one, its buttons and /talk. They must not wait behind hundreds of
+        questionnaires (a consultant's reply reaches her within seconds)."""
+        if not isinstance(update, Update):
+            return False
+        query = update.callback_query
+        if query is not None:
+            return (query.data or "").startswith("lv:")
+        message = update.message
+        if message is None:
+            return False
+        live = self.services.live
+        user = message.from_user
+        return (
+            (message.text or "").startswith("/talk")
+            or live.case_of(message.chat.id) is not None
+            or (user is not None and bool(live.cases_of(user.id)))
+        )
 
     async def _numbers_first(self, update: object) -> int | None:
         """Words of danger: the emergency numbers go out before anything else is done."""
@@ -169,6 +192,7 @@ class UpdateProcessor(BaseUpdateProcessor):
             started_from=turn.started_from,
             shown=turn.shown,
             started=self.take_started(),
+            checkpoint=turn.checkpoint,
         )
         user = turn.user_id
         if user is not None and turn.private:

@@ -51,7 +51,9 @@ class LaneRateLimiter(BaseRateLimiter[None]):
         self._burst = float(burst)
         self._tokens = float(burst)
         self._stamp = time.monotonic()
-        self._queues: dict[bool, deque[asyncio.Future[None]]] = {True: deque(), False: deque()}
+        # By priority: the SOS lane (and words of danger), then the live line (a person
+        # waits for a person), then everything else.
+        self._queues: dict[int, deque[asyncio.Future[None]]] = {0: deque(), 1: deque(), 2: deque()}
         self._dispatcher: asyncio.Task[None] | None = None
         self._paused: dict[int | str, float] = {}
         self.max_retries = max_retries
@@ -72,8 +74,8 @@ class LaneRateLimiter(BaseRateLimiter[None]):
         self._tokens = min(self._burst, self._tokens + (now - self._stamp) * self._rate)
         self._stamp = now
 
-    async def _take(self, urgent: bool) -> None:
-        if not self._queues[True] and not self._queues[False]:
+    async def _take(self, priority: int) -> None:
+        if not any(self._queues.values()):
             # Nobody waits and a token is there: take it now (no future, no dispatcher wake-up:
             # the usual case, and it costs a few event-loop turns per request otherwise).
             self._refill()
@@ -81,20 +83,20 @@ class LaneRateLimiter(BaseRateLimiter[None]):
                 self._tokens -= 1
                 return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queues[urgent].append(future)
+        self._queues[priority].append(future)
         if self._dispatcher is None or self._dispatcher.done():
             self._dispatcher = asyncio.create_task(self._dispatch(), name="rate-limiter")
         await future
 
     async def _dispatch(self) -> None:
         """Hand out tokens as they come: the SOS queue first, each queue in order."""
-        urgent, normal = self._queues[True], self._queues[False]
-        while urgent or normal:
+        urgent, live, normal = self._queues[0], self._queues[1], self._queues[2]
+        while urgent or live or normal:
             self._refill()
             if self._tokens < 1:
                 await asyncio.sleep((1 - self._tokens) / self._rate)
                 continue
-            future = (urgent or normal).popleft()
+            future = (urgent or live or normal).popleft()
             if future.done():  # its sender gave up (cancelled)
                 continue
             self._tokens -= 1
@@ -120,12 +122,13 @@ class LaneRateLimiter(BaseRateLimiter[None]):
     ) -> JSONResult:
         method = endpoint.lower()
         chat = data.get("chat_id")
-        urgent = LANE.get() is not Lane.NORMAL
+        lane = LANE.get()
+        priority = 2 if lane is Lane.NORMAL else 1 if lane is Lane.LIVE else 0
         attempt = 0
         while True:
             await self._wait_if_paused(chat)
             if method in _COUNTED:
-                await self._take(urgent)
+                await self._take(priority)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:

@@ -25,7 +25,7 @@ from bot.core.model import Center
 from bot.core.session import Session
 from bot.i18n import N_, Translator
 from bot.render import MAX_MESSAGE, esc, fill
-from bot.tg.adminkit import command_words, short
+from bot.tg.adminkit import command_words, record_number, short
 from bot.tg.awaiting import Waiting, stop_waiting, value_button, wait_for
 from bot.tg.context import BotContext
 from bot.tg.conversation import page_of, show_current, show_results, stale_button
@@ -126,7 +126,7 @@ def reason_screen(context: BotContext, session: Session, card: Card) -> Screen:
     ]
     rows += [[button(t._("⬅️ Back"), REPORT)], bottom_row(t)]
     name = f"{card.number}. {card.center.name.get(t.lang)}"
-    text = [*_head(context, session), fill(t._("What is wrong with «{name}»?"), name=name)]
+    text = [*_head(context, session), fill(t._("What is wrong on the card {name}?"), name=name)]
     return Screen("\n".join(text), keyboard(rows))
 
 
@@ -298,11 +298,15 @@ async def resolve_command(update: Update, context: BotContext) -> None:
     """/resolve N: the report is handled; it goes, with her words."""
     t = context.t
     words = command_words(update, 3)
-    number = words[1].lstrip("#") if len(words) > 1 else ""
-    if not number.isdigit():
+    typed = words[1].lstrip("#") if len(words) > 1 else ""
+    number = record_number(typed)
+    if number is None and typed.isdigit():  # a number no report has
+        await say(context, fill(t._("There is no open report #{number}."), number=short(typed, 30)))
+        return
+    if number is None:
         await say(context, esc(t._("Write the report's number: /resolve 12.")))
         return
-    if await resolve_report(context.services, int(number)):
+    if await resolve_report(context.services, number, update_id=context.turn.update_id):
         await say(context, fill(t._("Report #{number} is resolved and deleted."), number=number))
     else:
         await say(context, fill(t._("There is no open report #{number}."), number=number))

@@ -18,8 +18,9 @@ from telegram.ext import ApplicationHandlerStop
 from bot.core.codes import Language
 from bot.core.model import Hotline
 from bot.i18n import Translator, translator
-from bot.render import esc, fill, hotline_line
+from bot.render import anonymity_line, esc, fill, hotline_line
 from bot.services import Services
+from bot.tg import live
 from bot.tg.context import BotContext
 from bot.tg.send import ack, button, keyboard, remove_reply_keyboard, say
 from bot.usecases.conversations import messages_of_chat
@@ -36,16 +37,17 @@ def sos_text(hotlines: tuple[Hotline, ...], t: Translator) -> str:
     lines += [hotline_line(h, t) for h in urgent]
     lines += ["", t._("<b>For advice and support:</b>")]
     lines += [hotline_line(h, t) for h in others]
-    anonymous = [h.number for h in hotlines if h.anonymous]
-    if anonymous:
-        lines += ["", fill(t._("You do not have to give your name on {numbers}."),
-                           numbers=t.join(anonymous))]  # fmt: skip
+    anonymity = anonymity_line(hotlines, t)
+    if anonymity:
+        lines += ["", anonymity]
     return "\n".join(lines)
 
 
-def sos_keyboard(t: Translator) -> Any:
-    """Under the numbers: wipe this chat."""
-    return keyboard([[button(t._("🧹 Clear this chat"), "clear")]])
+def sos_keyboard(t: Translator, talk: bool = False) -> Any:
+    """Under the numbers: a person to talk to (when the live line has consultants), then
+    wipe this chat."""
+    rows = [[live.talk_button(t)]] if talk else []
+    return keyboard([*rows, [button(t._("🧹 Clear this chat"), "clear")]])
 
 
 async def send_sos_to(
@@ -57,7 +59,7 @@ async def send_sos_to(
     t = translator(lang or Language(services.settings.default_language))
     message = await bot.send_message(
         chat_id, sos_text(services.catalog.hotlines, t), parse_mode=ParseMode.HTML,
-        reply_markup=sos_keyboard(t),
+        reply_markup=sos_keyboard(t, live.line_open(services)),
     )  # fmt: skip
     return message.message_id
 
@@ -68,7 +70,8 @@ async def send_sos(context: BotContext) -> None:
     if context.turn.sos_sent:
         return
     t = context.t
-    await say(context, sos_text(context.services.catalog.hotlines, t), sos_keyboard(t))
+    talk = live.line_open(context.services)
+    await say(context, sos_text(context.services.catalog.hotlines, t), sos_keyboard(t, talk))
     context.turn.sos_sent = True
 
 
@@ -81,7 +84,7 @@ async def sos_command(update: Update, context: BotContext) -> None:
 
 async def danger_alert(update: Update, context: BotContext) -> None:
     """Words of danger: the numbers first (unless the SOS lane already sent them)."""
-    if not context.turn.sos_sent and context.turn.lane != "normal":
+    if not context.turn.sos_sent and context.turn.lane not in ("normal", "live"):
         await send_sos(context)
     if update.edited_message is not None:
         raise ApplicationHandlerStop  # an edit is read for danger, never as an answer
@@ -100,6 +103,7 @@ def help_text(t: Translator) -> str:
             "",
             t._("/start: find help (I ask four short questions)"),
             t._("/sos: emergency and support numbers"),
+            t._("/talk: write to a consultant, here in this chat"),
             t._("/language: Қазақша or Русский"),
             t._("/privacy: what I keep and how to delete it"),
             t._("/clear: delete this whole chat"),
@@ -147,6 +151,14 @@ def privacy_text(t: Translator, retention_hours: int, idle_minutes: int) -> str:
                     "I do not keep your name, your phone number or the text of your messages. "
                     "Nobody at the centers sees our chat; statistics only count searches per "
                     "region, without you."
+                )
+            ),
+            esc(
+                t._(
+                    "When you write to a consultant (/talk), your messages go to them through "
+                    "me; I keep neither them nor who you are once the conversation ends. If a "
+                    "consultant blocks a sender for insults, I keep only a code computed from "
+                    "the account with a secret key (a keyed hash), never the account itself."
                 )
             ),
             esc(
@@ -204,6 +216,7 @@ async def clear_chat(update: Update, context: BotContext) -> None:
         if update.message is not None:
             ids.append(update.message.message_id)
         await _delete_quietly(context, chat_id, sorted(set(ids)))
+    await live.end_from_her_side(context)
     _forget(context)
     await say(context, esc(t._("Done.")), remove_reply_keyboard())
     context.turn.message_ids.clear()  # "Done." is not remembered: nothing of her stays
@@ -214,6 +227,7 @@ async def forget_me(update: Update, context: BotContext) -> None:
     """Drop everything stored about her; the chat itself stays."""
     t = context.t
     await ack(update)
+    await live.end_from_her_side(context)
     _forget(context)
     await say(context, esc(t._("Done.")), remove_reply_keyboard())
     context.turn.message_ids.clear()
@@ -224,5 +238,6 @@ async def blocked(update: Update, context: BotContext) -> None:
     """She blocked or deleted the bot: keep nothing about her."""
     member = update.my_chat_member
     if member is not None and member.new_chat_member.status == ChatMember.BANNED:
+        await live.end_from_her_side(context)
         _forget(context)
     raise ApplicationHandlerStop

@@ -51,7 +51,9 @@ LANGUAGE_LABELS = {Language.KK: "Қазақша", Language.RU: "Русский"}
 CHOOSE_LANGUAGE = "Тілді таңдаңыз / Выберите язык:"
 LANGUAGE_SWITCH = "🌐 Қазақша / Русский"
 BIG_CITIES = ("almaty", "astana", "shymkent", "karaganda", "aktobe", "taraz", "pavlodar", "oskemen")
-_QUESTIONS = (Step.AGE, Step.CHILD, Step.PLACE, Step.NEEDS)
+# The numbered questions: every step but the language (asked before any question) and the
+# results (after the last one).
+_NUMBERED = tuple(step for step in Step if step not in (Step.LANGUAGE, Step.RESULTS))
 # Inline query that shares one card: "c:<center id>" (see bot.tg.staff.inline_query).
 SHARE_PREFIX = "c:"
 
@@ -91,13 +93,13 @@ def child_label(months: int | None, pregnant: bool | None, t: Translator) -> str
 
 
 def answers_line(answers: Answers, catalog: Geography, t: Translator) -> str:
-    """What she has answered so far, in neutral words (needs are never on these lines)."""
+    """What she has answered so far, in neutral words: this is line 2 of every screen, on the
+    lock screen. Needs are never on it, nor is a pregnancy (she may be hiding it); a child's
+    age is."""
     parts = []
     if answers.age is not None:
         parts.append(fill(t._("Age: {age}"), age=answers.age))
-    if answers.pregnant:
-        parts.append(esc(t._("Pregnant")))
-    elif answers.pregnant is not None:
+    if answers.pregnant is False:
         label = child_label(answers.child_months, answers.pregnant, t)
         # Mid-line the button's label starts small: "Ребёнок: до 6 месяцев".
         parts.append(fill(t._("Child: {child}"), child=label[:1].lower() + label[1:]))
@@ -109,14 +111,15 @@ def answers_line(answers: Answers, catalog: Geography, t: Translator) -> str:
 
 def _head(step: Step, answers: Answers, catalog: Geography, t: Translator) -> list[str]:
     """The two neutral lines every question starts with."""
-    number = _QUESTIONS.index(step) + 1
+    number = _NUMBERED.index(step) + 1
     return [
-        fill(t._("Ana Komek · question {number} of {total}"), number=number, total=len(_QUESTIONS)),
+        fill(t._("Ana Komek · question {number} of {total}"), number=number, total=len(_NUMBERED)),
         answers_line(answers, catalog, t),
     ]
 
 
-def _page(head: list[str], hint: str, body: str) -> str:
+def page_text(head: list[str], hint: str, body: str) -> str:
+    """A screen's text: its two neutral lines, the hint if any, then the question."""
     lines = [line for line in head if line] + [""]
     if hint:
         lines += [f"<i>{hint}</i>", ""]
@@ -142,13 +145,13 @@ def age_screen(session: Session, catalog: Geography, t: Translator, hint: str) -
             bottom_row(t),
         ]  # fmt: skip
         body = fill(t._("You wrote {age}. Is that your age?"), age=years)
-        return Screen(_page(head, hint, body), keyboard(rows))
+        return Screen(page_text(head, hint, body), keyboard(rows))
     rows = [
         [button(label, f"{Step.AGE}:{value}") for label, value in AGE_BUTTONS[i : i + 4]]
         for i in range(0, len(AGE_BUTTONS), 4)
     ]
     body = esc(t._("How old are you? Tap a button or type your age."))
-    return Screen(_page(head, hint, body), keyboard([*rows, bottom_row(t)]))
+    return Screen(page_text(head, hint, body), keyboard([*rows, bottom_row(t)]))
 
 
 def child_screen(session: Session, catalog: Geography, t: Translator, hint: str) -> Screen:
@@ -161,7 +164,9 @@ def child_screen(session: Session, catalog: Geography, t: Translator, hint: str)
             "for example: 3 months, 1.5 years."
         )
     )
-    return Screen(_page(_head(Step.CHILD, session.answers, catalog, t), hint, body), keyboard(rows))
+    return Screen(
+        page_text(_head(Step.CHILD, session.answers, catalog, t), hint, body), keyboard(rows)
+    )
 
 
 def place_screen(session: Session, catalog: Geography, t: Translator, hint: str) -> Screen:
@@ -171,7 +176,7 @@ def place_screen(session: Session, catalog: Geography, t: Translator, hint: str)
         buttons = [button(r.name.get(t.lang), f"{Step.PLACE}:r:{r.id}") for r in regions]
         rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
         rows += [[button(t._("⬅️ Back"), f"{Step.PLACE}:back")], bottom_row(t)]
-        return Screen(_page(head, hint, esc(t._("Choose your region:"))), keyboard(rows))
+        return Screen(page_text(head, hint, esc(t._("Choose your region:"))), keyboard(rows))
     if session.view is View.LOCATION:
         location_keyboard = ReplyKeyboardMarkup(
             [[KeyboardButton(t._("📍 Send my location"), request_location=True)]],
@@ -181,7 +186,7 @@ def place_screen(session: Session, catalog: Geography, t: Translator, hint: str)
         body = esc(
             t._("Tap the button below to send your location: I will find the nearest places.")
         )
-        return Screen(_page(head, hint, body), location_keyboard)
+        return Screen(page_text(head, hint, body), location_keyboard)
     cities = [catalog.place(pid) for pid in BIG_CITIES]
     buttons = [button(p.name.get(t.lang), f"{Step.PLACE}:{p.id}") for p in cities if p is not None]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
@@ -193,7 +198,7 @@ def place_screen(session: Session, catalog: Geography, t: Translator, hint: str)
     body = esc(
         t._("Where are you now? Tap your city, choose a region, or type the name of the place.")
     )
-    return Screen(_page(head, hint, body), keyboard(rows))
+    return Screen(page_text(head, hint, body), keyboard(rows))
 
 
 def needs_keyboard(picked: tuple[Need, ...], t: Translator) -> list[list[InlineKeyboardButton]]:
@@ -209,38 +214,9 @@ def needs_screen(session: Session, catalog: Geography, t: Translator, hint: str)
     picked = session.picked if session.picked is not None else session.answers.needs
     body = esc(t._("What do you need? Choose one or more, then tap “Done”."))
     rows = [*needs_keyboard(picked, t), bottom_row(t)]
-    return Screen(_page(_head(Step.NEEDS, session.answers, catalog, t), hint, body), keyboard(rows))
-
-
-def question_screen(session: Session, catalog: Geography, t: Translator, hint: str = "") -> Screen:
-    """The screen of the question she is at (not RESULTS: see `results_screen`)."""
-    step = session.answers.missing()
-    match step:
-        case Step.LANGUAGE:
-            return language_screen(Language(t.lang))
-        case Step.AGE:
-            return age_screen(session, catalog, t, hint)
-        case Step.CHILD:
-            return child_screen(session, catalog, t, hint)
-        case Step.PLACE:
-            return place_screen(session, catalog, t, hint)
-        case Step.NEEDS | Step.RESULTS:
-            return needs_screen(session, catalog, t, hint)
-
-
-def change_screen(session: Session, catalog: Geography, t: Translator) -> Screen:
-    """Which answer to change, under the results."""
-    prefix = f"{Step.RESULTS}:edit"
-    rows = [
-        [button(t._("My age"), f"{prefix}:{Step.AGE}"),
-         button(t._("My child"), f"{prefix}:{Step.CHILD}")],
-        [button(t._("My place"), f"{prefix}:{Step.PLACE}"),
-         button(t._("What I need"), f"{prefix}:{Step.NEEDS}")],
-        [button(t._("⬅️ Back"), f"{Step.RESULTS}:back")],
-        bottom_row(t),
-    ]  # fmt: skip
-    head = [esc(t._("Ana Komek")), answers_line(session.answers, catalog, t)]
-    return Screen(_page(head, "", esc(t._("What would you like to change?"))), keyboard(rows))
+    return Screen(
+        page_text(_head(Step.NEEDS, session.answers, catalog, t), hint, body), keyboard(rows)
+    )
 
 
 # Button data of «⚠️ Report a mistake» under the results (handled by `bot.tg.reports`).
@@ -273,7 +249,7 @@ def results_page(
     """Which cards the page she is on shows (a page she can no longer have becomes the last).
     `centers` holds the whole entries of `cards_needed`."""
     head = _results_head(session, catalog, t)
-    fixed = len(_page(head, hint, "")) + len(_lines_block(result, t)) + 400  # summary, spacing
+    fixed = len(page_text(head, hint, "")) + len(_lines_block(result, t)) + 400  # summary, spacing
     budget = MAX_MESSAGE - fixed
     spans = pages(result, centers, catalog, t, budget, session.page) or [range(0, 0)]
     session.page = min(session.page, len(spans) - 1)
@@ -288,9 +264,11 @@ def results_screen(
     t: Translator,
     where: str,
     hint: str = "",
+    talk: InlineKeyboardButton | None = None,
 ) -> Screen:
     """One page of results: summary, up to three cards, the national lines, what next;
-    `hint` (HTML) on top when she typed something the results cannot take."""
+    `hint` (HTML) on top when she typed something the results cannot take; `talk`, the live
+    line's button, goes under 🆘."""
     shown = results_page(session, result, centers, catalog, t, hint)
     page = session.page
     last_page = shown.stop >= len(result.matches)
@@ -337,7 +315,9 @@ def results_screen(
     if len(shown):
         rows.append([button(t._("⚠️ Report a mistake"), REPORT)])
     rows.append(bottom_row(t))
+    if talk is not None:
+        rows.append([talk])
     rows.append([button(t._("🧹 Clear this chat"), "clear")])
     head = _results_head(session, catalog, t)
     shown_ids = tuple(result.matches[i].center.id for i in shown)
-    return Screen(_page(head, hint, "\n\n".join(parts)), keyboard(rows), shown_ids)
+    return Screen(page_text(head, hint, "\n\n".join(parts)), keyboard(rows), shown_ids)

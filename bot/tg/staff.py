@@ -40,10 +40,12 @@ from bot.render import (
     verification_line,
 )
 from bot.staff.poster import poster, poster_lines, qr_png
+from bot.tg import live
 from bot.tg.context import BotContext
 from bot.tg.screens import BIG_CITIES, LANGUAGE_LABELS, SHARE_PREFIX
 from bot.tg.send import ack, button, keyboard, say, search
-from bot.usecases.stats import staff_links_of_last_days
+from bot.usecases.referrals import OTHER_SOURCE, link_made
+from bot.usecases.stats import staff_link_totals
 
 _DRAFT_MINUTES = 30
 _FIND_RESULTS = 8
@@ -52,6 +54,8 @@ _INLINE_RESULTS = 10
 # by mistake for the kind of help asked (cards say the limits).
 _INLINE_AGE = 18
 _STATS_DAYS = 30
+# Sources listed by name in /stats; the rest are counted in one line.
+_TOP_SOURCES = 20
 
 
 @dataclass
@@ -106,6 +110,8 @@ async def link_tapped(update: Update, context: BotContext) -> None:
     query = update.callback_query
     user = update.effective_user
     assert query is not None and query.data is not None and user is not None
+    if not is_staff(context):
+        return  # for anyone else an old button like any other (the conversation answers)
     await ack(update)
     draft = _drafts(context).get(user.id)
     t = context.t
@@ -183,6 +189,8 @@ async def _send_link(
         _drafts(context).pop(user_id, None)
     lang = draft.lang or context.language
     link = StartLink(lang=lang, place=draft.place, source=source).link(context.bot.username)
+    if source is not None:
+        await link_made(context.services, source)
     await say(context, fill(t._("The link: {link}"), link=link))
     name = context.bot.first_name or "Ana Komek"
     scan = [translator(lang)._("Scan the code or open the link.") for lang in Language]
@@ -281,9 +289,20 @@ async def find_command(update: Update, context: BotContext) -> None:
 # --- inline mode: cards shared into any chat ---
 
 
-def _open_bot(t: Translator, link: str) -> InlineQueryResultArticle:
+def _neutral_pair(t: Translator) -> list[str]:
+    """The two lines every shared message opens with: it lands on someone else's phone, whose
+    lock screen shows them, so they say nothing about what the card is for."""
     about = t._("Support and advice for young mothers. Free and anonymous.")
-    text = "\n".join([esc(t._("Ana Komek")), esc(about)])
+    return [esc(t._("Ana Komek")), esc(about)]
+
+
+def shared_card(match: Match, center: Center, catalog: Geography, t: Translator) -> str:
+    """A card as a message of its own (📤 and inline mode): the neutral pair, then the card."""
+    return "\n".join([*_neutral_pair(t), "", center_card(match, center, catalog, t, None)])
+
+
+def _open_bot(t: Translator, link: str) -> InlineQueryResultArticle:
+    text = "\n".join(_neutral_pair(t))
     return InlineQueryResultArticle(
         id="open",
         title=t._("Open Ana Komek"),
@@ -294,14 +313,15 @@ def _open_bot(t: Translator, link: str) -> InlineQueryResultArticle:
 
 
 def _card_result(
-    match: Match, center: Center, catalog: Geography, t: Translator, index: int, link: str
+    match: Match, center: Center, catalog: Geography, t: Translator, link: str
 ) -> InlineQueryResultArticle:
+    # Title and description are seen only by whoever shares, in their own inline list.
     return InlineQueryResultArticle(
         id=f"{center.id}"[:64],
         title=center.name.get(t.lang),
         description=center.summary.get(t.lang)[:120],
         input_message_content=InputTextMessageContent(
-            center_card(match, center, catalog, t, index), parse_mode=ParseMode.HTML
+            shared_card(match, center, catalog, t), parse_mode=ParseMode.HTML
         ),
         reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(t._("Open the bot"), url=link)]]),
     )
@@ -337,29 +357,40 @@ async def inline_query(update: Update, context: BotContext) -> None:
         catalog = services.catalog
         listed = matches[:_INLINE_RESULTS]
         centers = await services.full_centers(m.center.id for m in listed)
-        results += [
-            _card_result(m, centers[m.center.id], catalog, t, i, link)
-            for i, m in enumerate(listed, start=1)
-        ]
+        results += [_card_result(m, centers[m.center.id], catalog, t, link) for m in listed]
     await inline.answer(results, cache_time=60, is_personal=True)
 
 
 # --- /stats: where conversations started, counts only ---
 
 
+def is_staff(context: BotContext) -> bool:
+    """True for STAFF_IDS and ADMIN_IDS (taps are checked here; commands by their filter)."""
+    settings = context.services.settings
+    return context.turn.user_id in settings.staff_ids | settings.admin_ids
+
+
 async def referral_lines(context: BotContext, t: Translator) -> list[str]:
-    """Per source and day: conversations started from a link and how many reached results."""
-    counts = await staff_links_of_last_days(context.services, _STATS_DAYS)
+    """Per source: conversations started from a link and how many reached results; the top
+    sources only, so /stats is one message whatever the data."""
+    totals = await staff_link_totals(context.services, _STATS_DAYS)
     title = t._("Staff links, last {days} days (started / reached results):")
     lines = [fill(title, days=_STATS_DAYS)]
-    for row in counts:
-        lines.append(esc(f"{row.day} · {row.source}: {row.started} / {row.reached_results}"))
-    if not counts:
+    for row in totals[:_TOP_SOURCES]:
+        name = t._("other links") if row.source == OTHER_SOURCE else row.source
+        lines.append(esc(f"• {name}: {row.started} / {row.reached_results}"))
+    if len(totals) > _TOP_SOURCES:
+        rest = len(totals) - _TOP_SOURCES
+        lines.append(fill(t.ngettext("…and {count} more.", "…and {count} more.", rest), count=rest))
+    if not totals:
         lines.append(esc(t._("No conversation started from a staff link yet.")))
     return lines
 
 
 async def referral_stats(update: Update, context: BotContext) -> None:
-    """/stats for staff: where conversations started, counts only."""
-    await say(context, "\n".join(await referral_lines(context, context.t)))
+    """/stats for staff: where conversations started, and how live-line cases ended; counts
+    only."""
+    t = context.t
+    lines = [*await referral_lines(context, t), "", *await live.outcome_lines(context, t)]
+    await say(context, "\n".join(lines))
     raise ApplicationHandlerStop

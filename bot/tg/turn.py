@@ -30,6 +30,7 @@ class Lane(StrEnum):
 
     SOS = "sos"  # /sos or the 🆘 button: read-only, never waits behind her other updates
     URGENT = "urgent"  # words of danger: the numbers go out first, then the rest as usual
+    LIVE = "live"  # the live line: a person waits for a person (after SOS, before the rest)
     NORMAL = "normal"
 
 
@@ -91,6 +92,9 @@ class Turn:
     read_only: bool = False
     ended: bool = False  # the conversation ended: drop the session
     forgotten: bool = False  # everything about her goes: session and message ids
+    # Something about her was deleted outside this turn's writes (a live case ended): the
+    # WAL is emptied after the commit too, so no later page of this turn keeps a copy.
+    checkpoint: bool = False
     sos_sent: bool = False
     message_ids: list[int] = field(default_factory=list)
     searches: list[SearchCount] = field(default_factory=list)

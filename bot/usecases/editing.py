@@ -105,21 +105,34 @@ async def save_change(
     steps: Sequence[Step],
     author: str,
     then: Then | None = None,
+    *,
+    update_id: int | None = None,
 ) -> None:
     """Store a change with its history (and whatever `then` does) in one transaction, and
-    make it live."""
-    revisions = await history.save(await services.database(), center_id, steps, author, then)
+    make it live. `update_id`, the update that asks for it, is recorded in the same
+    transaction: handled again (after a crash), it raises `AlreadyApplied` and changes
+    nothing (`bot.storage.applied`)."""
+    revisions = await history.save(
+        await services.database(), center_id, steps, author, then, update_id=update_id
+    )
     await _adopt(services, revisions, center_id, steps[-1].after)
     _LOGGER.info("An entry was changed from Telegram (%d field(s))", len(steps))
 
 
 async def edit_field(
-    services: Services, center: Center, field: Field, raw: str, stamp: Stamp
+    services: Services,
+    center: Center,
+    field: Field,
+    raw: str,
+    stamp: Stamp,
+    *,
+    update_id: int | None = None,
 ) -> Center:
     """Set one field from a typed value, store it and make it live; the entry as it now is.
     Raises `ChangeError` (and changes nothing) for a value that cannot be taken."""
     changed = apply_change(center, field, raw, stamp, locator(services))
-    await save_change(services, center.id, [change_step(center, changed, field)], stamp.who)
+    step = change_step(center, changed, field)
+    await save_change(services, center.id, [step], stamp.who, update_id=update_id)
     return changed
 
 
@@ -128,20 +141,26 @@ def id_for_new_center(services: Services, new: NewCenter) -> str:
     return new_center_id(new, {c.id for c in services.catalog.centers})
 
 
-async def add_center(services: Services, new: NewCenter, stamp: Stamp, lang: str) -> Center:
+async def add_center(
+    services: Services, new: NewCenter, stamp: Stamp, lang: str, *, update_id: int | None = None
+) -> Center:
     """Create a center from the /add dialog's answers, store it with its history row (named
     in `lang`) and make it live. Raises `ChangeError` for what the data files refuse."""
     center = create_center(new, id_for_new_center(services, new), stamp)
     step = Step(CREATED, "—", center.name.get(lang), None, center)
-    await save_change(services, center.id, [step], stamp.who)
+    await save_change(services, center.id, [step], stamp.who, update_id=update_id)
     return center
 
 
-async def import_catalog(services: Services, catalog: Catalog, author: str) -> None:
+async def import_catalog(
+    services: Services, catalog: Catalog, author: str, *, update_id: int | None = None
+) -> None:
     """Replace the whole catalog with a validated upload, each changed center in its history,
     and switch the running bot to it."""
     db = await services.database()
-    await history.save_upload(db, await services.full_catalog(), catalog, author)
+    await history.save_upload(
+        db, await services.full_catalog(), catalog, author, update_id=update_id
+    )
     await services.reload_catalog()
 
 
@@ -157,9 +176,15 @@ async def entry_exists_or_existed(services: Services, center_id: str) -> bool:
     return bool(await center_history(services, center_id))
 
 
-async def undo_last_change(services: Services, center_id: str, admin: int) -> Undone:
+async def undo_last_change(
+    services: Services, center_id: str, admin: int, *, update_id: int | None = None
+) -> Undone:
     """Revert the entry's last change (the undo is recorded too) and make it live.
-    Raises `UndoError` when there is nothing to undo or it would lose a change made since."""
-    done = await history.undo_last(await services.database(), center_id, admin_who(admin))
+    Raises `UndoError` when there is nothing to undo or it would lose a change made since;
+    `AlreadyApplied` when this update undid it before (an undo handled twice would revert
+    the change before it too)."""
+    done = await history.undo_last(
+        await services.database(), center_id, admin_who(admin), update_id=update_id
+    )
     await _adopt(services, done.revisions, center_id, done.restored)
     return done

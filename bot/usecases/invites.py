@@ -36,9 +36,13 @@ def center_stamp(day: date, who: str = "center") -> Stamp:
     return Stamp(day, who, Checked.CENTER, closed_reason(day))
 
 
-async def new_invite(services: Services, center_id: str, admin: int) -> str:
+async def new_invite(
+    services: Services, center_id: str, admin: int, *, update_id: int | None = None
+) -> str:
     """A one-time link's start payload for this center's coordinator."""
-    return await invites.create_invite(await services.database(), center_id, admin_who(admin))
+    return await invites.create_invite(
+        await services.database(), center_id, admin_who(admin), update_id=update_id
+    )
 
 
 async def use_invite_link(services: Services, payload: str) -> Center | None:
@@ -58,9 +62,9 @@ async def waiting_proposals(services: Services) -> list[Proposal]:
     return await invites.proposals(await services.database())
 
 
-async def reject_proposal(services: Services, number: int) -> bool:
+async def reject_proposal(services: Services, number: int, *, update_id: int | None = None) -> bool:
     """Drop a proposal without using it; False when none waits under this number."""
-    return await invites.reject_proposal(await services.database(), number)
+    return await invites.reject_proposal(await services.database(), number, update_id=update_id)
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,9 @@ class Approval:
     refused: ChangeError | None = None
 
 
-async def approve_proposal(services: Services, number: int, admin: int) -> Approval:
+async def approve_proposal(
+    services: Services, number: int, admin: int, *, update_id: int | None = None
+) -> Approval:
     """Publish what a center sent: its values, and "confirmed by the center" on its day."""
     db = await services.database()
     item = await invites.proposal(db, number)
@@ -81,7 +87,7 @@ async def approve_proposal(services: Services, number: int, admin: int) -> Appro
         return Approval(waited=False)
     center = await services.full_center(item.center_id)
     if center is None:
-        await invites.reject_proposal(db, number)
+        await invites.reject_proposal(db, number, update_id=update_id)
         return Approval(waited=True)
     stamp = center_stamp(item.day, center_who(admin))
     steps: list[Step] = []
@@ -101,7 +107,7 @@ async def approve_proposal(services: Services, number: int, admin: int) -> Appro
         await invites.drop_proposal(conn, number)
 
     if steps:
-        await save_change(services, center.id, steps, stamp.who, then=drop)
+        await save_change(services, center.id, steps, stamp.who, then=drop, update_id=update_id)
     else:
-        await invites.reject_proposal(db, number)
+        await invites.reject_proposal(db, number, update_id=update_id)
     return Approval(waited=True, center=now)

@@ -27,6 +27,6 @@ async def open_reports(services: Services) -> list[Report]:
     return await reports.open_reports(await services.database())
 
 
-async def resolve_report(services: Services, number: int) -> bool:
+async def resolve_report(services: Services, number: int, *, update_id: int | None = None) -> bool:
     """An admin handled a report: it goes, with her words; False when there is none."""
-    return await reports.resolve_report(await services.database(), number)
+    return await reports.resolve_report(await services.database(), number, update_id=update_id)

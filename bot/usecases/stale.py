@@ -1,8 +1,8 @@
 """Which entries to phone first: not confirmed by phone or by the center for N days.
 
-Entries known from public sources only come first, then by how often mothers were shown them
-in the last 30 days: a wrong number on a card many see hurts most. The counts are per day and
-center, never per person.
+Entries known from public sources only come first (old or undated sources before fresh
+ones), then by how often mothers were shown them in the last 30 days: a wrong number on a
+card many see hurts most. The counts are per day and center, never per person.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.core.codes import Checked, Status
-from bot.core.model import Catalog, Center, CenterHead, Directory
+from bot.core.model import Catalog, Center, CenterHead, Directory, source_is_old
 from bot.services import Services
 from bot.storage.state import prune_shown, shown_counts
 
@@ -32,7 +32,8 @@ def stale_entries(
     catalog: Catalog | Directory, today: date, days: int, shown: dict[str, int]
 ) -> list[Stale]:
     """Entries not confirmed by phone or by the center for `days` days, most urgent first:
-    desk-only ones, then the most shown. Closed entries are nobody's card any more."""
+    desk-only ones (those whose newest source is old or undated first), then the most shown.
+    Closed entries are nobody's card any more."""
     cutoff = today - timedelta(days=days)
     confirmed = (Checked.PHONED, Checked.CENTER)
     found = [
@@ -43,7 +44,12 @@ def stale_entries(
     ]
     return sorted(
         found,
-        key=lambda s: (s.center.provenance.verified_how != Checked.DESK, -s.shown, s.center.id),
+        key=lambda s: (
+            s.center.provenance.verified_how != Checked.DESK,
+            not source_is_old(s.center.provenance.newest_source, today),
+            -s.shown,
+            s.center.id,
+        ),
     )
 
 

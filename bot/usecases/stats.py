@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot.services import Services
-from bot.storage.state import ReferralCount, SearchCounts, referral_counts, search_counts
+from bot.storage.referrals import ReferralTotal, referral_totals
+from bot.storage.state import SearchCounts, search_counts
 
 
 def _since(days: int) -> date:
@@ -20,6 +21,7 @@ async def searches_of_last_days(services: Services, days: int) -> SearchCounts:
     return await search_counts(await services.database(), _since(days))
 
 
-async def staff_links_of_last_days(services: Services, days: int) -> list[ReferralCount]:
-    """Per staff link and day: conversations started from it and how many reached results."""
-    return await referral_counts(await services.database(), _since(days))
+async def staff_link_totals(services: Services, days: int) -> list[ReferralTotal]:
+    """Per staff link made with /link (the rest together): conversations started from it in
+    the last `days` days and how many reached results, the most started first."""
+    return await referral_totals(await services.database(), _since(days))
