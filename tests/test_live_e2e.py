@@ -297,6 +297,9 @@ async def test_forged_taps_and_commands_from_others_are_refused(bot: RunningBot)
             in newest(intruder).plain_text
         )
     assert await live_usecases.consultant(bot.services, 7002) is None
+    # Her reply to a bot message in her own chat is her conversation, never a case's answer.
+    await intruder.send("ответ консультанта", reply_to=newest(intruder))
+    assert not any("ответ консультанта" in m.plain_text for m in mother.bot_messages())
     assert not any("almaty" in m.plain_text.lower() for m in mother.bot_messages()[-1:])
     assert aigul.bot_messages()  # the real consultant still has the request to take
 
