@@ -404,11 +404,15 @@ def _stored_conversations(database: Path, count: int, first_id: int) -> None:
     asyncio.run(write())
 
 
-async def live_conversations(conversations: int, returning: int, folder: Path) -> dict[str, Any]:
+async def live_conversations(
+    conversations: int, returning: int, folder: Path, waves: int = 2
+) -> dict[str, Any]:
     """RSS of the bot process with `conversations` conversations open, each at the second
-    question; `returning` of them (more than the bot keeps in memory) write again through
-    the bot after it started. (All of them through the bot would take 12 minutes: Telegram
-    lets a bot send about 30 messages a second, and the bot keeps to that.)"""
+    question; `waves` times, `returning` others of them (more than the bot keeps in memory)
+    write again through the bot after it started, all at once. (All of them through the bot
+    would take 12 minutes: Telegram lets a bot send about 30 messages a second, and the bot
+    keeps to that.) RSS after each wave: a second wave that adds little tells a high-water
+    mark (the first wave's backlog, held at once) from growth per update."""
     database = folder / "rss.sqlite3"
     await asyncio.to_thread(_stored_conversations, database, conversations, 50_000)
     async with TelegramHarness() as harness:
@@ -417,14 +421,19 @@ async def live_conversations(conversations: int, returning: int, folder: Path) -
             await child.ready()
             await _quiet(harness)
             at_start = child.rss_mb()
-            users = [harness.user(50_000 + n, "Mother", "ru") for n in range(returning)]
-            for user in users:
-                await user.send("3 месяца", wait=False)  # her child's age: the next question
-            await _quiet(harness)
-            answered = sum(1 for user in users if user.bot_messages())
-            return {"rss_mb_at_start": at_start, "rss_mb_live_conversations": child.rss_mb(),
-                    "live_conversations": conversations, "returning": returning,
-                    "returning_answered": answered}  # fmt: skip
+            after: list[float] = []
+            answered = 0
+            for wave in range(waves):
+                first = 50_000 + (wave * returning) % max(conversations, 1)
+                users = [harness.user(first + n, "Mother", "ru") for n in range(returning)]
+                for user in users:
+                    await user.send("3 месяца", wait=False)  # her child's age: the next question
+                await _quiet(harness)
+                answered += sum(1 for user in users if user.bot_messages())
+                after.append(child.rss_mb())
+            return {"rss_mb_at_start": at_start, "rss_mb_after_waves": after,
+                    "rss_mb_live_conversations": after[-1], "live_conversations": conversations,
+                    "returning": returning, "returning_answered": answered}  # fmt: skip
         finally:
             child.stop()
 
@@ -511,7 +520,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--parts",
         default="matching,load,processes,sos,relay",
-        help="comma-separated parts to run",
+        help="comma-separated parts to run: matching, load, processes (CPU per update and"
+        " the RSS row), rss (the RSS row alone), sos, relay",
     )
     parser.add_argument("--users", type=int, default=60, help="people at once in the load")
     parser.add_argument(
@@ -557,6 +567,11 @@ def main(argv: list[str] | None = None) -> int:
             _print_processes(processes)
             if args.profile is not None and args.profile.exists():
                 print("\n".join(["", "Profile (py-spy):", *profile_summary(args.profile)]))
+        if "rss" in parts and "processes" not in parts:  # the RSS row alone (it is in both)
+            held = asyncio.run(
+                live_conversations(20 if quick else 10_000, 20 if quick else 2_500, folder)
+            )
+            _print_rss(held)
         if "sos" in parts:
             sos = asyncio.run(sos_under_load(10 if quick else 300, 3 if quick else 30, folder))
             _print_sos(sos)
@@ -575,11 +590,18 @@ def _print_processes(p: dict[str, Any]) -> None:
     print(f"| bot CPU per update or Bot API call | {p['bot_cpu_ms_per_event']:.2f} ms |")
     print(f"| echo bot CPU per update or Bot API call | {p['echo_cpu_ms_per_event']:.2f} ms |")
     print(f"| ratio | {p['event_ratio']:.1f}× |")
+    _print_rss(p)
+
+
+def _print_rss(p: dict[str, Any]) -> None:
+    waves = p["rss_mb_after_waves"]
+    growth = (waves[-1] - p["rss_mb_at_start"]) * 1024 / max(p["returning_answered"], 1)
     print(
         f"| bot RSS with {p['live_conversations']:,} live conversations, "
-        f"{p['returning_answered']:,} of them answered since its start "
-        f"(RSS at start: {p['rss_mb_at_start']:.0f} MB) "
-        f"| {p['rss_mb_live_conversations']:.0f} MB |",
+        f"{p['returning_answered']:,} answered since its start in {len(waves)} waves of "
+        f"{p['returning']:,} at once (RSS at start: {p['rss_mb_at_start']:.0f} MB; after each "
+        f"wave: {' / '.join(f'{mb:.0f}' for mb in waves)} MB; "
+        f"{growth:.1f} KB per update on average) | {p['rss_mb_live_conversations']:.0f} MB |",
         flush=True,
     )
 

@@ -276,12 +276,29 @@ async def watch_catalog(context: BotContext) -> None:
         _LOGGER.info("The catalog changed in the database; reloaded it")
 
 
+class StatelessApplication(Application[Any, Any, Any, Any, Any, Any]):
+    """PTB's Application without the ids it gathers for a persistence this bot does not use.
+
+    PTB adds the user and chat of every update it handles to two sets, which only a
+    persistence's periodic save ever empties; without one they grew by every user and chat
+    the bot ever saw (two ids each, never dropped): a leak over months. Her conversation
+    lives in `Services.sessions` and SQLite, never in PTB's `user_data` / `chat_data`.
+    """
+
+    def _mark_for_persistence_update(
+        self, *, update: object | None = None, job: Any = None
+    ) -> None:
+        if self.persistence is not None:
+            super()._mark_for_persistence_update(update=update, job=job)
+
+
 def build_application(settings: Settings, services: Services | None = None) -> AnyApp:
     """The bot, ready to start; nothing is opened until `start_bot`."""
     services = services or Services(settings)
     processor = UpdateProcessor()
     application: AnyApp = (
         ApplicationBuilder()
+        .application_class(StatelessApplication)
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)

@@ -139,9 +139,11 @@ class LaneRateLimiter(BaseRateLimiter[None]):
                 # Only this chat waits; Telegram names how long.
                 pause = exc.retry_after
                 seconds = pause.total_seconds() if hasattr(pause, "total_seconds") else pause
-                self._paused[chat if chat is not None else method] = (
-                    time.monotonic() + float(seconds) + 0.1
-                )
+                now = time.monotonic()
+                # Pauses that are over go now: a chat that never sends again would keep its
+                # entry for the life of the process.
+                self._paused = {key: until for key, until in self._paused.items() if until > now}
+                self._paused[chat if chat is not None else method] = now + float(seconds) + 0.1
                 _LOGGER.warning("Flood limit on %s: waiting %.1f s for that chat", method, seconds)
                 if chat is None:
                     await asyncio.sleep(float(seconds) + 0.1)
