@@ -3,16 +3,25 @@
 - matching p50/p99 and a result page's rendering, on synthetic catalogs of 41 / 1k / 10k /
   100k centers (bench/synthetic.py: the real entries copied to random places);
 - loading the 100k catalog from SQLite (time and peak RSS, in a fresh process);
-- Bot API calls per update over whole journeys, and the bot's CPU per update next to a bare
-  PTB echo bot (bench/echo_bot.py), both run as `python -m …` processes against the same fake
-  Bot API (tests/fake_telegram.py) in the same run;
-- RSS of the bot process with 1,000 live conversations;
+- the bot and a bare PTB echo bot (bench/echo_bot.py), each a `python -m …` process against
+  the fake Bot API (tests/fake_telegram.py), driven the same way: `--users` people (60) at
+  once, each going through a journey of six updates (the bot: /start, her age, four taps;
+  the echo bot: six texts), each step sent once the previous one was answered, after the
+  same random pauses (1.5–3 s, the same seeds for both; 60 people then stay under
+  Telegram's ~30 messages a second), two rounds. Reported: Bot API
+  calls per update, and each process's whole CPU time over the load (from /proc, nothing
+  subtracted) per update and per update-or-call;
+- RSS of the bot process with 10,000 live conversations (each at the second question,
+  written by the bot's own commit before it starts), 2,500 of which (more than it keeps in
+  memory) write again through the bot;
 - SOS latency while 300 mothers are mid-journey, with Telegram's limits (about 30 messages a
   second overall) modelled by the fake Bot API;
 - the live line's relay latency (bench/relay.py) under the same load.
 
 `--quick` runs every part at a tiny size, so CI can check the benchmark still works; its
-numbers mean nothing. A benchmark, not a test: nothing here asserts a target.
+numbers mean nothing. `--profile PATH` samples the bot under the load with py-spy (when it
+is installed) and prints where the time goes. A benchmark, not a test: nothing here asserts
+a target.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ import os
 import platform
 import random
 import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -221,70 +231,224 @@ async def _quiet(harness: TelegramHarness, seconds: float = 0.4) -> None:
             await asyncio.sleep(seconds)
 
 
+async def _until(done: Callable[[], bool], seconds: float = 300) -> None:
+    """Wait until `done()` (the bot may be busy with hundreds of others)."""
+    async with asyncio.timeout(seconds):
+        while not done():  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+
+
 async def _button(user: TelegramUser, label: str) -> None:
-    """Wait until the bot shows a button (it may be busy with hundreds of others)."""
-    async with asyncio.timeout(300):
-        while not any(label in m.buttons for m in user.bot_messages()):  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
+    """Wait until the bot shows a button."""
+    await _until(lambda: any(label in m.buttons for m in user.bot_messages()))
 
 
-async def _journey(user: TelegramUser, wait: Callable[[], Awaitable[None]]) -> int:
-    """/start and five taps to the results (her Telegram is in Russian): updates sent."""
+# One journey: /start, her age, four taps (her Telegram is in Russian); each step waits for the
+# bot's answer, then she takes a moment before the next (the same moments for both bots).
+JOURNEY_UPDATES = 6
+
+
+async def _journey(user: TelegramUser, think: Callable[[], Awaitable[None]]) -> int:
+    """/start, her age typed, four taps to the results: updates sent."""
     t = translator(Language.RU)
     await user.send("/start", wait=False)
-    taps = ["17", t._("Under 6 months"), "Алматы", t._("A place to live now"), t._("Done ➡️")]
+    await _button(user, "17")
+    await think()
+    await user.send("17", wait=False)  # she types her age, as in the README's journey
+    taps = [t._("Under 6 months"), "Алматы", t._("A place to live now"), t._("Done ➡️")]
     for label in taps:
-        await wait()
         await _button(user, label)
+        await think()
         await user.tap(label, wait=False)
-    await wait()
-    return 1 + len(taps)
+    await _button(user, t._("🔄 Start over"))
+    return 2 + len(taps)
 
 
-async def bot_processes(journeys: int, conversations: int, folder: Path) -> dict[str, Any]:
-    """Calls per update, CPU per update next to the echo bot, RSS with live conversations."""
-    out: dict[str, Any] = {}
+async def _echo_journey(user: TelegramUser, think: Callable[[], Awaitable[None]]) -> int:
+    """As many texts as a journey has updates, each sent once the previous one was echoed."""
+    for step in range(JOURNEY_UPDATES):
+        if step:
+            await think()
+        before = len(user.bot_messages())
+        await user.send(f"hello {step}", wait=False)
+        await _until(lambda before=before: len(user.bot_messages()) > before)  # type: ignore[misc]
+    return JOURNEY_UPDATES
+
+
+def _rhythm(seed: int, low: float, high: float) -> Callable[[], Awaitable[None]]:
+    """Her pauses between steps: the same sequence for the bot and for the echo bot."""
+    rng = random.Random(seed)
+
+    async def think() -> None:
+        await asyncio.sleep(rng.uniform(low, high))
+
+    return think
+
+
+Journey = Callable[[TelegramUser, Callable[[], Awaitable[None]]], Awaitable[int]]
+
+
+def _py_spy(pid: int, out: Path) -> subprocess.Popen[bytes] | None:
+    """Sample a process with py-spy (`pip install py-spy`), if it is installed."""
+    spy = Path(sys.executable).parent / "py-spy"
+    if not spy.exists():
+        print("(py-spy is not installed: no profile)", file=sys.stderr)
+        return None
+    return subprocess.Popen(
+        [str(spy), "record", "--pid", str(pid), "--format", "raw", "--rate", "250",
+         "--threads", "--output", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def _frame_name(frame: str) -> str:
+    """`func (…/site-packages/telegram/_bot.py:123)` → `func (telegram/_bot.py)`."""
+    func, _, where = frame.rpartition(" (")
+    path = where.rstrip(")").rsplit(":", 1)[0]
+    return f"{func} ({'/'.join(path.split('/')[-2:])})"
+
+
+def profile_summary(raw: Path, top: int = 12) -> list[str]:
+    """py-spy's raw stacks, summed: where the samples are spent (innermost frame), and the
+    bot's own functions with everything they call (inclusive)."""
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    ours: set[str] = set()  # frames of the bot's own code (not a library's)
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        total += count
+        frames = [_frame_name(f) for f in stack.split(";")]
+        ours.update(
+            name for f, name in zip(stack.split(";"), frames, strict=True)
+            if f.rpartition(" (")[2].startswith("bot/") or "/bot/" in f
+        )  # fmt: skip
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + count
+        own[frames[-1]] = own.get(frames[-1], 0) + count
+    total = max(total, 1)
+    lines = [f"{total} samples of the bot process (all threads)", "innermost frame:"]
+    for frame, count in sorted(own.items(), key=lambda kv: -kv[1])[:top]:
+        lines.append(f"  {100 * count / total:5.1f}%  {frame}")
+    lines.append("the bot's own code, inclusive:")
+    mine = [kv for kv in inclusive.items() if kv[0] in ours]
+    for frame, count in sorted(mine, key=lambda kv: -kv[1])[:top]:
+        lines.append(f"  {100 * count / total:5.1f}%  {frame}")
+    return lines
+
+
+async def concurrent_load(
+    module: str,
+    journey: Journey,
+    users: int,
+    rounds: int,
+    folder: Path,
+    profile: Path | None = None,
+) -> dict[str, Any]:
+    """`users` people at once going through their journeys, `rounds` times over, against a
+    bot process: its CPU (from /proc, everything the process used in that time), the
+    updates it got and the Bot API calls it made (getUpdates left out)."""
     async with TelegramHarness() as harness:
-        child = Child(harness, "bot", folder / "cpu.sqlite3")
+        child = Child(harness, module, folder / f"{module}-load.sqlite3")
         try:
             await child.ready()
             await _quiet(harness)
             harness.server.reset_calls()
-            cpu_before = child.cpu_seconds()
+            spy = _py_spy(child.process.pid, profile) if profile is not None else None
+            cpu_before, started = child.cpu_seconds(), time.perf_counter()
             updates = 0
-            for number in range(journeys):
-                user = harness.user(10_000 + number, "Mother", "ru")
-                updates += await _journey(user, lambda: _quiet(harness, 0.05))
+            for round_ in range(rounds):
+                people = [
+                    harness.user(10_000 + round_ * users + n, "Mother", "ru") for n in range(users)
+                ]
+                thinks = [_rhythm(round_ * users + n, 1.5, 3.0) for n in range(users)]
+                done = await asyncio.gather(
+                    *(journey(u, th) for u, th in zip(people, thinks, strict=True))
+                )
+                updates += sum(done)
             await _quiet(harness)
             cpu = child.cpu_seconds() - cpu_before
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+                spy.wait(timeout=60)
             calls = sum(harness.server.call_counts().values())
-            out |= {"updates": updates, "api_calls": calls, "calls_per_update": calls / updates,
-                    "bot_cpu_ms_per_update": cpu * 1000 / updates}  # fmt: skip
-            for number in range(conversations):
-                user = harness.user(50_000 + number, "Mother", "ru")
-                await user.send("/start", wait=False)
-                await user.send("17", wait=False)
-            await _quiet(harness)
-            out["rss_mb_live_conversations"] = child.rss_mb()
-            out["live_conversations"] = conversations
+            return {"updates": updates, "api_calls": calls, "cpu_s": cpu,
+                    "wall_s": time.perf_counter() - started}  # fmt: skip
         finally:
             child.stop()
-    async with TelegramHarness() as harness:
-        echo = Child(harness, "bench.echo_bot", folder / "unused.sqlite3")
+
+
+def _stored_conversations(database: Path, count: int, first_id: int) -> None:
+    """`count` conversations at the second question (her language and age given), written by
+    the bot's own commit (`state.commit_turn`) as if a previous run of the bot had them."""
+    from bot.storage import state
+    from bot.storage.migrations import open_database
+
+    async def write() -> None:
+        db = await open_database(database)
         try:
-            await echo.ready()
-            await _quiet(harness)
-            cpu_before = echo.cpu_seconds()
-            count = max(1, out["updates"])
-            user = harness.user(1, "Echo", "ru")
             for number in range(count):
-                await user.send(f"hello {number}", wait=False)
-                await _quiet(harness, 0.05)
-            cpu = echo.cpu_seconds() - cpu_before
-            out["echo_cpu_ms_per_update"] = cpu * 1000 / count
+                session = Session(
+                    answers=Answers(language=Language.RU, age=17), screen=2, touched=time.time()
+                )
+                await state.commit_turn(
+                    db, state.TurnWrites(user_id=first_id + number, session=session.to_json(),
+                                         chat_id=first_id + number, message_ids=[1, 2]),
+                )  # fmt: skip
         finally:
-            echo.stop()
+            await db.close()
+
+    asyncio.run(write())
+
+
+async def live_conversations(conversations: int, returning: int, folder: Path) -> dict[str, Any]:
+    """RSS of the bot process with `conversations` conversations open, each at the second
+    question; `returning` of them (more than the bot keeps in memory) write again through
+    the bot after it started. (All of them through the bot would take 12 minutes: Telegram
+    lets a bot send about 30 messages a second, and the bot keeps to that.)"""
+    database = folder / "rss.sqlite3"
+    await asyncio.to_thread(_stored_conversations, database, conversations, 50_000)
+    async with TelegramHarness() as harness:
+        child = Child(harness, "bot", database)
+        try:
+            await child.ready()
+            await _quiet(harness)
+            at_start = child.rss_mb()
+            users = [harness.user(50_000 + n, "Mother", "ru") for n in range(returning)]
+            for user in users:
+                await user.send("3 месяца", wait=False)  # her child's age: the next question
+            await _quiet(harness)
+            answered = sum(1 for user in users if user.bot_messages())
+            return {"rss_mb_at_start": at_start, "rss_mb_live_conversations": child.rss_mb(),
+                    "live_conversations": conversations, "returning": returning,
+                    "returning_answered": answered}  # fmt: skip
+        finally:
+            child.stop()
+
+
+async def bot_processes(
+    users: int, rounds: int, conversations: int, folder: Path, profile: Path | None = None
+) -> dict[str, Any]:
+    """The bot and a bare PTB echo bot driven the same way: the same number of people at
+    once, the same number of updates each, the same pauses. Nothing is subtracted: each
+    figure is the process's whole CPU time over the whole load, divided."""
+    bot = await concurrent_load("bot", _journey, users, rounds, folder)
+    echo = await concurrent_load("bench.echo_bot", _echo_journey, users, rounds, folder)
+    out: dict[str, Any] = {"users": users, "rounds": rounds}
+    for name, run in (("bot", bot), ("echo", echo)):
+        out[f"{name}_updates"] = run["updates"]
+        out[f"{name}_calls_per_update"] = run["api_calls"] / run["updates"]
+        out[f"{name}_cpu_ms_per_update"] = run["cpu_s"] * 1000 / run["updates"]
+        out[f"{name}_cpu_ms_per_event"] = run["cpu_s"] * 1000 / (run["updates"] + run["api_calls"])
+        out[f"{name}_wall_s"] = run["wall_s"]
     out["cpu_ratio"] = out["bot_cpu_ms_per_update"] / max(out["echo_cpu_ms_per_update"], 1e-9)
+    out["event_ratio"] = out["bot_cpu_ms_per_event"] / max(out["echo_cpu_ms_per_event"], 1e-9)
+    out |= await live_conversations(conversations, min(conversations, 2_500), folder)
+    if profile is not None:  # a run of its own: sampling costs the sampled process CPU too
+        await concurrent_load("bot", _journey, users, 1, folder, profile)
     return out
 
 
@@ -349,6 +513,10 @@ def main(argv: list[str] | None = None) -> int:
         default="matching,load,processes,sos,relay",
         help="comma-separated parts to run",
     )
+    parser.add_argument("--users", type=int, default=60, help="people at once in the load")
+    parser.add_argument(
+        "--profile", type=Path, help="sample the bot under the load with py-spy, raw stacks here"
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     parts = set(args.parts.split(","))
@@ -378,9 +546,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| peak RSS of that process | {load['peak_rss_mb']:.0f} MB |", flush=True)
         if "processes" in parts:
             processes = asyncio.run(
-                bot_processes(2 if quick else 40, 20 if quick else 1_000, folder)
+                bot_processes(
+                    4 if quick else args.users,
+                    1 if quick else 2,
+                    20 if quick else 10_000,
+                    folder,
+                    args.profile,
+                )
             )
             _print_processes(processes)
+            if args.profile is not None and args.profile.exists():
+                print("\n".join(["", "Profile (py-spy):", *profile_summary(args.profile)]))
         if "sos" in parts:
             sos = asyncio.run(sos_under_load(10 if quick else 300, 3 if quick else 30, folder))
             _print_sos(sos)
@@ -390,14 +566,20 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _print_processes(processes: dict[str, Any]) -> None:
-    print(f"| Bot API calls per update (whole journeys) | {processes['calls_per_update']:.2f} |")
-    print(f"| bot CPU per update | {processes['bot_cpu_ms_per_update']:.2f} ms |")
-    print(f"| bare PTB echo bot CPU per update | {processes['echo_cpu_ms_per_update']:.2f} ms |")
-    print(f"| ratio | {processes['cpu_ratio']:.1f}× |")
+def _print_processes(p: dict[str, Any]) -> None:
+    print(f"| Bot API calls per update (whole journeys) | {p['bot_calls_per_update']:.2f} |")
+    who = f"{p['users']} people at once, {p['bot_updates']:,} updates"
+    print(f"| bot CPU per update ({who}) | {p['bot_cpu_ms_per_update']:.2f} ms |")
+    print(f"| bare PTB echo bot CPU per update (the same) | {p['echo_cpu_ms_per_update']:.2f} ms |")
+    print(f"| ratio | {p['cpu_ratio']:.1f}× |")
+    print(f"| bot CPU per update or Bot API call | {p['bot_cpu_ms_per_event']:.2f} ms |")
+    print(f"| echo bot CPU per update or Bot API call | {p['echo_cpu_ms_per_event']:.2f} ms |")
+    print(f"| ratio | {p['event_ratio']:.1f}× |")
     print(
-        f"| bot RSS with {processes['live_conversations']:,} live conversations "
-        f"| {processes['rss_mb_live_conversations']:.0f} MB |",
+        f"| bot RSS with {p['live_conversations']:,} live conversations, "
+        f"{p['returning_answered']:,} of them answered since its start "
+        f"(RSS at start: {p['rss_mb_at_start']:.0f} MB) "
+        f"| {p['rss_mb_live_conversations']:.0f} MB |",
         flush=True,
     )
 

@@ -287,3 +287,13 @@ def test_port_must_be_a_port_number(port: str) -> None:
 @pytest.mark.parametrize("port", ["1", "443", "65535"])
 def test_port_numbers_are_taken(port: str) -> None:
     assert load(TELEGRAM_BOT_TOKEN=TOKEN, PORT=port).port == int(port)
+
+
+def test_live_line_settings() -> None:
+    settings = load(TELEGRAM_BOT_TOKEN=TOKEN)
+    assert settings.live_idle_minutes == 60 and settings.live_hash_key == ""
+    assert "live_hash_key" not in repr(load(TELEGRAM_BOT_TOKEN=TOKEN, LIVE_HASH_KEY="k" * 20))
+    with pytest.raises(ConfigError, match=r"^LIVE_IDLE_MINUTES must be a positive whole number"):
+        load(TELEGRAM_BOT_TOKEN=TOKEN, LIVE_IDLE_MINUTES="soon")
+    with pytest.raises(ConfigError, match=r"^LIVE_HASH_KEY must be at least 16 characters"):
+        load(TELEGRAM_BOT_TOKEN=TOKEN, LIVE_HASH_KEY="short")

@@ -237,6 +237,38 @@ async def test_other_media_reach_the_bot(tg: TelegramHarness) -> None:
     assert user.bot_messages() == []
 
 
+async def test_copy_message_is_a_copy_without_origin_and_returns_only_its_id(
+    tg: TelegramHarness,
+) -> None:
+    sender, receiver = tg.user(1020, "Sender"), tg.user(1021, "Receiver")
+    await receiver.send("hi")  # opens the receiver's chat
+    voice = await sender.send_voice()
+    sticker = await sender.send_sticker("🙂")
+    text = await sender.send("plain words")
+    assert tg.app
+    bot = tg.app.bot
+    copied = await bot.copy_message(receiver.id, sender.id, voice.message_id, caption="<b>v</b>",
+                                    parse_mode="HTML")  # fmt: skip
+    assert set(copied.to_dict()) == {"message_id"}
+    shown = receiver.last_bot_message()
+    assert shown.kind == "voice" and shown.plain_text == "v" and shown.media == voice.media
+    assert "forward_origin" not in shown.to_api()
+    await bot.copy_message(receiver.id, sender.id, text.message_id)
+    assert receiver.last_bot_message().plain_text == "plain words"
+    await bot.copy_message(receiver.id, sender.id, sticker.message_id)
+    assert receiver.last_bot_message().kind == "sticker"
+    with pytest.raises(BadRequest, match="caption"):
+        await bot.copy_message(receiver.id, sender.id, sticker.message_id, caption="no")
+    with pytest.raises(BadRequest, match="caption is too long"):
+        await bot.copy_message(receiver.id, sender.id, voice.message_id, caption="x" * 1025)
+    with pytest.raises(BadRequest, match="not found"):
+        await bot.copy_message(receiver.id, sender.id, 999)
+    reply = await bot.send_voice(receiver.id, voice.media["voice"]["file_id"],  # type: ignore[index]
+                                 reply_to_message_id=shown.message_id)  # fmt: skip
+    assert reply.reply_to_message is not None
+    assert reply.reply_to_message.message_id == shown.message_id
+
+
 async def test_delete_messages_skips_missing(tg: TelegramHarness) -> None:
     user = tg.user(1009, "Kamila")
     await user.send("/start")

@@ -4,6 +4,7 @@ or stays behind after the conversation."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from pathlib import Path
@@ -13,6 +14,8 @@ import pytest
 from telegram.ext import Job
 
 from bot.core import clock
+from bot.tg.ratelimit import LaneRateLimiter
+from bot.tg.turn import LANE, Lane
 from bot.usecases import live as live_usecases
 from tests.conftest import ADMIN_ID, STAFF_ID, RunningBot
 from tests.fake_telegram import ChatMessage, TelegramUser
@@ -297,6 +300,9 @@ async def test_forged_taps_and_commands_from_others_are_refused(bot: RunningBot)
             in newest(intruder).plain_text
         )
     assert await live_usecases.consultant(bot.services, 7002) is None
+    # Her reply to a bot message in her own chat is her conversation, never a case's answer.
+    await intruder.send("ответ консультанта", reply_to=newest(intruder))
+    assert not any("ответ консультанта" in m.plain_text for m in mother.bot_messages())
     assert not any("almaty" in m.plain_text.lower() for m in mother.bot_messages()[-1:])
     assert aigul.bot_messages()  # the real consultant still has the request to take
 
@@ -434,3 +440,27 @@ async def test_words_of_danger_bring_the_numbers_first_then_reach_the_consultant
     numbers = [m for m in mother.since(mark) if "112" in m.plain_text]
     assert len(numbers) == 1 and tr("ru")._(TALK) in numbers[0].buttons
     assert newest(aigul).plain_text.endswith("помогите, он меня бьёт")
+
+
+async def test_the_live_line_is_sent_after_sos_and_before_the_questionnaires() -> None:
+    limiter = LaneRateLimiter(per_second=20.0, burst=1)
+    order: list[str] = []
+
+    async def send(name: str, lane: Lane, method: str = "sendMessage") -> None:
+        LANE.set(lane)
+
+        async def call() -> bool:
+            order.append(name)
+            return True
+
+        await limiter.process_request(call, (), {}, method, {"chat_id": 1}, None)
+
+    normal = [asyncio.create_task(send(f"n{i}", Lane.NORMAL)) for i in range(10)]
+    await asyncio.sleep(0.01)
+    relay = asyncio.create_task(send("voice", Lane.LIVE, "sendVoice"))
+    await asyncio.sleep(0.01)
+    sos = asyncio.create_task(send("sos", Lane.SOS))
+    await asyncio.gather(*normal, relay, sos)
+    await limiter.shutdown()
+    assert order.index("sos") < order.index("voice") <= 3, order
+    assert order[-1].startswith("n")
