@@ -710,21 +710,6 @@ def read_catalog(root: Path) -> tuple[Catalog, list[Problem]]:
     return catalog, problems
 
 
-def catalog_from_tables(
-    geography: dict[str, Any], hotlines: dict[str, Any], centers: list[dict[str, Any]]
-) -> tuple[Catalog, list[Problem]]:
-    """A catalog from tables in the data files' layout (used to migrate older databases)."""
-    problems: list[Problem] = []
-    regions, places = _read_geography(geography, problems)
-    lines = _read_hotlines(hotlines, problems)
-    read = [read_center_table(t, f"{CENTERS_DIR}/{t.get('id')}.toml", problems) for t in centers]
-    catalog = Catalog(
-        tuple(regions), tuple(places), tuple(sorted(read, key=lambda c: c.id)), tuple(lines)
-    )
-    _check_references(catalog, problems)
-    return catalog, problems
-
-
 def load_catalog(root: Path) -> Catalog:
     """Read the data files, or raise `CatalogError` listing every problem."""
     catalog, problems = read_catalog(root)
