@@ -77,7 +77,7 @@ async def use_invite(db: Database, payload: str) -> str | None:
         )
         # Read to the end before COMMIT: a RETURNING statement not stepped to its end is
         # still in progress, and COMMIT can fail with "SQL statements in progress".
-        rows = await cursor.fetchall()
+        rows = list(await cursor.fetchall())
     return str(rows[0][0]) if rows else None
 
 
