@@ -142,6 +142,20 @@ async def answer_all(
     return screen(mother)
 
 
+async def young_mother_in_almaty(
+    mother: TelegramUser, lang: str, services: Services
+) -> ChatMessage:
+    """/start in `lang`, then 17, a baby under 6 months, Almaty, a place to live: the journey
+    that reaches the most results; returns the results message."""
+    await choose_language(mother, lang)
+    almaty = services.catalog.place("almaty")
+    assert almaty is not None
+    return await answer_all(
+        mother, lang, age="17", child="Under 6 months", city=almaty.name.get(lang),
+        needs=["shelter"],
+    )  # fmt: skip
+
+
 def more_button(message: ChatMessage, lang: str) -> str | None:
     """The "Show N more" button under the results, if there is one."""
     t = tr(lang)
