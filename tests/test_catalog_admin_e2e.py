@@ -16,6 +16,7 @@ from bot.tg.adminkit import ERRORS, FIELD_LABELS
 from bot.usecases.editing import CLOSED_REASON
 from tests.care_steps import (
     CENTER,
+    NEW_HOURS,
     admin,
     card_of,
     replies,
@@ -26,6 +27,7 @@ from tests.care_steps import (
     stored_doc,
     today,
     tr,
+    upload_new_hours,
 )
 from tests.conftest import ADMIN_ID, RunningBot
 
@@ -423,19 +425,9 @@ async def test_admins_get_their_own_menu_in_their_language(bot: RunningBot) -> N
 
 
 async def test_an_upload_is_recorded_in_the_history(bot: RunningBot) -> None:
-    import tomli_w
-
-    from bot.catalog.writer import center_to_table
-
-    center = await bot.services.full_center(CENTER)
-    assert center is not None
-    table = center_to_table(center) | {
-        "hours": "Пн–Пт 9:00–18:00",
-        "source_urls": ["https://example.kz/hours"],
-    }
     chief = admin(bot, "ru")
-    await chief.send_document(f"{CENTER}.toml", tomli_w.dumps(table).encode(), "application/toml")
-    assert (await bot.services.full_center(CENTER)).hours == "Пн–Пт 9:00–18:00"  # type: ignore[union-attr]
+    await upload_new_hours(bot, chief)
+    assert (await bot.services.full_center(CENTER)).hours == NEW_HOURS  # type: ignore[union-attr]
     await chief.send(f"/history {CENTER}")
     assert tr("ru")._("Data file upload") in chief.last_bot_message().plain_text
     await chief.send(f"/undo {CENTER}")
