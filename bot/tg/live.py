@@ -341,6 +341,16 @@ async def _send_quietly(context: BotContext, chat_id: int, text: str, markup: An
     return sent.message_id
 
 
+async def _in_place(update: Update, context: BotContext, text: str) -> None:
+    """The tapped message becomes `text` (its buttons go); a new message if it cannot."""
+    tapped = tapped_message(update)
+    if tapped is not None:
+        with contextlib.suppress(TelegramError):
+            await tapped.edit_text(text, parse_mode=ParseMode.HTML)
+            return
+    await say(context, text)
+
+
 async def _edit_quietly(context: BotContext, chat_id: int, message_id: int, text: str) -> None:
     with contextlib.suppress(TelegramError):
         await context.bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML)
@@ -789,12 +799,7 @@ async def _end(
     _forget_case(context, number)
     closed = fill(t._("Closed: {outcome}."), outcome=t._(OUTCOME_LABELS[outcome]))
     text = _case_head(t, number, closed)
-    tapped = tapped_message(update)
-    if tapped is not None:
-        with contextlib.suppress(TelegramError):
-            await tapped.edit_text(text, parse_mode=ParseMode.HTML)
-            return
-    await say(context, text)
+    await _in_place(update, context, text)
 
 
 async def transfer_command(update: Update, context: BotContext) -> None:
@@ -844,12 +849,7 @@ async def _transfer(
                          consultant_messages=[i for i in [theirs] if i],
                          her_chat=case.chat_id, her_messages=[i for i in [hers] if i])  # fmt: skip
     text = _case_head(t, number, fill(t._("Handed to {name}."), name=new.name))
-    tapped = tapped_message(update)
-    if tapped is not None:
-        with contextlib.suppress(TelegramError):
-            await tapped.edit_text(text, parse_mode=ParseMode.HTML)
-            return
-    await say(context, text)
+    await _in_place(update, context, text)
 
 
 async def block_command(update: Update, context: BotContext) -> None:
