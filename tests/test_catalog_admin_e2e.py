@@ -10,6 +10,7 @@ import pytest
 
 from bot.catalog.changes import Err, Field
 from bot.core.codes import Need
+from bot.i18n import Translator
 from bot.render import NEED_SHORT
 from bot.tg.adding import QUESTIONS, Question
 from bot.tg.adminkit import ERRORS, FIELD_LABELS
@@ -30,6 +31,7 @@ from tests.care_steps import (
     upload_new_hours,
 )
 from tests.conftest import ADMIN_ID, RunningBot
+from tests.fake_telegram import TelegramUser
 
 PHONE = "+77012345678"
 
@@ -291,15 +293,8 @@ async def test_add_a_center_by_a_dialog(bot: RunningBot, lang: str) -> None:
     assert not rows(bot, "SELECT id FROM catalog_entries WHERE id = 'taraz-novyi-tsentr-taraza'")
 
 
-@pytest.mark.parametrize("lang", ["kk", "ru"])
-async def test_add_from_a_public_page_asks_the_year_it_was_published(
-    bot: RunningBot, lang: str
-) -> None:
-    """An entry added from a page the admin just read is dated by that page's year, so its
-    card does not warn of an undated source."""
-    t = tr(lang)
-    center_id = "taraz-novyi-tsentr-taraza"
-    chief = admin(bot, lang)
+async def add_up_to_sources(chief: TelegramUser, t: Translator) -> None:
+    """/add answered up to its sources question: a non-state legal center in Taraz."""
     await chief.send("/add")
     for answer in (
         "Тараз жаңа орталығы",
@@ -312,6 +307,18 @@ async def test_add_from_a_public_page_asks_the_year_it_was_published(
     await chief.send("Тараз")
     await chief.tap(t._(NEED_SHORT[Need.LEGAL]))
     await chief.tap(t._("Done ➡️"))
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+async def test_add_from_a_public_page_asks_the_year_it_was_published(
+    bot: RunningBot, lang: str
+) -> None:
+    """An entry added from a page the admin just read is dated by that page's year, so its
+    card does not warn of an undated source."""
+    t = tr(lang)
+    center_id = "taraz-novyi-tsentr-taraza"
+    chief = admin(bot, lang)
+    await add_up_to_sources(chief, t)
     await chief.send("https://example.kz/new-center")
     year_question = t._(QUESTIONS[Question.SOURCE_YEAR])
     assert year_question in chief.texts()[-1]
@@ -353,18 +360,12 @@ async def test_add_from_a_public_page_asks_the_year_it_was_published(
 async def test_add_after_a_phone_call_asks_no_year(bot: RunningBot, lang: str) -> None:
     t = tr(lang)
     chief = admin(bot, lang)
-    await chief.send("/add")
-    for answer in ("Тараз орталығы", "Центр Тараза", "Заң кеңесі.", "Юридическая помощь."):
-        await chief.send(answer)
-    await chief.tap(t._("Not state"))
-    await chief.send("Тараз")
-    await chief.tap(t._(NEED_SHORT[Need.LEGAL]))
-    await chief.tap(t._("Done ➡️"))
+    await add_up_to_sources(chief, t)
     await chief.tap(t._("I phoned them"))
     assert t._(QUESTIONS[Question.SOURCE_YEAR]) not in "\n".join(chief.texts())
     assert t._(QUESTIONS[Question.CONFIRM]) in chief.texts()[-1]
     await chief.tap(t._("✅ Create"))
-    center = await bot.services.full_center("taraz-tsentr-taraza")
+    center = await bot.services.full_center("taraz-novyi-tsentr-taraza")
     assert center is not None and center.provenance.newest_source is None
 
 
