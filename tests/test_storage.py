@@ -195,7 +195,7 @@ async def test_forgotten_answers_leave_no_trace_in_the_file(tmp_path: Path, how:
         await state.record_messages(db, 5, [1, 2])
         assert needle.encode() in _all_bytes(tmp_path)  # the check below can fail
         if how == "forget":
-            await state.forget_user(db, 5)
+            await state.commit_turn(db, TurnWrites(user_id=5, forget=True))
         elif how == "end_session":
             await state.commit_turn(db, TurnWrites(user_id=5, end_session=True))
         else:
@@ -417,7 +417,7 @@ async def test_forget_user_leaves_nothing_about_her(db: Database) -> None:
     await state.record_messages(db, 6, [10])
     assert await state.chat_message_ids(db, 5) == [10, 11, 12]
     assert await db_rows.rows_about_user(db, 5) == 4
-    await state.forget_user(db, 5)
+    await state.commit_turn(db, TurnWrites(user_id=5, forget=True))
     assert await db_rows.rows_about_user(db, 5) == 0
     assert await state.chat_message_ids(db, 5) == []
     assert await db_rows.rows_about_user(db, 6) == 2

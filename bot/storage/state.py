@@ -166,12 +166,6 @@ async def chat_message_ids(db: Database, chat_id: int) -> list[int]:
         return [row[0] for row in await cursor.fetchall()]
 
 
-async def forget_user(db: Database, user_id: int) -> None:
-    """Drop her session and every message id of her chat, then empty the WAL (she blocked
-    the bot, outside any update)."""
-    await commit_turn(db, TurnWrites(user_id=user_id, forget=True))
-
-
 async def purge_expired(
     conn: aiosqlite.Connection, now: float, retention_seconds: float, stats_since: date
 ) -> int:
