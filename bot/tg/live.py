@@ -88,6 +88,7 @@ class HoldsCases(filters.MessageFilter):
 
 
 def is_staff(context: BotContext) -> bool:
+    """True for STAFF_IDS and ADMIN_IDS (admins are on the line too)."""
     settings = context.services.settings
     user = context.turn.user_id
     return user is not None and user in (settings.staff_ids | settings.admin_ids)

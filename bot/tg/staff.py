@@ -109,7 +109,7 @@ async def link_tapped(update: Update, context: BotContext) -> None:
     query = update.callback_query
     user = update.effective_user
     assert query is not None and query.data is not None and user is not None
-    if not is_staff(context):
+    if not live.is_staff(context):
         return  # for anyone else an old button like any other (the conversation answers)
     await ack(update)
     draft = _drafts(context).get(user.id)
@@ -361,12 +361,6 @@ async def inline_query(update: Update, context: BotContext) -> None:
 
 
 # --- /stats: where conversations started, counts only ---
-
-
-def is_staff(context: BotContext) -> bool:
-    """True for STAFF_IDS and ADMIN_IDS (taps are checked here; commands by their filter)."""
-    settings = context.services.settings
-    return context.turn.user_id in settings.staff_ids | settings.admin_ids
 
 
 async def referral_lines(context: BotContext, t: Translator) -> list[str]:
