@@ -464,3 +464,124 @@ async def test_the_live_line_is_sent_after_sos_and_before_the_questionnaires() -
     await limiter.shutdown()
     assert order.index("sos") < order.index("voice") <= 3, order
     assert order[-1].startswith("n")
+
+
+def consultant_chat_shows(bot: RunningBot, consultant_id: int) -> list[str]:
+    """Everything in a consultant's chat as the phone shows it (texts, captions, buttons,
+    button data, media, origins), and every request into it without copyMessage's
+    `from_chat_id`: that names the chat Telegram copies from and is never shown (a copy has
+    no link to its original, which `to_api` below proves)."""
+    chat = bot.harness.server.chats[consultant_id]
+    shown = [json.dumps(m.to_api(), ensure_ascii=False, default=str) for m in chat.messages]
+    for call in bot.harness.server.calls:
+        if str(call.params.get("chat_id")) == str(consultant_id):
+            params = {k: v for k, v in call.params.items() if k != "from_chat_id"}
+            shown.append(json.dumps(params, ensure_ascii=False, default=str))
+    return shown
+
+
+async def test_what_she_wrote_while_waiting_survives_a_restart(
+    bot: RunningBot, db_path: Path
+) -> None:
+    t = tr("ru")
+    aigul = await consultant(bot, STAFF_ID, "Айгуль")
+    mother = await mother_at_results(bot, HER_ID, "ru", HER_NAME, HER_USERNAME)
+    await mother.tap(t._(TALK))
+    await mother.send("Мне негде жить с ребёнком")
+    await mother.send_voice(b"OggS waiting voice")
+    db = await bot.services.database()
+    async with db.conn.execute("SELECT COUNT(*) FROM live_waiting") as cursor:
+        row = await cursor.fetchone()
+    assert row is not None and row[0] == 2  # ids only: the table has no room for text
+    await bot.restart()  # nobody took it yet: memory is gone, her words must not be
+    timers_job(bot)
+    offer = next(m for m in reversed(aigul.bot_messages()) if t._(TAKE) in m.buttons)
+    mark = aigul.mark()
+    await aigul.tap_in(offer, t._(TAKE))
+    got = aigul.since(mark)
+    head = next(i for i, m in enumerate(got) if t._("💬 She wrote while waiting:") in m.plain_text)
+    assert got[head].plain_text.startswith("Ana Komek")
+    text, voice = got[head + 1], got[head + 2]
+    assert text.plain_text == "Мне негде жить с ребёнком"
+    assert voice.kind == "voice"
+    for message in (text, voice):
+        api = message.to_api()
+        assert "forward_origin" not in api and "forward_from" not in api
+    # They belong to the case: a reply to one reaches her.
+    await aigul.send("Я здесь, расскажите.", reply_to=text)
+    assert newest(mother).plain_text.endswith("Я здесь, расскажите.")
+    db = await bot.services.database()
+    async with db.conn.execute("SELECT COUNT(*) FROM live_waiting") as cursor:
+        row = await cursor.fetchone()
+    assert row is not None and row[0] == 0  # passed on: their ids go
+    for shown_there in consultant_chat_shows(bot, STAFF_ID):
+        for secret in (str(HER_ID), HER_NAME, "Жансая", HER_USERNAME):
+            assert secret not in shown_there, shown_there[:300]
+    await aigul.send("/end")
+    await aigul.tap(t._("Information given"))
+    assert await live_rows_about(bot, HER_ID) == 0
+    assert not wal_holds(db_path, HER_ID)
+
+
+async def test_waiting_ids_go_with_a_case_that_ends_untaken(bot: RunningBot, db_path: Path) -> None:
+    await consultant(bot, STAFF_ID, "Айгуль")
+    mother = await mother_at_results(bot, 8701, "ru")
+    await mother.tap(tr("ru")._(TALK))
+    await mother.send("жду")
+    await mother.tap(tr("ru")._("✖️ End the conversation"))
+    db = await bot.services.database()
+    async with db.conn.execute("SELECT COUNT(*) FROM live_waiting") as cursor:
+        row = await cursor.fetchone()
+    assert row is not None and row[0] == 0
+    assert not wal_holds(db_path, 8701)
+
+
+async def test_not_taken_in_time_is_told_once_across_restarts(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await consultant(bot, STAFF_ID, "Айгуль")
+    waiting = await mother_at_results(bot, 8801, "ru")
+    await waiting.tap(tr("ru")._(TALK))
+    await bot.restart()  # when she asked is in SQLite: the 3 minutes count from then
+    job = timers_job(bot)
+    await job.run(bot.app)
+    assert not any(tr("ru")._("⏳ Keep waiting") in m.buttons for m in waiting.bot_messages())
+    later = time.time() + live_usecases.NOT_TAKEN_SECONDS + 1
+    monkeypatch.setattr(clock, "now", lambda: later)
+    await job.run(bot.app)
+    told = newest(waiting)
+    assert told.plain_text.startswith("Ana Komek")
+    assert "111" in told.plain_text and "150" in told.plain_text
+    assert tr("ru")._("⏳ Keep waiting") in told.buttons
+    before = len(waiting.bot_messages())
+    await bot.restart()  # told once per wait, restart or not
+    job = timers_job(bot)
+    await job.run(bot.app)
+    assert len(waiting.bot_messages()) == before
+
+
+async def test_a_link_dialog_takes_the_typed_step_from_a_consultant_with_a_case(
+    bot: RunningBot,
+) -> None:
+    aigul = await consultant(bot, STAFF_ID, "Айгуль")
+    mother = await connected(bot, 8901, aigul)
+    await mother.send("вы тут?")
+    her_words = newest(aigul)
+    heard = len(mother.bot_messages())
+    await aigul.send("/link")
+    await aigul.tap("Русский")
+    await aigul.send("Шымкент")  # the dialog's question, not words for her
+    await aigul.send("roddom5")
+    assert any("start=ru_shymkent_roddom5" in m.plain_text for m in aigul.bot_messages())
+    assert len(mother.bot_messages()) == heard
+    # A reply to her message during a dialog still answers her.
+    await aigul.send("/link")
+    await aigul.tap("Русский")
+    await aigul.send("Да, я здесь.", reply_to=her_words)
+    assert newest(mother).plain_text.endswith("Да, я здесь.")
+    await aigul.send("Алматы")  # and the dialog goes on
+    assert tr("ru")._("No name") in newest(aigul).buttons
+    await aigul.tap(tr("ru")._("No name"))
+    # Once the dialog is over, plain text goes to her again.
+    await aigul.send("Продолжим.")
+    assert newest(mother).plain_text.endswith("Продолжим.")
