@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -585,3 +586,49 @@ async def test_a_link_dialog_takes_the_typed_step_from_a_consultant_with_a_case(
     # Once the dialog is over, plain text goes to her again.
     await aigul.send("Продолжим.")
     assert newest(mother).plain_text.endswith("Продолжим.")
+
+
+async def test_failures_and_ended_cases_tell_a_consultant_nothing_of_her(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Error paths: a consultant who blocked the bot, a relay to him that fails, a reply to
+    her that fails (she blocked the bot), a reply to a case that ended. Each is said in one
+    neutral line, and none carries her id, name or username (nor does any button's data)."""
+    caplog.set_level(logging.DEBUG)
+    t = tr("ru")
+    aigul = await consultant(bot, STAFF_ID, "Айгуль")
+    dana = await consultant(bot, ADMIN_ID, "Дана")
+    dana.block_bot()  # the request to her fails; Aigul still gets it
+    mother = await mother_at_results(bot, HER_ID, "ru", HER_NAME, HER_USERNAME)
+    await mother.tap(t._(TALK))
+    await aigul.tap(t._(TAKE))
+    aigul.block_bot()
+    await mother.send("первое")
+    assert t._("Your message did not go through. Please send it again in a moment.") in (
+        newest(mother).plain_text
+    )
+    aigul.block_bot(False)
+    await mother.send("второе")
+    hers = newest(aigul)
+    assert hers.plain_text.endswith("второе")
+    mother.block_bot()
+    await aigul.send("ответ", reply_to=hers)
+    assert t._("Not delivered: she may have blocked the bot.") in newest(aigul).plain_text
+    mother.block_bot(False)
+    await mother.tap(t._("✖️ End the conversation"))
+    mark = len(mother.bot_messages())
+    await aigul.send("вы ещё тут?", reply_to=hers)  # the case ended meanwhile
+    assert len(mother.bot_messages()) == mark
+    for person in (STAFF_ID, ADMIN_ID):
+        for shown_there in consultant_chat_shows(bot, person):
+            for secret in (str(HER_ID), HER_NAME, "Жансая", HER_USERNAME):
+                assert secret not in shown_there, shown_there[:300]
+    markups = [json.dumps(c.params.get("reply_markup"), default=str)
+               for c in bot.harness.server.calls if c.params.get("reply_markup")]  # fmt: skip
+    assert any("lv:" in m for m in markups) and not any(str(HER_ID) in m for m in markups)
+    # The bot's own records (libraries' DEBUG records are dropped by the filter on the
+    # bot's log handler, which caplog sits beside; tests/test_logs.py covers that filter).
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("bot"))
+    assert "Forbidden" in logged  # the failures were logged, by kind
+    for secret in (str(HER_ID), HER_NAME, HER_USERNAME, "первое", "второе", "ответ"):
+        assert secret not in logged
