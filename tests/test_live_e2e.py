@@ -97,6 +97,12 @@ def wal_holds(db_path: Path, user_id: int) -> bool:
     return any(form in data for form in forms)
 
 
+def database_bytes(db_path: Path) -> bytes:
+    """The database file and its WAL, as bytes on disk."""
+    wal = Path(f"{db_path}-wal")
+    return db_path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
 def shown(message: ChatMessage) -> str:
     return message.plain_text
 
@@ -197,6 +203,10 @@ async def test_a_mother_reaches_a_consultant_and_leaves_no_trace(
     async with db.conn.execute("SELECT region, outcome, cases FROM live_outcomes") as cursor:
         outcomes = [tuple(r) for r in await cursor.fetchall()]
     assert outcomes == [(bot.services.catalog.place("almaty").region, "info", 1)]  # type: ignore[union-attr]
+    # What they wrote was never kept: not in the database file, not in the WAL.
+    stored = database_bytes(db_path)
+    for words in ("Мне негде жить с ребёнком", "Здравствуйте! Я помогу.", "Спасибо"):
+        assert words.encode() not in stored, words
     assert_neutral_openings(bot)
     await mother.send("ещё одно")  # after the end her words go to the conversation again
     assert not newest(aigul).plain_text.endswith("ещё одно")
@@ -256,8 +266,22 @@ async def test_two_consultants_three_cases_interleaved_replies(bot: RunningBot) 
             if tr(taker.language_code or "ru")._(TAKE) in m.buttons
         )
         await taker.tap_in(offer, tr(taker.language_code or "ru")._(TAKE))
-    # The other consultant's request message now says who took it.
-    assert any("Айгуль" in m.plain_text for m in dana.bot_messages())
+    # The other consultant's request messages now say who took them, without «Take»; her
+    # duty message named Айгуль too, so the request messages themselves are looked at.
+    kk = tr("kk")
+    taken_by_aigul = kk._("Taken: {name}").format(name="Айгуль")
+    offers_to_dana = [m for m in dana.bot_messages() if m.history and "№" in m.plain_text]
+    assert len(offers_to_dana) == 3
+    assert [taken_by_aigul in m.plain_text for m in offers_to_dana] == [True, False, True]
+    assert all(kk._(TAKE) not in m.buttons for m in offers_to_dana)
+    # A tap that lost the race (sent before the edit reached her): who has it, nothing moves.
+    first_case = bot.services.live.case_of(mothers[0].id)
+    server = bot.harness.server
+    late = server.new_callback_query(dana.to_api(), offers_to_dana[0], f"lv:take:{first_case}")
+    server.push_update("callback_query", late)
+    await bot.harness.settle()
+    assert dana.answers()[-1].text == kk._("Already taken: {name}").format(name="Айгуль")
+    assert first_case in bot.services.live.cases_of(STAFF_ID)
     for i, mother in enumerate(mothers):
         await mother.send(f"вопрос {i}")
     questions = {
@@ -419,12 +443,22 @@ async def test_quiet_conversations_end_and_the_line_survives_a_restart(
     assert tr("ru")._("Quiet too long") in stats and "8301" not in stats
 
 
+PRIVACY_LIVE = (
+    "When you write to a consultant (/talk), your messages go to them through me; I keep neither "
+    "them nor who you are once the conversation ends. If a consultant blocks a sender for "
+    "insults, I keep only a code computed from the account with a secret key (a keyed hash), "
+    "never the account itself."
+)
+
+
 async def test_privacy_says_what_the_live_line_keeps(bot: RunningBot) -> None:
     for user_id, lang in ((8401, "kk"), (8402, "ru")):
         mother = bot.user(user_id, language_code=lang)
         await choose_language(mother, lang)
         await mother.send("/privacy")
-        assert "/talk" in newest(mother).plain_text
+        said = " ".join(newest(mother).plain_text.split())
+        assert tr(lang)._(PRIVACY_LIVE) != PRIVACY_LIVE  # translated, so the check can fail
+        assert " ".join(tr(lang)._(PRIVACY_LIVE).split()) in said
         await mother.send("/sos")
         assert tr(lang)._(TALK) in newest(mother).buttons
 
@@ -632,3 +666,33 @@ async def test_failures_and_ended_cases_tell_a_consultant_nothing_of_her(
     assert "Forbidden" in logged  # the failures were logged, by kind
     for secret in (str(HER_ID), HER_NAME, HER_USERNAME, "первое", "второе", "ответ"):
         assert secret not in logged
+
+
+async def test_her_answers_reach_a_consultant_only_after_her_tap(bot: RunningBot) -> None:
+    t = tr("ru")
+    aigul = await consultant(bot, STAFF_ID, "Айгуль")
+    dana = await consultant(bot, ADMIN_ID, "Дана")
+    assert t._("Also on duty: {names}.").format(names="Айгуль") in newest(dana).plain_text
+    almaty = bot.services.catalog.place("almaty")
+    assert almaty is not None
+    answers_label = t._("Her answers: {answers}").split("{")[0].strip()
+    silent = await mother_at_results(bot, 8601, "ru")
+    await silent.tap(t._(TALK))
+    offer = newest(aigul)
+    assert t._(TAKE) in offer.buttons
+    assert answers_label not in offer.plain_text and almaty.name.get("ru") not in offer.plain_text
+    mark = aigul.mark()
+    await aigul.tap_in(offer, t._(TAKE))
+    assert not any(almaty.name.get("ru") in m.plain_text for m in aigul.since(mark))
+    sharing = await mother_at_results(bot, 8602, "ru")
+    await sharing.tap(t._(TALK))
+    offer = newest(dana)
+    assert answers_label not in offer.plain_text
+    await sharing.tap(t._("📋 Show my answers to the consultant"))
+    offer = next(m for m in dana.bot_messages() if m.message_id == offer.message_id)
+    assert answers_label in offer.plain_text and almaty.name.get("ru") in offer.plain_text
+    assert "17" in offer.plain_text and t._(TAKE) in offer.buttons
+    mark = dana.mark()
+    await dana.tap_in(offer, t._(TAKE))
+    shared = [m for m in dana.since(mark) if t._("💬 She shares her answers:") in m.plain_text]
+    assert len(shared) == 1 and almaty.name.get("ru") in shared[0].plain_text
