@@ -696,3 +696,37 @@ async def test_her_answers_reach_a_consultant_only_after_her_tap(bot: RunningBot
     await dana.tap_in(offer, t._(TAKE))
     shared = [m for m in dana.since(mark) if t._("💬 She shares her answers:") in m.plain_text]
     assert len(shared) == 1 and almaty.name.get("ru") in shared[0].plain_text
+
+
+async def test_talk_opens_a_case_and_keep_waiting_waits_again(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/talk with no answers at all opens a case at once; nobody on duty is said; «Keep
+    waiting» keeps the case and the "not answered yet" line comes again after 3 minutes."""
+    t = tr("kk")
+    job = timers_job(bot)
+    mother = bot.user(8951, language_code="kk")
+    await choose_language(mother, "kk")
+    await mother.send("/talk")
+    assert 8951 in bot.services.live.chats
+    intro, nobody = mother.bot_messages()[-2:]
+    assert intro.plain_text.startswith(
+        t._("Ana Komek") + "\n" + t._("Conversation with a consultant")
+    )
+    assert "111" in nobody.plain_text and t._("⏳ Keep waiting") in nobody.buttons
+    await mother.tap(t._("⏳ Keep waiting"))
+    assert mother.answers()[-1].text == t._("We are waiting for a consultant.")
+    assert t._("⏳ Keep waiting") not in newest(mother).buttons
+    assert 8951 in bot.services.live.chats
+    later = time.time() + live_usecases.NOT_TAKEN_SECONDS + 1
+    monkeypatch.setattr(clock, "now", lambda: later)
+    await job.run(bot.app)
+    told = newest(mother)
+    assert t._("⏳ Keep waiting") in told.buttons and "150" in told.plain_text
+    await mother.tap_in(told, t._("⏳ Keep waiting"))
+    before = len(mother.bot_messages())
+    await job.run(bot.app)  # the wait starts again from her tap
+    assert len(mother.bot_messages()) == before
+    monkeypatch.setattr(clock, "now", lambda: later + live_usecases.NOT_TAKEN_SECONDS + 1)
+    await job.run(bot.app)
+    assert len(mother.bot_messages()) == before + 1
