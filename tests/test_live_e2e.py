@@ -20,7 +20,7 @@ from bot.tg.turn import LANE, Lane
 from bot.usecases import live as live_usecases
 from tests.conftest import ADMIN_ID, STAFF_ID, RunningBot
 from tests.fake_telegram import ChatMessage, TelegramUser
-from tests.journey import answer_all, choose_language, tr
+from tests.journey import choose_language, tr, young_mother_in_almaty
 from tests.test_safety_e2e import alarming_opening
 
 # A mother whose id, name and username are easy to find in anything recorded.
@@ -50,13 +50,7 @@ async def mother_at_results(
     bot: RunningBot, user_id: int, lang: str, name: str = "Mother", username: str | None = None
 ) -> TelegramUser:
     mother = bot.harness.user(user_id, name, lang, username=username)
-    await choose_language(mother, lang)
-    almaty = bot.services.catalog.place("almaty")
-    assert almaty is not None
-    await answer_all(
-        mother, lang, age="17", child="Under 6 months", city=almaty.name.get(lang),
-        needs=["shelter"],
-    )  # fmt: skip
+    await young_mother_in_almaty(mother, lang, bot.services)
     return mother
 
 

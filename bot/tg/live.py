@@ -157,51 +157,38 @@ def _waiting_buttons(t: Translator) -> Any:
     )  # fmt: skip
 
 
+def _notice(t: Translator, body: str) -> str:
+    """A notice to her: the bot's name, a blank line (the lock screen shows nothing more),
+    then `body` (HTML)."""
+    return "\n".join([esc(t._("Ana Komek")), "", body])
+
+
 def nobody_text(t: Translator) -> str:
-    return "\n".join(
-        [
-            esc(t._("Ana Komek")),
-            "",
-            fill(
-                t._(
-                    "No consultant is online right now. Call {lines}: they will help you; or "
-                    "wait here and a consultant will answer when one comes online."
-                ),
-                lines=_LINES,
-            ),
-        ]
-    )
+    return _notice(t, fill(t._(
+        "No consultant is online right now. Call {lines}: they will help you; or "
+        "wait here and a consultant will answer when one comes online."
+    ), lines=_LINES))  # fmt: skip
 
 
 def not_taken_text(t: Translator) -> str:
-    return "\n".join(
-        [
-            esc(t._("Ana Komek")),
-            "",
-            fill(
-                t._(
-                    "No consultant has answered yet. Call {lines}: they will help you; or keep "
-                    "waiting here."
-                ),
-                lines=_LINES,
-            ),
-        ]
-    )
+    return _notice(t, fill(t._(
+        "No consultant has answered yet. Call {lines}: they will help you; or keep "
+        "waiting here."
+    ), lines=_LINES))  # fmt: skip
 
 
 def ended_text(t: Translator) -> str:
-    return "\n".join(
-        [
-            esc(t._("Ana Komek")),
-            "",
-            esc(
-                t._(
-                    "The conversation with the consultant has ended; nothing of it is kept. "
-                    "/talk to write again, /sos for the numbers."
-                )
-            ),
-        ]
-    )
+    return _notice(t, esc(t._(
+        "The conversation with the consultant has ended; nothing of it is kept. "
+        "/talk to write again, /sos for the numbers."
+    )))  # fmt: skip
+
+
+def ended_quiet_text(t: Translator) -> str:
+    return _notice(t, esc(t._(
+        "The conversation with the consultant ended because it was quiet for a while. "
+        "/talk to write again."
+    )))  # fmt: skip
 
 
 async def _answers_text(context: BotContext, chat_id: int, t: Translator) -> str:
@@ -359,6 +346,16 @@ async def _send_quietly(context: BotContext, chat_id: int, text: str, markup: An
         _LOGGER.warning("A live-line message could not be sent: %s", type(exc).__name__)
         return 0
     return sent.message_id
+
+
+async def _in_place(update: Update, context: BotContext, text: str) -> None:
+    """The tapped message becomes `text` (its buttons go); a new message if it cannot."""
+    tapped = tapped_message(update)
+    if tapped is not None:
+        with contextlib.suppress(TelegramError):
+            await tapped.edit_text(text, parse_mode=ParseMode.HTML)
+            return
+    await say(context, text)
 
 
 async def _edit_quietly(context: BotContext, chat_id: int, message_id: int, text: str) -> None:
@@ -835,12 +832,7 @@ async def _end(
     _forget_case(context, number)
     closed = fill(t._("Closed: {outcome}."), outcome=t._(OUTCOME_LABELS[outcome]))
     text = _case_head(t, number, closed)
-    tapped = tapped_message(update)
-    if tapped is not None:
-        with contextlib.suppress(TelegramError):
-            await tapped.edit_text(text, parse_mode=ParseMode.HTML)
-            return
-    await say(context, text)
+    await _in_place(update, context, text)
 
 
 async def transfer_command(update: Update, context: BotContext) -> None:
@@ -890,12 +882,7 @@ async def _transfer(
                          consultant_messages=[i for i in [theirs] if i],
                          her_chat=case.chat_id, her_messages=[i for i in [hers] if i])  # fmt: skip
     text = _case_head(t, number, fill(t._("Handed to {name}."), name=new.name))
-    tapped = tapped_message(update)
-    if tapped is not None:
-        with contextlib.suppress(TelegramError):
-            await tapped.edit_text(text, parse_mode=ParseMode.HTML)
-            return
-    await say(context, text)
+    await _in_place(update, context, text)
 
 
 async def block_command(update: Update, context: BotContext) -> None:
@@ -971,10 +958,7 @@ async def timers(context: BotContext) -> None:
             await live.delivered(services, case.number, her_chat=case.chat_id, her_messages=[sent])
     for case in await live.idle(services):
         t = translator(case.lang)
-        text = "\n".join([esc(t._("Ana Komek")), "", esc(t._(
-            "The conversation with the consultant ended because it was quiet for a while. "
-            "/talk to write again."
-        ))])  # fmt: skip
+        text = ended_quiet_text(t)
         sent = 0
         with contextlib.suppress(TelegramError):
             message = await context.bot.send_message(case.chat_id, text, disable_notification=True)

@@ -46,7 +46,7 @@ from bot.tg.screens import BIG_CITIES, LANGUAGE_LABELS, SHARE_PREFIX
 from bot.tg.send import ack, button, keyboard, say, search
 from bot.usecases import live as live_usecases
 from bot.usecases.referrals import OTHER_SOURCE, link_made
-from bot.usecases.stats import staff_link_totals
+from bot.usecases.stats import STAFF_LINK_DAYS, staff_link_totals
 
 _DRAFT_MINUTES = 30
 _FIND_RESULTS = 8
@@ -54,7 +54,6 @@ _INLINE_RESULTS = 10
 # Inline lookups have no age: a young adult's, which no age limit in the catalog excludes
 # by mistake for the kind of help asked (cards say the limits).
 _INLINE_AGE = 18
-_STATS_DAYS = 30
 # Sources listed by name in /stats; the rest are counted in one line.
 _TOP_SOURCES = 20
 
@@ -402,9 +401,9 @@ def is_staff(context: BotContext) -> bool:
 async def referral_lines(context: BotContext, t: Translator) -> list[str]:
     """Per source: conversations started from a link and how many reached results; the top
     sources only, so /stats is one message whatever the data."""
-    totals = await staff_link_totals(context.services, _STATS_DAYS)
+    totals = await staff_link_totals(context.services, STAFF_LINK_DAYS)
     title = t._("Staff links, last {days} days (started / reached results):")
-    lines = [fill(title, days=_STATS_DAYS)]
+    lines = [fill(title, days=STAFF_LINK_DAYS)]
     for row in totals[:_TOP_SOURCES]:
         name = t._("other links") if row.source == OTHER_SOURCE else row.source
         lines.append(esc(f"• {name}: {row.started} / {row.reached_results}"))
