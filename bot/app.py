@@ -186,12 +186,14 @@ def register_handlers(application: AnyApp, settings: Settings) -> None:
         group=-1,
     )
     if staff_ids:
-        # The consultants' commands (/duty, /card, /end, /transfer, /block) are staff commands
-        # of the registry (`bot.tg.commands`), registered with the staff tools below.
+        # A consultant in the middle of a /link dialog: its typed step wins over their cases
+        # (`staff.consultant_text`). The consultants' commands (/duty, /card, /end,
+        # /transfer, /block) are staff commands of the registry (`bot.tg.commands`),
+        # registered with the staff tools below.
         consultant = message & filters.User(user_id=staff_ids)
         application.add_handler(
             MessageHandler(
-                consultant & ~filters.COMMAND & live.HoldsCases(services), live.from_consultant
+                consultant & ~filters.COMMAND & live.HoldsCases(services), staff.consultant_text
             ),
             group=-1,
         )

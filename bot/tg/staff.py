@@ -44,6 +44,7 @@ from bot.tg import live
 from bot.tg.context import BotContext
 from bot.tg.screens import BIG_CITIES, LANGUAGE_LABELS, SHARE_PREFIX
 from bot.tg.send import ack, button, keyboard, say, search
+from bot.usecases import live as live_usecases
 from bot.usecases.referrals import OTHER_SOURCE, link_made
 from bot.usecases.stats import STAFF_LINK_DAYS, staff_link_totals
 
@@ -178,6 +179,34 @@ async def source_typed(update: Update, context: BotContext) -> None:
     else:
         await _send_link(context, t, draft, source)
     raise ApplicationHandlerStop
+
+
+def link_dialog_waits_for_text(context: BotContext, user_id: int) -> bool:
+    """Whether this staffer's /link dialog waits for typed text (the town or the source)."""
+    draft = _drafts(context).get(user_id)
+    return draft is not None and draft.lang is not None
+
+
+async def consultant_text(update: Update, context: BotContext) -> None:
+    """A message from a consultant who holds open cases. A /link dialog they have just
+    started, waiting for typed text, takes their plain text: that is what they are answering
+    (and its words, e.g. a source name, must not reach a mother). A Telegram reply to a
+    message of a case still answers that case, and so does anything that is not text."""
+    user, message = context.turn.user_id, update.effective_message
+    if (
+        user is not None
+        and message is not None
+        and message.text is not None
+        and link_dialog_waits_for_text(context, user)
+    ):
+        replied = message.reply_to_message
+        to_case = replied is not None and await live_usecases.is_case_message(
+            context.services, user, replied.message_id
+        )
+        if not to_case:
+            await source_typed(update, context)
+            return
+    await live.from_consultant(update, context)
 
 
 async def _send_link(
