@@ -44,6 +44,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from bench.common import first_sends, percentile, until, wait_for_button
 from bench.relay import print_relay, relay_under_load
 from bench.synthetic import synthetic_catalog
 from bot.core.answers import Answers
@@ -58,11 +59,6 @@ from tests.fake_telegram import FloodLimits, TelegramHarness, TelegramUser
 
 REPO = Path(__file__).resolve().parent.parent
 _NEEDS = tuple(Need)
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def _random_answers(gazetteer: Gazetteer, places: list[str], rng: random.Random) -> Answers:
@@ -116,9 +112,9 @@ def matching(sizes: list[int], searches: int) -> list[dict[str, Any]]:
         rows.append(
             {"centers": size, "index_ms": index_ms,
              "search_p50_ms": statistics.median(search_ms),
-             "search_p99_ms": _percentile(search_ms, 0.99),
+             "search_p99_ms": percentile(search_ms, 0.99),
              "render_p50_ms": statistics.median(render_ms),
-             "render_p99_ms": _percentile(render_ms, 0.99)}
+             "render_p99_ms": percentile(render_ms, 0.99)}
         )  # fmt: skip
     return rows
 
@@ -231,18 +227,6 @@ async def _quiet(harness: TelegramHarness, seconds: float = 0.4) -> None:
             await asyncio.sleep(seconds)
 
 
-async def _until(done: Callable[[], bool], seconds: float = 300) -> None:
-    """Wait until `done()` (the bot may be busy with hundreds of others)."""
-    async with asyncio.timeout(seconds):
-        while not done():  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
-
-
-async def _button(user: TelegramUser, label: str) -> None:
-    """Wait until the bot shows a button."""
-    await _until(lambda: any(label in m.buttons for m in user.bot_messages()))
-
-
 # One journey: /start, her age, four taps (her Telegram is in Russian); each step waits for the
 # bot's answer, then she takes a moment before the next (the same moments for both bots).
 JOURNEY_UPDATES = 6
@@ -252,15 +236,15 @@ async def _journey(user: TelegramUser, think: Callable[[], Awaitable[None]]) -> 
     """/start, her age typed, four taps to the results: updates sent."""
     t = translator(Language.RU)
     await user.send("/start", wait=False)
-    await _button(user, "17")
+    await wait_for_button(user, "17")
     await think()
     await user.send("17", wait=False)  # she types her age, as in the README's journey
     taps = [t._("Under 6 months"), "Алматы", t._("A place to live now"), t._("Done ➡️")]
     for label in taps:
-        await _button(user, label)
+        await wait_for_button(user, label)
         await think()
         await user.tap(label, wait=False)
-    await _button(user, t._("🔄 Start over"))
+    await wait_for_button(user, t._("🔄 Start over"))
     return 2 + len(taps)
 
 
@@ -271,7 +255,7 @@ async def _echo_journey(user: TelegramUser, think: Callable[[], Awaitable[None]]
             await think()
         before = len(user.bot_messages())
         await user.send(f"hello {step}", wait=False)
-        await _until(lambda before=before: len(user.bot_messages()) > before)  # type: ignore[misc]
+        await until(lambda before=before: len(user.bot_messages()) > before)  # type: ignore[misc]
     return JOURNEY_UPDATES
 
 
@@ -466,17 +450,7 @@ async def sos_under_load(mothers: int, probes: int, folder: Path) -> dict[str, A
     async with TelegramHarness() as harness:
         server = harness.server
         server.limits = FloodLimits()
-        answered: dict[int, float] = {}
-        original = server._api_sendMessage
-
-        def watch(params: dict[str, Any]) -> Any:
-            result = original(params)
-            chat = int(params.get("chat_id", 0))
-            if "112" in str(params.get("text", "")) and chat not in answered:
-                answered[chat] = time.perf_counter()
-            return result
-
-        server._methods["sendmessage"] = watch
+        answered = first_sends(server, lambda chat, text: "112" in text)
         child = Child(harness, "bot", folder / "sos.sqlite3")
         try:
             await child.ready()
@@ -499,7 +473,7 @@ async def sos_under_load(mothers: int, probes: int, folder: Path) -> dict[str, A
             child.stop()
     return {
         "mothers": mothers, "sos_probes": probes,
-        "sos_p50_s": statistics.median(latencies), "sos_p99_s": _percentile(latencies, 0.99),
+        "sos_p50_s": statistics.median(latencies), "sos_p99_s": percentile(latencies, 0.99),
         "flood_errors": len(server.flood_errors),
     }  # fmt: skip
 

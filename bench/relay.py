@@ -19,17 +19,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.common import first_sends, percentile, until, wait_for_button
 from bot.core.codes import Language
 from bot.i18n import translator
 from tests.fake_telegram import ChatMessage, FloodLimits, TelegramHarness, TelegramUser
 
 REPO = Path(__file__).resolve().parent.parent
 CONSULTANT_ID = 1
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def _start_bot(harness: TelegramHarness, database: Path) -> subprocess.Popen[bytes]:
@@ -48,16 +44,6 @@ def _start_bot(harness: TelegramHarness, database: Path) -> subprocess.Popen[byt
     )  # fmt: skip
 
 
-async def _until(condition: Any, seconds: float = 300) -> None:
-    async with asyncio.timeout(seconds):
-        while not condition():  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
-
-
-async def _button(user: TelegramUser, label: str) -> None:
-    await _until(lambda: any(label in m.buttons for m in user.bot_messages()))
-
-
 async def _journey(user: TelegramUser) -> None:
     """/start and five taps to the results, two seconds apart (a person reading)."""
     t = translator(Language.RU)
@@ -65,7 +51,7 @@ async def _journey(user: TelegramUser) -> None:
     for label in ["17", t._("Under 6 months"), "Алматы", t._("A place to live now"),
                   t._("Done ➡️")]:  # fmt: skip
         await asyncio.sleep(2.0)
-        await _button(user, label)
+        await wait_for_button(user, label)
         await user.tap(label, wait=False)
 
 
@@ -75,33 +61,23 @@ async def relay_under_load(mothers: int, probes: int, folder: Path) -> dict[str,
     async with TelegramHarness() as harness:
         server = harness.server
         server.limits = FloodLimits()
-        answered: dict[int, float] = {}
-        original = server._api_sendMessage
-
-        def watch(params: dict[str, Any]) -> Any:
-            result = original(params)
-            chat = int(params.get("chat_id", 0))
-            if f"reply {chat}" in str(params.get("text", "")) and chat not in answered:
-                answered[chat] = time.perf_counter()
-            return result
-
-        server._methods["sendmessage"] = watch
+        answered = first_sends(server, lambda chat, text: f"reply {chat}" in text)
         process = _start_bot(harness, folder / "relay.sqlite3")
         try:
-            await _until(lambda: server.calls_to("getUpdates"), 60)
+            await until(lambda: bool(server.calls_to("getUpdates")), 60)
             consultant = harness.user(CONSULTANT_ID, "Consultant", "ru")
             await consultant.send("/duty", wait=False)
-            await _until(lambda: len(consultant.bot_messages()) >= 1)
+            await until(lambda: len(consultant.bot_messages()) >= 1)
             await consultant.send("Айгуль", wait=False)
-            await _until(lambda: len(consultant.bot_messages()) >= 2)
+            await until(lambda: len(consultant.bot_messages()) >= 2)
             probe_users = [harness.user(700_000 + n, "Probe", "ru") for n in range(probes)]
             take = t._("✋ Take")
             for user in probe_users:
                 await user.send("/talk", wait=False)
-                await _until(lambda: any(take in m.buttons for m in consultant.bot_messages()))
+                await until(lambda: any(take in m.buttons for m in consultant.bot_messages()))
                 offer = next(m for m in consultant.bot_messages() if take in m.buttons)
                 await consultant.tap_in(offer, take, wait=False)
-                await _until(lambda: not any(take in m.buttons for m in consultant.bot_messages()))
+                await until(lambda: not any(take in m.buttons for m in consultant.bot_messages()))
                 await user.send(f"hello {user.id}", wait=False)
                 await asyncio.sleep(1.5)  # one consultant's chat takes about a message a second
             hers: dict[int, ChatMessage] = {}
@@ -113,7 +89,7 @@ async def relay_under_load(mothers: int, probes: int, folder: Path) -> dict[str,
                             hers[user.id] = message
                 return len(hers) == len(probe_users)
 
-            await _until(all_arrived)
+            await until(all_arrived)
             load_users = [harness.user(100_000 + n, "Mother", "ru") for n in range(mothers)]
             load = asyncio.gather(*(_journey(u) for u in load_users))
             await asyncio.sleep(1.0)
@@ -123,7 +99,7 @@ async def relay_under_load(mothers: int, probes: int, folder: Path) -> dict[str,
                 await consultant.send(f"reply {user.id}", reply_to=hers[user.id], wait=False)
                 await asyncio.sleep(0.2)
             await load
-            await _until(lambda: all(u in answered for u in sent), 120)
+            await until(lambda: all(u in answered for u in sent), 120)
             latencies = [answered[u] - sent[u] for u in sent]
         finally:
             process.terminate()
@@ -133,7 +109,7 @@ async def relay_under_load(mothers: int, probes: int, folder: Path) -> dict[str,
                 process.kill()
     return {
         "mothers": mothers, "relay_probes": probes,
-        "relay_p50_s": statistics.median(latencies), "relay_p99_s": _percentile(latencies, 0.99),
+        "relay_p50_s": statistics.median(latencies), "relay_p99_s": percentile(latencies, 0.99),
         "flood_errors": len(server.flood_errors),
     }  # fmt: skip
 

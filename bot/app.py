@@ -37,7 +37,6 @@ from bot.core.answers import Step
 from bot.i18n import N_, translator
 from bot.render import esc
 from bot.services import Services
-from bot.storage import state
 from bot.storage.db import DatabaseError
 from bot.tg import (
     admin,
@@ -61,6 +60,7 @@ from bot.tg.ratelimit import LaneRateLimiter
 from bot.tg.receiver import Receiver
 from bot.tg.screens import REPORT
 from bot.tg.send import ack, say
+from bot.usecases import purge
 
 _LOGGER = logging.getLogger(__name__)
 Handler = BaseHandler[Update, BotContext, Any]
@@ -186,12 +186,14 @@ def register_handlers(application: AnyApp, settings: Settings) -> None:
         group=-1,
     )
     if staff_ids:
-        # The consultants' commands (/duty, /card, /end, /transfer, /block) are staff commands
-        # of the registry (`bot.tg.commands`), registered with the staff tools below.
+        # A consultant in the middle of a /link dialog: its typed step wins over their cases
+        # (`staff.consultant_text`). The consultants' commands (/duty, /card, /end,
+        # /transfer, /block) are staff commands of the registry (`bot.tg.commands`),
+        # registered with the staff tools below.
         consultant = message & filters.User(user_id=staff_ids)
         application.add_handler(
             MessageHandler(
-                consultant & ~filters.COMMAND & live.HoldsCases(services), live.from_consultant
+                consultant & ~filters.COMMAND & live.HoldsCases(services), staff.consultant_text
             ),
             group=-1,
         )
@@ -258,14 +260,11 @@ async def _set_bot_profile(application: AnyApp, settings: Settings) -> None:
 
 async def purge_expired(context: BotContext) -> None:
     """Keep nothing longer than needed: end idle conversations (dropping what they kept),
-    then message ids past Telegram's 48-hour window and handled inbox rows."""
+    then message ids past Telegram's 48-hour window, handled inbox rows and old counts."""
     services = context.services
     awaiting.drop_expired(services)
     ended = await conversation.end_idle_conversations(context)
-    gone = await state.purge_expired(
-        await services.database(),
-        retention_seconds=services.settings.message_retention_hours * 3600,
-    )
+    gone = await purge.purge_expired(services)
     if ended or gone:
         _LOGGER.info("Ended %d idle conversations; purged %d expired rows", ended, gone)
 

@@ -7,7 +7,11 @@ from __future__ import annotations
 import sqlite3
 from datetime import date
 
+import tomli_w
+
+from bot.catalog.writer import center_to_table
 from bot.core.codes import Need
+from bot.core.model import Center
 from bot.i18n import Translator, translator
 from bot.render import NEED_LABELS
 from tests.conftest import ADMIN_ID, RunningBot
@@ -63,6 +67,24 @@ def card_of(text: str, name: str) -> str:
         if name in block:
             return block
     raise AssertionError(f"no card {name!r} in {text!r}")
+
+
+NEW_HOURS = "Пн–Пт 9:00–18:00"
+
+
+async def upload_new_hours(bot: RunningBot, chief: TelegramUser) -> tuple[Center, ChatMessage]:
+    """The admin sends CENTER's data file back with opening hours (and their source) added;
+    the entry as it was, and the upload's message (to redeliver it)."""
+    center = await bot.services.full_center(CENTER)
+    assert center is not None
+    table = center_to_table(center) | {
+        "hours": NEW_HOURS,
+        "source_urls": ["https://example.kz/hours"],
+    }
+    sent = await chief.send_document(
+        f"{CENTER}.toml", tomli_w.dumps(table).encode(), "application/toml"
+    )
+    return center, sent
 
 
 def rows(bot: RunningBot, sql: str, *args: object) -> list[tuple[object, ...]]:

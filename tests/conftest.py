@@ -12,7 +12,11 @@ from typing import Any
 import pytest
 
 from bot.app import build_application
+from bot.catalog.files import load_catalog
 from bot.config import Settings
+from bot.core.geo import Gazetteer, Location
+from bot.core.matching import Matcher
+from bot.core.model import Catalog
 from bot.services import DATA_DIR, Services
 from tests.fake_telegram import TelegramHarness, TelegramUser
 
@@ -27,10 +31,13 @@ _PROCESS_FIXTURES = frozenset({"bot_process"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that runs the bot as a process is slow, wherever it is written."""
+    """A test that runs the bot as a process is slow, wherever it is written; slow tests go
+    first, so that the parallel workers (`-n 4`, handed tests in turn) start them at once
+    instead of finishing with one of them alone."""
     for item in items:
         if _PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +45,29 @@ def _quiet_receiver() -> None:
     """The receiver calls getUpdates through do_api_request on purpose (it needs the raw
     JSON) and silences PTB's advice about it; pytest resets warning filters per test."""
     warnings.filterwarnings("ignore", message="Please use 'Bot.getUpdates'", category=UserWarning)
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    """The real catalog, as the data files hold it (read once per worker; never changed)."""
+    return load_catalog(DATA_DIR)
+
+
+@pytest.fixture(scope="session")
+def matcher(catalog: Catalog) -> Matcher:
+    return Matcher(catalog)
+
+
+@pytest.fixture(scope="session")
+def gazetteer(catalog: Catalog) -> Gazetteer:
+    return Gazetteer(catalog)
+
+
+def where(gazetteer: Gazetteer, text: str) -> Location:
+    """The place or region she would mean by `text`; the test fails if there is none."""
+    location = gazetteer.resolve(text)
+    assert location is not None, text
+    return location
 
 
 @pytest.fixture

@@ -9,11 +9,14 @@ message the needs question was, edited.
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+
+import tomli_w
 
 from bot.app import build_application
 from bot.config import Settings
@@ -22,7 +25,7 @@ from bot.core.codes import Need
 from bot.core.session import Session
 from bot.i18n import Translator, translator
 from bot.render import NEED_LABELS
-from bot.services import Services
+from bot.services import DATA_DIR, Services
 from bot.tg.screens import CHOOSE_LANGUAGE, LANGUAGE_SWITCH
 from tests.fake_telegram import ChatMessage, TelegramHarness, TelegramUser
 
@@ -51,6 +54,30 @@ async def bot_on_fake_telegram() -> AsyncIterator[tuple[TelegramHarness, Any]]:
             app = build_application(settings, Services(settings))
             await harness.start(app)
             yield harness, app
+
+
+@asynccontextmanager
+async def bot_with_centers(
+    folder: Path, tables: Iterable[dict[str, Any]], **settings: Any
+) -> AsyncIterator[tuple[TelegramHarness, Services]]:
+    """The real bot on a copy of the data files in `folder` with these center tables added
+    (the catalog as it would be after they were written in)."""
+    data = folder / "data"
+    shutil.copytree(DATA_DIR, data)
+    for table in tables:
+        (data / "centers" / f"{table['id']}.toml").write_text(
+            tomli_w.dumps(table), encoding="utf-8"
+        )
+    async with TelegramHarness() as harness:
+        config = Settings(
+            token=harness.token,
+            database_path=folder / "db.sqlite3",
+            api_url=harness.url,
+            **settings,
+        )
+        services = Services(config, data)
+        await harness.start(build_application(config, services))
+        yield harness, services
 
 
 def tr(lang: str) -> Translator:
@@ -140,6 +167,20 @@ async def answer_all(
         await mother.tap(need_button(lang, need))
     await mother.tap(t._(DONE))
     return screen(mother)
+
+
+async def young_mother_in_almaty(
+    mother: TelegramUser, lang: str, services: Services
+) -> ChatMessage:
+    """/start in `lang`, then 17, a baby under 6 months, Almaty, a place to live: the journey
+    that reaches the most results; returns the results message."""
+    await choose_language(mother, lang)
+    almaty = services.catalog.place("almaty")
+    assert almaty is not None
+    return await answer_all(
+        mother, lang, age="17", child="Under 6 months", city=almaty.name.get(lang),
+        needs=["shelter"],
+    )  # fmt: skip
 
 
 def more_button(message: ChatMessage, lang: str) -> str | None:

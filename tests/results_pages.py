@@ -7,6 +7,7 @@ helper reads every page of it (tests/journey.py's steps are used unchanged).
 
 from __future__ import annotations
 
+from bot.services import Services
 from tests.fake_telegram import ChatMessage, TelegramUser
 from tests.journey import LANGUAGE_BUTTONS, answer_all, tr
 
@@ -55,3 +56,14 @@ async def search(
     else:  # pragma: no cover - a page that never ends
         raise AssertionError(f"more than {MAX_PAGES} pages of results")
     return mother.since(mark), pages
+
+
+async def search_taraz(
+    mother: TelegramUser, lang: str, services: Services, age: str = "20"
+) -> tuple[list[ChatMessage], list[str]]:
+    """`search` for a pregnant mother of `age` who needs legal help in Taraz."""
+    taraz = services.catalog.place("taraz")
+    assert taraz is not None
+    return await search(
+        mother, lang, age=age, child="I am pregnant", city=taraz.name.get(lang), needs=["legal"]
+    )

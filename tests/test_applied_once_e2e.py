@@ -12,12 +12,10 @@ import sqlite3
 from typing import Any
 
 import pytest
-import tomli_w
 from telegram import Update
 
-from bot.catalog.writer import center_to_table
 from bot.core.codes import Status
-from tests.care_steps import CENTER, admin, rows, tr
+from tests.care_steps import CENTER, admin, rows, tr, upload_new_hours
 from tests.conftest import RunningBot
 from tests.fake_telegram import ChatMessage, TelegramUser
 
@@ -105,17 +103,9 @@ async def test_a_redelivered_resolve_says_already_done(bot: RunningBot) -> None:
 
 
 async def test_a_redelivered_upload_is_applied_once(bot: RunningBot) -> None:
-    center = await bot.services.full_center(CENTER)
-    assert center is not None
-    table = center_to_table(center) | {
-        "hours": "Пн–Пт 9:00–18:00",
-        "source_urls": ["https://example.kz/hours"],
-    }
     chief = admin(bot, "ru")
     count = len(changes(bot))
-    sent = await chief.send_document(
-        f"{CENTER}.toml", tomli_w.dumps(table).encode(), "application/toml"
-    )
+    center, sent = await upload_new_hours(bot, chief)
     await redeliver(bot, sent)
     assert len(changes(bot)) == count + 1
     assert chief.last_bot_message().plain_text == tr("ru")._(ALREADY)

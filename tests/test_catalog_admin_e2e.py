@@ -4,16 +4,20 @@ their own command menu; and for everyone else these commands do not exist."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 
 from bot.catalog.changes import Err, Field
 from bot.core.codes import Need
+from bot.i18n import Translator
 from bot.render import NEED_SHORT
+from bot.tg.adding import QUESTIONS, Question
 from bot.tg.adminkit import ERRORS, FIELD_LABELS
 from bot.usecases.editing import CLOSED_REASON
 from tests.care_steps import (
     CENTER,
+    NEW_HOURS,
     admin,
     card_of,
     replies,
@@ -24,8 +28,10 @@ from tests.care_steps import (
     stored_doc,
     today,
     tr,
+    upload_new_hours,
 )
 from tests.conftest import ADMIN_ID, RunningBot
+from tests.fake_telegram import TelegramUser
 
 PHONE = "+77012345678"
 
@@ -287,6 +293,82 @@ async def test_add_a_center_by_a_dialog(bot: RunningBot, lang: str) -> None:
     assert not rows(bot, "SELECT id FROM catalog_entries WHERE id = 'taraz-novyi-tsentr-taraza'")
 
 
+async def add_up_to_sources(chief: TelegramUser, t: Translator) -> None:
+    """/add answered up to its sources question: a non-state legal center in Taraz."""
+    await chief.send("/add")
+    for answer in (
+        "Тараз жаңа орталығы",
+        "Новый центр Тараза",
+        "Заң кеңесі.",
+        "Юридические консультации.",
+    ):
+        await chief.send(answer)
+    await chief.tap(t._("Not state"))
+    await chief.send("Тараз")
+    await chief.tap(t._(NEED_SHORT[Need.LEGAL]))
+    await chief.tap(t._("Done ➡️"))
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+async def test_add_from_a_public_page_asks_the_year_it_was_published(
+    bot: RunningBot, lang: str
+) -> None:
+    """An entry added from a page the admin just read is dated by that page's year, so its
+    card does not warn of an undated source."""
+    t = tr(lang)
+    center_id = "taraz-novyi-tsentr-taraza"
+    chief = admin(bot, lang)
+    await add_up_to_sources(chief, t)
+    await chief.send("https://example.kz/new-center")
+    year_question = t._(QUESTIONS[Question.SOURCE_YEAR])
+    assert year_question in chief.texts()[-1]
+    assert t._("Unknown") in chief.last_bot_message().buttons
+    this_year = str(date.today().year)
+    for bad in ("1850", str(date.today().year + 1), "next year"):
+        await chief.send(bad)
+        assert chief.texts()[-2] == refused(lang, Err.NUMBER, low="1990", high=this_year)
+        assert year_question in chief.texts()[-1]
+    await chief.send("2024")
+    summary = chief.texts()[-1]
+    assert t._("The newest source was published: {year}").format(year="2024") in summary
+    await chief.tap(t._("✅ Create"))
+    center = await bot.services.full_center(center_id)
+    assert center is not None
+    assert center.provenance.source_urls == ("https://example.kz/new-center",)
+    assert (center.provenance.verified_how, center.provenance.newest_source) == ("desk", 2024)
+    card = card_of(results(await search_taraz(bot, 5122, lang)).plain_text, center.name.get(lang))
+    assert t._("From public sources of {year}: call before you go.").format(year=2024) in card
+    undated = t._("From public sources of an unknown date: call before you go.")
+    assert undated not in card
+
+    # /set takes the year too; "unknown" is said as such, and a year out of range is refused.
+    await chief.send(f"/set {center_id} newest_source 1850")
+    assert chief.last_bot_message().plain_text == refused(
+        lang, Err.NUMBER, low="1990", high=this_year
+    )
+    await chief.send(f"/set {center_id} newest_source unknown")
+    changed = await bot.services.full_center(center_id)
+    assert changed is not None and changed.provenance.newest_source == "unknown"
+    card = card_of(results(await search_taraz(bot, 5123, lang)).plain_text, center.name.get(lang))
+    assert undated in card
+    await chief.send(f"/set {center_id} newest_source 2025")
+    changed = await bot.services.full_center(center_id)
+    assert changed is not None and changed.provenance.newest_source == 2025
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+async def test_add_after_a_phone_call_asks_no_year(bot: RunningBot, lang: str) -> None:
+    t = tr(lang)
+    chief = admin(bot, lang)
+    await add_up_to_sources(chief, t)
+    await chief.tap(t._("I phoned them"))
+    assert t._(QUESTIONS[Question.SOURCE_YEAR]) not in "\n".join(chief.texts())
+    assert t._(QUESTIONS[Question.CONFIRM]) in chief.texts()[-1]
+    await chief.tap(t._("✅ Create"))
+    center = await bot.services.full_center("taraz-novyi-tsentr-taraza")
+    assert center is not None and center.provenance.newest_source is None
+
+
 async def test_stale_lists_unconfirmed_entries_most_shown_first(bot: RunningBot) -> None:
     t = tr("ru")
     for user_id in (5131, 5132):
@@ -344,19 +426,9 @@ async def test_admins_get_their_own_menu_in_their_language(bot: RunningBot) -> N
 
 
 async def test_an_upload_is_recorded_in_the_history(bot: RunningBot) -> None:
-    import tomli_w
-
-    from bot.catalog.writer import center_to_table
-
-    center = await bot.services.full_center(CENTER)
-    assert center is not None
-    table = center_to_table(center) | {
-        "hours": "Пн–Пт 9:00–18:00",
-        "source_urls": ["https://example.kz/hours"],
-    }
     chief = admin(bot, "ru")
-    await chief.send_document(f"{CENTER}.toml", tomli_w.dumps(table).encode(), "application/toml")
-    assert (await bot.services.full_center(CENTER)).hours == "Пн–Пт 9:00–18:00"  # type: ignore[union-attr]
+    await upload_new_hours(bot, chief)
+    assert (await bot.services.full_center(CENTER)).hours == NEW_HOURS  # type: ignore[union-attr]
     await chief.send(f"/history {CENTER}")
     assert tr("ru")._("Data file upload") in chief.last_bot_message().plain_text
     await chief.send(f"/undo {CENTER}")

@@ -26,22 +26,16 @@ from bot.catalog.changes import (
     slug,
     value_text,
 )
-from bot.catalog.files import load_catalog, read_center_table
+from bot.catalog.files import read_center_table
 from bot.catalog.writer import center_to_table
 from bot.core.codes import Checked, Coverage, Need, OrgType
 from bot.core.model import Catalog, Center, Disputed, Localized, Phone
 from bot.i18n import translator
 from bot.render import free_places_line
-from bot.services import DATA_DIR
 from bot.usecases.stale import stale_entries
 
 TODAY = date.today()
 ADMIN = Stamp(TODAY, "Telegram admin 9000", closed_reason=Localized("жабық", "закрыт"))
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(DATA_DIR)
 
 
 @pytest.fixture

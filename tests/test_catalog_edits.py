@@ -13,14 +13,7 @@ from bot.catalog.edits import (
     export_zip,
     read_upload,
 )
-from bot.catalog.files import load_catalog
 from bot.core.model import Catalog
-from bot.services import DATA_DIR
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(DATA_DIR)
 
 
 def test_export_then_upload_gives_the_same_catalog(catalog: Catalog) -> None:

@@ -16,7 +16,6 @@ import tomli_w
 from bot.catalog.files import (
     CatalogError,
     Problem,
-    catalog_from_tables,
     load_catalog,
     phone_problem,
     read_catalog,
@@ -509,22 +508,6 @@ def test_phone_problem(number: str, ok: bool) -> None:
     assert (problem is None) == ok
     if not ok:
         assert problem is not None and "+7XXXXXXXXXX" in problem
-
-
-def test_tables_in_the_file_layout_make_the_same_catalog(real_catalog: Catalog) -> None:
-    """The migration of older databases reads their rows through the same reader."""
-    geography = tomllib.loads((DATA_DIR / "geography.toml").read_text("utf-8"))
-    hotlines = tomllib.loads((DATA_DIR / "hotlines.toml").read_text("utf-8"))
-    centers = [
-        tomllib.loads(path.read_text("utf-8"))
-        for path in sorted((DATA_DIR / "centers").glob("*.toml"), reverse=True)
-    ]
-    catalog, problems = catalog_from_tables(geography, hotlines, centers)
-    assert problems == []
-    assert catalog == real_catalog  # centers in id order, whatever order they came in
-    centers[0]["needs"] = [*centers[0]["needs"], "flying"]
-    _, problems = catalog_from_tables(geography, hotlines, centers)
-    assert [p.entry for p in problems] == [f"center {centers[0]['id']}"]
 
 
 def _tree(root: Path) -> dict[str, bytes]:

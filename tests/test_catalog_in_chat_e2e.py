@@ -3,20 +3,16 @@ center's entry holds shown as written (issue 12: `&` and `<` once broke every la
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-import tomli_w
 
-from bot.app import build_application
-from bot.config import Settings
-from bot.services import DATA_DIR, Services
+from bot.services import Services
 from tests.fake_telegram import TelegramHarness
-from tests.journey import tr
-from tests.results_pages import search
+from tests.journey import bot_with_centers, tr
+from tests.results_pages import search_taraz
 
 SECRET = "ул. Тайная, 7"
 PUBLIC = "пр. Абая, 1"
@@ -64,21 +60,10 @@ def _markup_center() -> dict[str, object]:
 async def harness_with_test_centers(
     tmp_path: Path,
 ) -> AsyncIterator[tuple[TelegramHarness, Services]]:
-    data = tmp_path / "data"
-    shutil.copytree(DATA_DIR, data)
     tables = [_center("test-public", PUBLIC, True), _center("test-secret", SECRET, False),
               _markup_center()]  # fmt: skip
-    for table in tables:
-        (data / "centers" / f"{table['id']}.toml").write_text(
-            tomli_w.dumps(table), encoding="utf-8"
-        )
-    async with TelegramHarness() as harness:
-        settings = Settings(
-            token=harness.token, database_path=tmp_path / "db.sqlite3", api_url=harness.url
-        )
-        services = Services(settings, data)
-        await harness.start(build_application(settings, services))
-        yield harness, services
+    async with bot_with_centers(tmp_path, tables) as running:
+        yield running
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru"])
@@ -87,11 +72,7 @@ async def test_public_address_is_shown_and_a_secret_one_never(
 ) -> None:
     harness, services = harness_with_test_centers
     mother = harness.user(4001, "Mother", lang)
-    taraz = services.catalog.place("taraz")
-    assert taraz is not None
-    shown, pages = await search(
-        mother, lang, age="20", child="I am pregnant", city=taraz.name.get(lang), needs=["legal"]
-    )
+    shown, pages = await search_taraz(mother, lang, services)
     text = "\n".join([*pages, *(m.plain_text for m in shown)])
     assert "Тестовый центр test-public" in text or "Сынақ орталығы test-public" in text
     assert f"📍 {PUBLIC}" in text
@@ -114,12 +95,9 @@ async def test_catalog_text_with_markup_characters_is_shown_as_written(
     and keeps its footer and its buttons; the characters are shown as typed."""
     harness, services = harness_with_test_centers
     mother = harness.user(4002, "Mother", lang)
-    taraz = services.catalog.place("taraz")
     center = await services.full_center("test-markup")
-    assert taraz is not None and center is not None
-    shown, pages = await search(
-        mother, lang, age="20", child="I am pregnant", city=taraz.name.get(lang), needs=["legal"]
-    )
+    assert center is not None
+    shown, pages = await search_taraz(mother, lang, services)
     page = next(p for p in pages if center.name.get(lang) in p)
     for value in (center.summary.get(lang), HOURS, center.website,
                   center.shown_address.get(lang)):  # fmt: skip
@@ -132,7 +110,5 @@ async def test_catalog_text_with_markup_characters_is_shown_as_written(
     for message in shown:
         assert {e["type"] for e in message.entities} <= {"bold", "italic"}
     # And she can go on: the next search works as well.
-    _, again = await search(
-        mother, lang, age="21", child="I am pregnant", city=taraz.name.get(lang), needs=["legal"]
-    )
+    _, again = await search_taraz(mother, lang, services, age="21")
     assert any(center.name.get(lang) in p for p in again)

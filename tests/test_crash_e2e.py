@@ -135,7 +135,8 @@ async def test_kill_9_mid_conversation_loses_nothing(bot_process: BotProcess) ->
 
 @pytest.mark.slow
 async def test_kill_9_right_after_a_burst_answers_everyone(bot_process: BotProcess) -> None:
-    """Issue 12: 30 mothers write /start; 0.3 s later the process is killed. Whatever it had
+    """Issue 12: 30 mothers write /start; 0.3 s later (on a busy machine: at its first
+    answer) the process is killed. Whatever it had
     fetched is in its inbox, so after the restart every one of them is answered, and every
     update is answered once, except where the kill fell between a reply and the commit of
     its update: Telegram cannot be asked whether a message went out, so such an update is
@@ -152,16 +153,25 @@ async def test_kill_9_right_after_a_burst_answers_everyone(bot_process: BotProce
     for mother, _ in mothers:
         await mother.send("/start", wait=False)
     update_of = {mother.id: first + n for n, (mother, _) in enumerate(mothers)}
-    await asyncio.sleep(0.3)  # the burst is being handled: now the power goes
+    # The burst is being handled: now the power goes. 0.3 s on an idle machine; on a busy
+    # one (CI: two test runs on two cores) the bot may not have answered anyone by then, so
+    # the kill waits for its first answer: it always falls in the middle of the handling.
+    await asyncio.sleep(0.3)
+    async with asyncio.timeout(SETTLE_SECONDS):
+        while not any(mother.bot_messages() for mother, _ in mothers):
+            assert bot_process.process is not None and bot_process.process.returncode is None
+            await asyncio.sleep(POLL)
     await bot_process.kill()
     # A request the dead process still had on the wire is refused, as if it never reached
     # Telegram: what the phones show now is exactly what the first process sent.
     server.token = server.token + "-restarted"
-    fetched = server.confirmed_offset - first  # stored by the bot before it confirmed them
     undone = bot_process.undone()
     replied = {mother.id for mother, _ in mothers if mother.bot_messages()}
     # Replied to, and not committed: the kill fell right between the two.
     in_flight = {m.id for m, _ in mothers if m.id in replied and update_of[m.id] in undone}
+    # Stored, and not yet confirmed to Telegram (the kill fell between the inbox's commit and
+    # the next getUpdates): Telegram sends them again, and they must still be answered once.
+    unconfirmed = {u for u in undone if u >= server.confirmed_offset}
     assert undone - set(update_of.values()) == set()
     assert len(undone) > 0, "the kill came after everything was handled: nothing was tested"
     await bot_process.start()
@@ -172,8 +182,8 @@ async def test_kill_9_right_after_a_burst_answers_everyone(bot_process: BotProce
         if mother.id in in_flight:
             assert 1 <= len(asked) <= 2, mother.id
         else:
-            assert len(asked) == 1, (mother.id, update_of[mother.id] in undone)
-    assert len(undone) <= fetched
+            # Unconfirmed ones too: Telegram sent them again, the inbox had them already.
+            assert len(asked) == 1, (mother.id, update_of[mother.id] in undone, unconfirmed)
 
 
 async def test_a_crash_loop_gives_up_no_update_that_never_started(
@@ -188,7 +198,13 @@ async def test_a_crash_loop_gives_up_no_update_that_never_started(
     mothers = [harness.user(8500 + n, f"Mother{n}", "ru") for n in range(100)]
     for mother in mothers:
         await mother.send("/start", wait=False)
+    # 0.3 s, and on a busy machine until the bot has stored some of the burst: the kill
+    # must find updates fetched and not handled, or nothing would be tested.
     await asyncio.sleep(0.3)
+    async with asyncio.timeout(SETTLE_SECONDS):
+        while not bot_process.unhandled():
+            assert bot_process.process is not None and bot_process.process.returncode is None
+            await asyncio.sleep(POLL)
     await bot_process.kill()
     assert bot_process.unhandled() > 0, "the kill came after everything was handled"
     for _ in range(4):

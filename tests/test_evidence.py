@@ -9,7 +9,7 @@ from datetime import date
 import msgspec
 import pytest
 
-from bot.catalog.files import load_catalog, warnings_of
+from bot.catalog.files import warnings_of
 from bot.core.codes import Checked, Confidence, Need, Tier
 from bot.core.geo import Gazetteer, Location, distance_km
 from bot.core.matching import NEAR_KM, Match, Matcher, MatchResult, Query
@@ -17,32 +17,11 @@ from bot.core.model import Catalog, Center, source_is_old
 from bot.core.reasons import InYourRegion, Nearby, StaysFor, Unconfirmed
 from bot.i18n import translator
 from bot.render import center_card, plain, summary_line
-from bot.services import DATA_DIR
 from bot.usecases.stale import stale_entries
+from tests.conftest import where
 
 LANGS = ("kk", "ru")
 TODAY = date(2026, 12, 4)
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(DATA_DIR)
-
-
-@pytest.fixture(scope="module")
-def matcher(catalog: Catalog) -> Matcher:
-    return Matcher(catalog)
-
-
-@pytest.fixture(scope="module")
-def gazetteer(catalog: Catalog) -> Gazetteer:
-    return Gazetteer(catalog)
-
-
-def where(gazetteer: Gazetteer, text: str) -> Location:
-    location = gazetteer.resolve(text)
-    assert location is not None, text
-    return location
 
 
 def search(matcher: Matcher, location: Location, *needs: Need, age: int = 22) -> MatchResult:

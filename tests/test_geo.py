@@ -4,20 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.catalog.files import load_catalog
 from bot.core.geo import Gazetteer, distance_km, normalize
 from bot.core.model import Catalog
-from bot.services import DATA_DIR
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(DATA_DIR)
-
-
-@pytest.fixture(scope="module")
-def gazetteer(catalog: Catalog) -> Gazetteer:
-    return Gazetteer(catalog)
 
 
 @pytest.mark.parametrize(

@@ -8,19 +8,15 @@ An admin's oversized values are refused with one line saying the limit.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-import tomli_w
 from msgspec.structs import replace
 
-from bot.app import build_application
 from bot.catalog.changes import Err, Field
 from bot.catalog.store import put_center
-from bot.config import Settings
 from bot.core.codes import Exclusion, Need, Requirement
 from bot.core.limits import (
     MAX_ADDRESS_CHARS,
@@ -32,13 +28,13 @@ from bot.core.limits import (
 )
 from bot.core.model import Localized, Phone
 from bot.render import MAX_MESSAGE
-from bot.services import DATA_DIR, Services
+from bot.services import Services
 from bot.tg.adminkit import ERRORS, FIELD_LABELS
 from tests.care_steps import CENTER
 from tests.conftest import ADMIN_ID, RunningBot
 from tests.fake_telegram import TelegramHarness
-from tests.journey import tr
-from tests.results_pages import search
+from tests.journey import bot_with_centers, tr
+from tests.results_pages import search_taraz
 
 BIG = 8
 
@@ -105,23 +101,9 @@ def _big_center(n: int) -> dict[str, object]:
 
 @pytest.fixture
 async def big_catalog(tmp_path: Path) -> AsyncIterator[tuple[TelegramHarness, Services]]:
-    data = tmp_path / "data"
-    shutil.copytree(DATA_DIR, data)
-    for n in range(BIG):
-        table = _big_center(n)
-        (data / "centers" / f"{table['id']}.toml").write_text(
-            tomli_w.dumps(table), encoding="utf-8"
-        )
-    async with TelegramHarness() as harness:
-        settings = Settings(
-            token=harness.token,
-            database_path=tmp_path / "db.sqlite3",
-            api_url=harness.url,
-            admin_ids=frozenset({ADMIN_ID}),
-        )
-        services = Services(settings, data)
-        await harness.start(build_application(settings, services))
-        yield harness, services
+    tables = [_big_center(n) for n in range(BIG)]
+    async with bot_with_centers(tmp_path, tables, admin_ids=frozenset({ADMIN_ID})) as running:
+        yield running
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru"])
@@ -131,11 +113,7 @@ async def test_the_largest_cards_the_bounds_allow_fit_every_page(
     harness, services = big_catalog
     assert all(services.catalog.center(f"big-{n}") for n in range(BIG)), "a test entry was refused"
     mother = harness.user(4101, "Mother", lang)
-    taraz = services.catalog.place("taraz")
-    assert taraz is not None
-    _, pages = await search(
-        mother, lang, age="20", child="I am pregnant", city=taraz.name.get(lang), needs=["legal"]
-    )
+    _, pages = await search_taraz(mother, lang, services)
     assert harness.server.api_errors == []
     text = "\n".join(pages)
     # Every big card is shown: its name, its first numbers, the start of its website; what
@@ -172,11 +150,7 @@ async def test_an_entry_stored_before_the_bounds_still_fits_a_page(
         await put_center(conn, huge)
     await services.reload_catalog()
     mother = harness.user(4102, "Mother", lang)
-    taraz = services.catalog.place("taraz")
-    assert taraz is not None
-    _, pages = await search(
-        mother, lang, age="20", child="I am pregnant", city=taraz.name.get(lang), needs=["legal"]
-    )
+    _, pages = await search_taraz(mother, lang, services)
     assert harness.server.api_errors == []
     text = "\n".join(pages)
     assert center.name.get(lang) in text and "+77010000000" in text and "…" in text

@@ -7,7 +7,6 @@ import itertools
 import msgspec
 import pytest
 
-from bot.catalog.files import load_catalog
 from bot.core.codes import Exclusion, Need, Status, Tier
 from bot.core.durations import parse_duration
 from bot.core.geo import Gazetteer, Location, distance_km
@@ -47,34 +46,13 @@ from bot.core.reasons import (
     Span,
     StaysFor,
 )
-from bot.services import DATA_DIR
+from tests.conftest import where
 
 YOUNG_MOTHER_HOUSES = ("ana-uyi-almaty", "almaty-ubezhishche")
 HARD = (
     MotherTooYoung, MotherTooOld, ChildTooOld, ChildTooYoung, NoPregnant, NotActive, Excludes,
     NoNeededService,
 )  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(DATA_DIR)
-
-
-@pytest.fixture(scope="module")
-def matcher(catalog: Catalog) -> Matcher:
-    return Matcher(catalog)
-
-
-@pytest.fixture(scope="module")
-def gazetteer(catalog: Catalog) -> Gazetteer:
-    return Gazetteer(catalog)
-
-
-def where(gazetteer: Gazetteer, text: str) -> Location:
-    location = gazetteer.resolve(text)
-    assert location is not None, text
-    return location
 
 
 def search(

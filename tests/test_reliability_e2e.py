@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from telegram.error import NetworkError, RetryAfter
 
-from bot.storage import state
 from bot.tg.ratelimit import LaneRateLimiter
 from bot.tg.turn import LANE, Lane
+from bot.usecases.purge import purge_expired
 from tests import db_rows
 from tests.conftest import RunningBot
 from tests.journey import tr
@@ -94,7 +94,7 @@ async def test_nothing_of_hers_stays_in_the_file_or_the_wal(bot: RunningBot, how
     else:
         await mother.send(how)
     db = await bot.services.database()
-    await state.purge_expired(db, retention_seconds=48 * 3600)  # handled inbox rows: content gone
+    await purge_expired(bot.services)  # handled inbox rows: content gone
     traces = _traces_of(HER_ID, db_path)
     if how == "/cancel":
         # /cancel drops her answers; the ids of her messages stay for /clear (48 hours),

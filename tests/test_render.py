@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 import msgspec
 import pytest
 
-from bot.catalog.files import load_catalog
 from bot.core.answers import Answers
 from bot.core.codes import Exclusion, Language, Need, Requirement, Status, Tier
 from bot.core.durations import parse_duration
@@ -64,7 +63,6 @@ from bot.render import (
     reason_text,
     summary_line,
 )
-from bot.services import DATA_DIR
 from bot.tg.screens import results_screen
 from tests.fake_telegram import render_html
 
@@ -75,11 +73,6 @@ POISON = ' <b>x</b> <i>&amp;</i> <script> &lt;3 1<2 & 3>2 "q" &'
 # Ids are references, not text: they stay as they are.
 _REFERENCES = {"id", "place", "region", "admin_center"}
 S = TypeVar("S", bound=msgspec.Struct)
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(DATA_DIR)
 
 
 def _poison_value(name: str, value: Any) -> Any:

@@ -32,7 +32,6 @@ from tests.journey import (
     CHILD_QUESTION,
     DONE,
     SWITCH,
-    answer_all,
     asks,
     choose_language,
     hint,
@@ -42,6 +41,7 @@ from tests.journey import (
     screen,
     stored_answers,
     tr,
+    young_mother_in_almaty,
 )
 
 # Words a lock-screen preview must never show: whoever watches her phone may read it.
@@ -90,13 +90,7 @@ def alarming_shown(shown: str) -> str | None:
 
 async def full_journey(bot: RunningBot, user_id: int, lang: str = "ru") -> TelegramUser:
     mother = bot.user(user_id, language_code=lang)
-    await choose_language(mother, lang)
-    almaty = bot.services.catalog.place("almaty")
-    assert almaty is not None
-    await answer_all(
-        mother, lang, age="17", child="Under 6 months", city=almaty.name.get(lang),
-        needs=["shelter"],
-    )  # fmt: skip
+    await young_mother_in_almaty(mother, lang, bot.services)
     return mother
 
 

@@ -12,26 +12,13 @@ from typing import Any
 
 import pytest
 
-from bot.catalog.files import load_catalog
 from bot.core.answers import Answers, Step
 from bot.core.codes import Language, Need
 from bot.core.geo import Gazetteer
 from bot.core.matching import Query
-from bot.core.model import Catalog
 from bot.core.session import Session, View
-from bot.services import DATA_DIR
 
 T0 = 1764000000
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(DATA_DIR)
-
-
-@pytest.fixture(scope="module")
-def gazetteer(catalog: Catalog) -> Gazetteer:
-    return Gazetteer(catalog)
 
 
 def legacy(data: dict[str, Any]) -> str:

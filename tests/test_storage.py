@@ -26,6 +26,7 @@ from bot.catalog.store import (
     replace_catalog,
 )
 from bot.catalog.writer import write_catalog
+from bot.core import clock
 from bot.core.answers import Answers
 from bot.core.codes import Language, Need, Status
 from bot.core.model import Catalog, Center, Disputed, Localized, Stay
@@ -40,6 +41,7 @@ from bot.storage.migrations import (
     schema_version,
 )
 from bot.storage.state import SearchCount, TurnWrites
+from bot.usecases.stats import STAFF_LINK_DAYS, since
 from tests import db_rows
 
 CATALOG_TABLES = {"catalog_entries", "catalog_meta"}
@@ -193,7 +195,7 @@ async def test_forgotten_answers_leave_no_trace_in_the_file(tmp_path: Path, how:
         await state.record_messages(db, 5, [1, 2])
         assert needle.encode() in _all_bytes(tmp_path)  # the check below can fail
         if how == "forget":
-            await state.forget_user(db, 5)
+            await state.commit_turn(db, TurnWrites(user_id=5, forget=True))
         elif how == "end_session":
             await state.commit_turn(db, TurnWrites(user_id=5, end_session=True))
         else:
@@ -401,7 +403,7 @@ async def test_one_turn_writes_everything_at_once(db: Database) -> None:
     assert await db_rows.stored_sessions(db, 3600) == {5: session_json("kk", source="h111")}
     assert await state.chat_message_ids(db, 5) == [10, 11]
     assert (await state.search_counts(db, date.today())).by_region == {"almaty-city": 1}
-    [referral] = await state.referral_counts(db, date.today())
+    [referral] = await referrals.referral_totals(db, date.today())
     assert (referral.source, referral.started, referral.reached_results) == ("h111", 1, 1)
     # The update is handled: nothing of it is kept but its id.
     assert await db_rows.pending_count(db) == 0
@@ -415,10 +417,18 @@ async def test_forget_user_leaves_nothing_about_her(db: Database) -> None:
     await state.record_messages(db, 6, [10])
     assert await state.chat_message_ids(db, 5) == [10, 11, 12]
     assert await db_rows.rows_about_user(db, 5) == 4
-    await state.forget_user(db, 5)
+    await state.commit_turn(db, TurnWrites(user_id=5, forget=True))
     assert await db_rows.rows_about_user(db, 5) == 0
     assert await state.chat_message_ids(db, 5) == []
     assert await db_rows.rows_about_user(db, 6) == 2
+
+
+async def purge(db: Database, retention_seconds: float) -> int:
+    """The purge job's statements in one transaction (as `bot.usecases.purge` runs them)."""
+    async with db.transaction() as conn:
+        return await state.purge_expired(
+            conn, clock.now(), retention_seconds, since(STAFF_LINK_DAYS)
+        )
 
 
 async def test_purge_drops_only_what_is_too_old(db: Database) -> None:
@@ -437,14 +447,38 @@ async def test_purge_drops_only_what_is_too_old(db: Database) -> None:
         await conn.execute(
             "UPDATE inbox SET received_at = received_at - 2 * 86400 WHERE update_id IN (1, 3)"
         )
-    gone = await state.purge_expired(db, retention_seconds=3600)
+    gone = await purge(db, retention_seconds=3600)
     assert gone == 2
     assert await state.chat_message_ids(db, 5) == [2]
     async with db.conn.execute("SELECT update_id FROM inbox ORDER BY update_id") as cursor:
         assert [row[0] for row in await cursor.fetchall()] == [2, 3]
     # Sessions are the idle sweep's, not the purge's.
     assert 5 in await db_rows.stored_sessions(db, 3600)
-    assert await state.purge_expired(db, retention_seconds=3600) == 0
+    assert await purge(db, retention_seconds=3600) == 0
+
+
+async def test_purge_drops_staff_link_counts_older_than_stats_reads(db: Database) -> None:
+    """A day's count per source is read by /stats for STAFF_LINK_DAYS days, then never."""
+    first_day = since(STAFF_LINK_DAYS)
+    async with db.transaction() as conn:
+        await conn.executemany(
+            "INSERT INTO referral_stats (day, source, started, reached_results)"
+            " VALUES (?, ?, 1, 0)",
+            [
+                ((first_day - timedelta(days=300)).isoformat(), "*"),
+                ((first_day - timedelta(days=1)).isoformat(), "h150"),
+                (first_day.isoformat(), "h150"),
+                (date.today().isoformat(), "*"),
+            ],
+        )
+    assert await purge(db, retention_seconds=3600) == 2
+    async with db.conn.execute("SELECT day FROM referral_stats ORDER BY day") as cursor:
+        kept = [row[0] for row in await cursor.fetchall()]
+    assert kept == [first_day.isoformat(), date.today().isoformat()]
+    assert [(r.source, r.started) for r in await referrals.referral_totals(db, first_day)] == [
+        (state.OTHER_SOURCE, 1),
+        ("h150", 1),
+    ]
 
 
 async def test_the_inbox_keeps_each_update_once_and_sos_first(db: Database) -> None:
@@ -537,10 +571,11 @@ async def test_referrals_are_counted_per_day_and_source_only(db: Database) -> No
         SearchCount("astana", ("legal",), False, source="h150"),
         SearchCount("astana", ("legal",), False),  # no staff link
     )
-    assert [
-        (r.day, r.source, r.started, r.reached_results)
-        for r in await state.referral_counts(db, date.today())
-    ] == [(date.today().isoformat(), "h150", 2, 1)]
+    async with db.conn.execute(
+        "SELECT day, source, started, reached_results FROM referral_stats"
+    ) as cursor:
+        per_day = [tuple(row) for row in await cursor.fetchall()]
+    assert per_day == [(date.today().isoformat(), "h150", 2, 1)]
     # A source nobody made with /link (anyone can type a start link) is no row of its own.
     await state.commit_turn(db, TurnWrites(user_id=7, started_from="madeup1"))
     await state.commit_turn(db, TurnWrites(user_id=7, started_from="madeup2"))

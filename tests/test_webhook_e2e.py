@@ -8,6 +8,7 @@ answers 200, so a 200 means the update is safe.
 from __future__ import annotations
 
 import json
+import logging
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from bot.services import DATA_DIR, Services
 from tests import db_rows
 from tests.fake_telegram import TelegramHarness
 from tests.journey import tr
+from tests.test_reliability_e2e import MALFORMED, _message
 
 SECRET = "s3cret-token_for-tests"
 
@@ -121,3 +123,44 @@ async def test_a_malformed_update_gets_200_and_is_skipped_and_deep_json_gets_400
     await mother.send("/sos")
     assert len(writer.bot_messages()) == 2  # her text with the bad character was answered
     assert mother.last_bot_message().plain_text.startswith(tr("ru")._("📞 Useful numbers"))
+
+
+@pytest.mark.parametrize("shape", [*MALFORMED, "text a lone surrogate"])
+async def test_every_malformed_shape_gets_200_and_the_next_sos_is_answered(
+    webhook_bot: tuple[TelegramHarness, Any, str], shape: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 20 item 3 in webhook mode, shape by shape (the polling twin is in
+    test_reliability_e2e): a 200 so Telegram does not send it again, skipped and logged
+    once without her words (or, for a lone surrogate, kept with "?"), and another mother's
+    /sos right after is answered."""
+    caplog.set_level(logging.ERROR)
+    harness, app, url = webhook_bot
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    update_id = 999_301
+    if shape == "text a lone surrogate":
+        writer = harness.user(4301, "Mother", "ru")
+        await writer.send("/start")  # her chat exists: the answer to her text can be sent
+        body = json.dumps({"update_id": update_id, "message": _message(4301, text="x \ud800 17")})
+    else:
+        body = json.dumps({"update_id": update_id} | MALFORMED[shape])
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=body, headers=headers) as reply,
+    ):
+        assert reply.status == 200
+    db = await app.bot_data["services"].database()
+    async with db.conn.execute("SELECT COUNT(*) FROM inbox WHERE update_id = ?", (update_id,)) as c:
+        row = await c.fetchone()
+    skipped = [r for r in caplog.records if f"update {update_id} " in r.getMessage()]
+    if shape == "text a lone surrogate":
+        assert row is not None and row[0] == 1 and skipped == []  # kept, the bad character "?"
+    else:
+        assert row is not None and row[0] == 0
+        assert len(skipped) == 1, [r.getMessage() for r in caplog.records]
+    assert all("secret" not in r.getMessage() for r in caplog.records)
+    other = harness.user(4399, "Other", "kk")
+    await other.send("/sos")
+    assert other.last_bot_message().plain_text.startswith(tr("kk")._("📞 Useful numbers"))
+    assert await db_rows.pending_count(db) == 0
+    if shape == "text a lone surrogate":
+        assert len(writer.bot_messages()) == 2  # her text, the bad character "?", answered

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.catalog.files import load_catalog
 from bot.core.geo import Gazetteer
 from bot.core.model import Catalog
 from bot.core.reasons import (
@@ -30,12 +29,6 @@ from bot.render import (
     plain,
     reason_text,
 )
-from bot.services import DATA_DIR
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(DATA_DIR)
 
 
 @pytest.mark.parametrize(

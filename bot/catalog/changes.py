@@ -26,6 +26,7 @@ from typing import Any
 
 from bot.catalog.files import (
     CENTERS_DIR,
+    FIRST_SOURCE_YEAR,
     MAX_FREE_PLACES,
     MAX_ID_LENGTH,
     Problem,
@@ -59,7 +60,7 @@ from bot.core.limits import (
     MIN_LONGEST_STAY_HOURS,
     MIN_STAY_HOURS,
 )
-from bot.core.model import Center, Disputed, Limit, Localized, Phone
+from bot.core.model import UNKNOWN_YEAR, Center, Disputed, Limit, Localized, Phone, SourceYear
 from bot.core.web import is_url
 
 
@@ -96,6 +97,9 @@ class Field(StrEnum):
     SOURCE = "source"  # add a public source URL (or "-https://…" to remove one)
     NOTES = "notes"
     VERIFIED = "verified"  # how it was checked, today: desk | phoned (| center, approved)
+    # The year the newest source was published, or "unknown" (last: button codes are
+    # positions, and buttons already sent keep theirs).
+    NEWEST_SOURCE = "newest_source"
 
     @property
     def code(self) -> str:
@@ -116,6 +120,7 @@ _ALIASES: dict[str, Field] = {
     "places": Field.FREE_PLACES,
     "url": Field.WEBSITE,
     "sources": Field.SOURCE,
+    "source_year": Field.NEWEST_SOURCE,
 }
 # Facts a mother acts on from the card: whoever changes them has just learned them, so the
 # entry is stamped with how, when and by whom.
@@ -439,6 +444,19 @@ def _sources(table: dict[str, Any], raw: str) -> None:
         table.pop("source_urls", None)
 
 
+def source_year(raw: str, today: date) -> SourceYear:
+    """The year the newest source was published as an admin types it: a year the data files
+    accept (`FIRST_SOURCE_YEAR` to this year) or "unknown"; "-" is None (not recorded)."""
+    word = raw.strip().lower()
+    if word in CLEAR:
+        return None
+    if word == UNKNOWN_YEAR:
+        return UNKNOWN_YEAR
+    if not (re.fullmatch(r"[0-9]{4}", word) and FIRST_SOURCE_YEAR <= int(word) <= today.year):
+        raise ChangeError(Err.NUMBER, low=str(FIRST_SOURCE_YEAR), high=str(today.year))
+    return int(word)
+
+
 def _place(table: dict[str, Any], raw: str, locate: Locate | None) -> None:
     where = locate(raw.strip()) if locate is not None and raw.strip() else None
     if where is None:
@@ -506,6 +524,8 @@ def _set(
         _sources(table, raw)
     elif field is Field.VERIFIED:
         how = _verified(table, raw, stamp)
+    elif field is Field.NEWEST_SOURCE:
+        _put(table, key, source_year(raw, stamp.today))
     return how
 
 
@@ -636,6 +656,8 @@ def value_text(center: Center, field: Field) -> str:
             text = prov.notes
         case Field.VERIFIED:
             text = f"{prov.verified_how} {prov.verified_at.strftime('%d.%m.%Y')}"
+        case Field.NEWEST_SOURCE:
+            text = "" if prov.newest_source is None else str(prov.newest_source)
     return text or "—"
 
 
@@ -652,6 +674,8 @@ class NewCenter:
     where: Where
     needs: tuple[Need, ...]
     sources: tuple[str, ...] = ()
+    # When the newest of `sources` was published (None: not asked, as when she phoned).
+    newest_source: SourceYear = None
 
 
 _TRANSLIT = str.maketrans(
@@ -742,6 +766,7 @@ def create_center(new: NewCenter, center_id: str, stamp: Stamp) -> Center:
         table["region"] = new.where.region
     if new.sources:
         table["source_urls"] = list(new.sources)
+        _put(table, "newest_source", new.newest_source)
     else:
         table["verified_how"] = str(Checked.PHONED)
     return _read(table, center_id)

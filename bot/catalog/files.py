@@ -158,6 +158,17 @@ class _Entry:
             self.problem(f"'{key}' is in the future")
         return value  # type: ignore[no-any-return]
 
+    def disputed_sources(self, key: str) -> tuple[str, ...]:
+        """The `sources` of the disputed value `key` (this entry is its table), each an
+        http(s) URL; a key other than `values` and `sources` is a problem."""
+        sources = self.strings("sources")
+        for url in sources:
+            if not is_url(url):
+                self.problem(f"'{key}.sources' has {url!r}, which is not an http(s) URL")
+        for other in sorted(set(self.table) - {"values", "sources"}):
+            self.problem(f"unknown key '{key}.{other}'")
+        return sources
+
     def strings(self, key: str) -> tuple[str, ...]:
         value = self._get(key, list, False) or []
         result: list[str] = []
@@ -200,12 +211,7 @@ class _Entry:
         if not numbers or not all(isinstance(n, int) and not isinstance(n, bool) for n in numbers):
             self.problem(f"'{key}.values' must list one or more whole numbers")
             numbers = [n for n in numbers if isinstance(n, int) and not isinstance(n, bool)]
-        sources = sub.strings("sources")
-        for url in sources:
-            if not is_url(url):
-                self.problem(f"'{key}.sources' has {url!r}, which is not an http(s) URL")
-        for other in sorted(set(value) - {"values", "sources"}):
-            self.problem(f"unknown key '{key}.{other}'")
+        sources = sub.disputed_sources(key)
         return Disputed(values=tuple(sorted(set(numbers))), sources=sources) if numbers else None
 
     def finish(self) -> None:
@@ -273,12 +279,7 @@ def _stay_max(entry: _Entry) -> tuple[StayDuration | None, DisputedStay | None]:
             entry.problem(f"'stay_max.values': {exc}")
     if len({v.iso for v in values}) < 2:
         entry.problem("'stay_max.values' must list two or more different durations")
-    sources = sub.strings("sources")
-    for url in sources:
-        if not is_url(url):
-            entry.problem(f"'stay_max.sources' has {url!r}, which is not an http(s) URL")
-    for other in sorted(set(value) - {"values", "sources"}):
-        entry.problem(f"unknown key 'stay_max.{other}'")
+    sources = sub.disputed_sources("stay_max")
     if not values:
         return None, None
     return None, DisputedStay(values=tuple(sorted(set(values))), sources=sources)
@@ -706,21 +707,6 @@ def read_catalog(root: Path) -> tuple[Catalog, list[Problem]]:
             )
         centers.append(center)
     catalog = Catalog(tuple(regions), tuple(places), tuple(centers), tuple(hotlines))
-    _check_references(catalog, problems)
-    return catalog, problems
-
-
-def catalog_from_tables(
-    geography: dict[str, Any], hotlines: dict[str, Any], centers: list[dict[str, Any]]
-) -> tuple[Catalog, list[Problem]]:
-    """A catalog from tables in the data files' layout (used to migrate older databases)."""
-    problems: list[Problem] = []
-    regions, places = _read_geography(geography, problems)
-    lines = _read_hotlines(hotlines, problems)
-    read = [read_center_table(t, f"{CENTERS_DIR}/{t.get('id')}.toml", problems) for t in centers]
-    catalog = Catalog(
-        tuple(regions), tuple(places), tuple(sorted(read, key=lambda c: c.id)), tuple(lines)
-    )
     _check_references(catalog, problems)
     return catalog, problems
 

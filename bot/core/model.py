@@ -9,7 +9,7 @@ written by `bot.catalog.files` and `bot.catalog.writer`.
 from __future__ import annotations
 
 from datetime import date
-from typing import Final, Literal, Protocol
+from typing import Final, Generic, Literal, Protocol, TypeVar
 
 import msgspec
 
@@ -284,19 +284,30 @@ class Hotline(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     provenance: Provenance
 
 
-class _Places:
-    """Regions, places and hotlines, with lookups by id: what every kind of catalog holds."""
+# What a kind of catalog keeps of each center: the whole entry, or its head.
+_C = TypeVar("_C", Center, CenterHead)
 
-    __slots__ = ("_places", "_regions", "hotlines", "places", "regions")
+
+class _Places(Generic[_C]):
+    """Regions, places, centers and hotlines, with lookups by id: what every kind of catalog
+    holds."""
+
+    __slots__ = ("_centers", "_places", "_regions", "centers", "hotlines", "places", "regions")
 
     def __init__(
-        self, regions: tuple[Region, ...], places: tuple[Place, ...], hotlines: tuple[Hotline, ...]
+        self,
+        regions: tuple[Region, ...] = (),
+        places: tuple[Place, ...] = (),
+        centers: tuple[_C, ...] = (),
+        hotlines: tuple[Hotline, ...] = (),
     ) -> None:
         self.regions = regions
         self.places = places
+        self.centers: tuple[_C, ...] = centers
         self.hotlines = hotlines
         self._regions = {r.id: r for r in regions}
         self._places = {p.id: p for p in places}
+        self._centers: dict[str, _C] = {c.id: c for c in centers}
 
     def region(self, region_id: str) -> Region | None:
         """The region with this id, if any."""
@@ -306,22 +317,15 @@ class _Places:
         """The place with this id, if any."""
         return self._places.get(place_id)
 
+    def center(self, center_id: str) -> _C | None:
+        """The center with this id (in a `Directory`, its head), if any."""
+        return self._centers.get(center_id)
 
-class Catalog(_Places):
+
+class Catalog(_Places[Center]):
     """Everything the catalog says, whole: what the data files hold and admins change."""
 
-    __slots__ = ("_centers", "centers")
-
-    def __init__(
-        self,
-        regions: tuple[Region, ...] = (),
-        places: tuple[Place, ...] = (),
-        centers: tuple[Center, ...] = (),
-        hotlines: tuple[Hotline, ...] = (),
-    ) -> None:
-        super().__init__(regions, places, hotlines)
-        self.centers = centers
-        self._centers = {c.id: c for c in centers}
+    __slots__ = ()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Catalog):
@@ -335,10 +339,6 @@ class Catalog(_Places):
 
     __hash__ = None  # type: ignore[assignment]
 
-    def center(self, center_id: str) -> Center | None:
-        """The center with this id, if any."""
-        return self._centers.get(center_id)
-
     def with_center(self, changed: Center) -> Catalog:
         """A new catalog with this center added or replaced, in id order."""
         centers = {c.id: c for c in self.centers}
@@ -347,32 +347,17 @@ class Catalog(_Places):
         return Catalog(self.regions, self.places, ordered, self.hotlines)
 
 
-class Directory(_Places):
+class Directory(_Places[CenterHead]):
     """What the running bot keeps of the catalog: geography, hotlines and every center's
     head. Whole centers are read on demand (`bot.services.Services.full_centers`)."""
 
-    __slots__ = ("_centers", "centers")
-
-    def __init__(
-        self,
-        regions: tuple[Region, ...] = (),
-        places: tuple[Place, ...] = (),
-        centers: tuple[CenterHead, ...] = (),
-        hotlines: tuple[Hotline, ...] = (),
-    ) -> None:
-        super().__init__(regions, places, hotlines)
-        self.centers = centers
-        self._centers = {c.id: c for c in centers}
+    __slots__ = ()
 
     @classmethod
     def of(cls, catalog: Catalog) -> Directory:
         """The directory of a full catalog (the CLI, the tests, after an admin's change)."""
         heads = tuple(head_of(center) for center in catalog.centers)
         return cls(catalog.regions, catalog.places, heads, catalog.hotlines)
-
-    def center(self, center_id: str) -> CenterHead | None:
-        """The head of the center with this id, if any."""
-        return self._centers.get(center_id)
 
     def with_center(self, changed: Center) -> Directory:
         """A new directory with this center added or replaced, in id order."""

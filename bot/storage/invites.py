@@ -75,8 +75,10 @@ async def use_invite(db: Database, payload: str) -> str | None:
             " AND expires_at > ? RETURNING center_id",
             (stamp, _hash(token), stamp),
         )
-        row = await cursor.fetchone()
-    return str(row[0]) if row else None
+        # Read to the end before COMMIT: a RETURNING statement not stepped to its end is
+        # still in progress, and COMMIT can fail with "SQL statements in progress".
+        rows = list(await cursor.fetchall())
+    return str(rows[0][0]) if rows else None
 
 
 @dataclass(frozen=True)

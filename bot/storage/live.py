@@ -170,6 +170,7 @@ async def end_case(db: Database, number: int, outcome: str, day: date) -> CaseRo
             return None
         ended = _case(row)
         await conn.execute("DELETE FROM live_messages WHERE case_number = ?", (number,))
+        await conn.execute("DELETE FROM live_waiting WHERE case_number = ?", (number,))
         await conn.execute("DELETE FROM live_cases WHERE number = ?", (number,))
         await conn.execute(
             "INSERT INTO live_outcomes (day, region, outcome, cases) VALUES (?, ?, ?, 1)"
@@ -209,6 +210,40 @@ async def offers(db: Database, number: int) -> list[tuple[int, int]]:
         (number,),
     ) as cursor:
         return [(int(r[0]), int(r[1])) for r in await cursor.fetchall()]
+
+
+# --- her messages written before anyone took the case: their ids in her chat, no text ---
+
+
+async def hold_waiting(db: Database, number: int, message_id: int, most: int) -> bool:
+    """Remember one of her waiting messages (at most `most` per case); False when full.
+    A message handled twice (a restart mid-update) is remembered once."""
+    async with db.transaction() as conn:
+        async with conn.execute(
+            "SELECT COUNT(*) FROM live_waiting WHERE case_number = ?", (number,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is not None and int(row[0]) >= most:
+            return False
+        await conn.execute(
+            "INSERT OR IGNORE INTO live_waiting (case_number, message_id) VALUES (?, ?)",
+            (number, message_id),
+        )
+    return True
+
+
+async def waiting_messages(db: Database, number: int) -> list[int]:
+    """Her waiting messages' ids, in the order she wrote them."""
+    async with db.conn.execute(
+        "SELECT message_id FROM live_waiting WHERE case_number = ? ORDER BY message_id",
+        (number,),
+    ) as cursor:
+        return [int(r[0]) for r in await cursor.fetchall()]
+
+
+async def drop_waiting(db: Database, number: int) -> None:
+    async with db.transaction() as conn:
+        await conn.execute("DELETE FROM live_waiting WHERE case_number = ?", (number,))
 
 
 # --- blocked senders: a keyed hash only ---

@@ -552,6 +552,17 @@ CREATE TABLE live_keys (
 """
 
 
+# The live line: the ids (never the text) of her messages written before a consultant took
+# her case, so that a restart in between loses none of them; deleted with the case.
+_LIVE_WAITING = """
+CREATE TABLE live_waiting (
+    case_number INTEGER NOT NULL REFERENCES live_cases(number) ON DELETE CASCADE,
+    message_id INTEGER NOT NULL,
+    PRIMARY KEY (case_number, message_id)
+)
+"""
+
+
 Migration = str | Callable[[aiosqlite.Connection], Awaitable[None]]
 MIGRATIONS: tuple[Migration, ...] = (
     _CATALOG,
@@ -561,6 +572,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _CATALOG_CARE,
     _LIVE_LINE,
     _APPLIED_UPDATES,
+    _LIVE_WAITING,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+import aiosqlite
+
 from bot.core import clock
 from bot.storage.applied import purge_applied
 from bot.storage.db import Database
@@ -164,28 +166,28 @@ async def chat_message_ids(db: Database, chat_id: int) -> list[int]:
         return [row[0] for row in await cursor.fetchall()]
 
 
-async def forget_user(db: Database, user_id: int) -> None:
-    """Drop her session and every message id of her chat, then empty the WAL (she blocked
-    the bot, outside any update)."""
-    await commit_turn(db, TurnWrites(user_id=user_id, forget=True))
-
-
-async def purge_expired(db: Database, retention_seconds: float) -> int:
-    """Drop message ids past Telegram's deletion window and handled inbox rows; returns how
-    many rows went. The WAL is emptied every time, because handled updates held her words."""
-    stamp = clock.now()
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "DELETE FROM chat_messages WHERE sent_at < ?", (stamp - retention_seconds,)
-        )
-        gone = cursor.rowcount
-        # Telegram re-delivers an update for at most 24 hours; after that an id is history.
-        cursor = await conn.execute(
-            "DELETE FROM inbox WHERE done = 1 AND received_at < ?", (stamp - 24 * 3600,)
-        )
-        gone += cursor.rowcount
-        gone += await purge_applied(conn, stamp)
-    await db.checkpoint()
+async def purge_expired(
+    conn: aiosqlite.Connection, now: float, retention_seconds: float, stats_since: date
+) -> int:
+    """Inside the caller's transaction, drop message ids past Telegram's deletion window,
+    handled inbox rows and staff-link counts older than /stats looks; how many rows went.
+    The caller empties the WAL after the commit (handled updates held her words)."""
+    cursor = await conn.execute(
+        "DELETE FROM chat_messages WHERE sent_at < ?", (now - retention_seconds,)
+    )
+    gone = cursor.rowcount
+    # Telegram re-delivers an update for at most 24 hours; after that an id is history.
+    cursor = await conn.execute(
+        "DELETE FROM inbox WHERE done = 1 AND received_at < ?", (now - 24 * 3600,)
+    )
+    gone += cursor.rowcount
+    # /stats adds up only the last days; an older row (a day's count per source) is never
+    # read again.
+    cursor = await conn.execute(
+        "DELETE FROM referral_stats WHERE day < ?", (stats_since.isoformat(),)
+    )
+    gone += cursor.rowcount
+    gone += await purge_applied(conn, now)
     return gone
 
 
@@ -339,24 +341,6 @@ async def search_counts(db: Database, since: date) -> SearchCounts:
             by_need[row["need"]] = by_need.get(row["need"], 0) + row["searches"]
     nothing = sum(r["nothing_near"] for r in rows if r["need"] == ALL_NEEDS)
     return SearchCounts(sum(by_region.values()), nothing, by_region, by_need)
-
-
-@dataclass(frozen=True)
-class ReferralCount:
-    day: str
-    source: str
-    started: int
-    reached_results: int
-
-
-async def referral_counts(db: Database, since: date) -> list[ReferralCount]:
-    """Conversations started from each staff link and how many reached results, per day."""
-    async with db.conn.execute(
-        "SELECT day, source, started, reached_results FROM referral_stats WHERE day >= ?"
-        " ORDER BY day DESC, source",
-        (since.isoformat(),),
-    ) as cursor:
-        return [ReferralCount(*tuple(row)) for row in await cursor.fetchall()]
 
 
 async def shown_counts(db: Database, since: date) -> dict[str, int]:

@@ -1,24 +1,26 @@
 """/add: a new center from the phone, by a short guided dialog.
 
 Names in Kazakh and Russian, a summary in each, state or not, the place, what it helps with,
-and at least one public source or "phoned". The id comes from the place and the Russian
-name and is unique; the entry is validated like a data file and is live at once. Phones,
-hours and the rest are added afterwards with /edit, each stamped with how it was learned.
+and at least one public source (with the year the newest was published) or "phoned". The
+id comes from the place and the Russian name and is unique; the entry is validated like a
+data file and is live at once. Phones, hours and the rest are added afterwards with /edit,
+each stamped with how it was learned.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 
 from telegram import InlineKeyboardButton, Message, Update
 from telegram.error import BadRequest
 
-from bot.catalog.changes import ChangeError, NewCenter, Where
+from bot.catalog.changes import ChangeError, NewCenter, Where, source_year
 from bot.core.codes import Need, OrgType
 from bot.core.limits import MAX_NAME_CHARS, MAX_SOURCE_URL_CHARS, MAX_SOURCES, MAX_SUMMARY_CHARS
-from bot.core.model import Localized
+from bot.core.model import UNKNOWN_YEAR, Localized, SourceYear
 from bot.core.web import is_url
 from bot.i18n import N_, Translator
 from bot.render import NEED_SHORT, esc, fill
@@ -43,6 +45,7 @@ class Question(StrEnum):
     PLACE = "place"
     NEEDS = "needs"
     SOURCES = "sources"
+    SOURCE_YEAR = "source_year"
     CONFIRM = "confirm"
 
 
@@ -59,6 +62,10 @@ QUESTIONS: dict[Question, str] = {
         "Where do these facts come from? Send the public page(s) (https://…), or tap "
         "“I phoned them” if you learned them by phone."
     ),
+    Question.SOURCE_YEAR: N_(
+        "In which year was the newest of these pages published? Write the year, for example "
+        "2024, or tap “Unknown”."
+    ),
     Question.CONFIRM: N_("Create this entry?"),
 }
 
@@ -73,6 +80,7 @@ class NewCenterDraft(Waiting):
     needs: list[Need] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     phoned: bool = False
+    newest_source: SourceYear = None
 
     def seconds(self) -> float:
         return 30 * 60
@@ -87,6 +95,7 @@ class NewCenterDraft(Waiting):
             where=self.where,
             needs=tuple(n for n in Need if n in self.needs),
             sources=tuple(self.sources),
+            newest_source=None if self.phoned else self.newest_source,
         )
 
     async def on_text(self, update: Update, context: BotContext, text: str) -> None:
@@ -172,9 +181,18 @@ class NewCenterDraft(Waiting):
                         t._("That is too many: at most {limit} sources."), limit=MAX_SOURCES
                     )
                 self.sources, self.phoned = list(dict.fromkeys(urls)), False
+        elif q is Question.SOURCE_YEAR:
+            try:
+                # "-" is no answer here: a page she just read is dated, or "unknown".
+                self.newest_source = source_year(text, date.today()) or UNKNOWN_YEAR
+            except ChangeError as error:
+                return error_text(error, t)
         elif q is Question.CONFIRM:
             return esc(t._("Please tap one of the buttons."))
         self.question = _ORDER[_ORDER.index(q) + 1]
+        if self.question is Question.SOURCE_YEAR and self.phoned:
+            # A phone call dates itself (today); there is no page to date.
+            self.question = Question.CONFIRM
         return ""
 
     def _needs_rows(self, t: Translator) -> list[list[InlineKeyboardButton]]:
@@ -213,6 +231,8 @@ class NewCenterDraft(Waiting):
             rows = self._needs_rows(t)
         elif q is Question.SOURCES:
             rows = [[value_button(t._("I phoned them"), PHONED)]]
+        elif q is Question.SOURCE_YEAR:
+            rows = [[value_button(t._("Unknown"), UNKNOWN_YEAR)]]
         elif q is Question.CONFIRM:
             lines = [head, *self._summary(context), "", esc(t._(QUESTIONS[q]))]
             rows = [
@@ -228,6 +248,7 @@ class NewCenterDraft(Waiting):
         center_id = id_for_new_center(context.services, new)
         where = new.where.place or new.where.region or t._("all of Kazakhstan")
         source = t._("phoned by you today") if self.phoned else ", ".join(new.sources)
+        dated = [] if self.phoned else [self._year_line(t, new.newest_source)]
         return [
             fill(t._("Id: {id}"), id=center_id),
             f"<b>{esc(new.name.kk)}</b> / <b>{esc(new.name.ru)}</b>",
@@ -237,7 +258,13 @@ class NewCenterDraft(Waiting):
                 t._("Helps with: {needs}."), needs=t.join([t._(NEED_SHORT[n]) for n in new.needs])
             ),
             fill(t._("Source: {source}"), source=source),
+            *dated,
         ]
+
+    @staticmethod
+    def _year_line(t: Translator, year: SourceYear) -> str:
+        shown = str(year) if isinstance(year, int) else t._("Unknown")
+        return fill(t._("The newest source was published: {year}"), year=shown)
 
     async def _create(self, context: BotContext) -> None:
         t = context.t

@@ -73,6 +73,7 @@ FIELD_LABELS: dict[Field, str] = {
     Field.SOURCE: N_("Add a source"),
     Field.NOTES: N_("Notes for admins"),
     Field.VERIFIED: N_("How it was checked"),
+    Field.NEWEST_SOURCE: N_("Year of the newest source"),
 }
 _OTHER_LABELS = {history.CREATED: N_("New entry"), history.UPLOADED: N_("Data file upload")}
 ERRORS: dict[Err, str] = {

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, Update
 
 from bot.catalog.changes import Field, field_named, field_of_code, value_text
-from bot.core.model import Center
+from bot.core.model import UNKNOWN_YEAR, Center
 from bot.i18n import N_, Translator
 from bot.render import esc, fill, verification_line
 from bot.tg.adminkit import (
@@ -68,6 +68,7 @@ EXAMPLES: dict[Field, str] = {
     Field.SOURCE: N_("https://… (a public page that says it); -https://… removes one"),
     Field.NOTES: N_("What to check next time, disagreements between sources; or -"),
     Field.VERIFIED: N_("phoned (you phoned the center today) or desk (public sources)"),
+    Field.NEWEST_SOURCE: N_("2024 (the year the newest source was published), unknown, or -"),
 }
 # Buttons for fields with a few possible values (they answer like a typed value).
 _YES_NO = ((N_("Yes"), "yes"), (N_("No"), "no"), (N_("Unknown"), "-"))
@@ -82,6 +83,7 @@ CHOICES: dict[Field, tuple[tuple[str, str], ...]] = {
     Field.ADDRESS_PUBLIC: ((N_("Yes"), "yes"), (N_("No"), "no")),
     Field.ORG_TYPE: ((N_("State"), "state"), (N_("Not state"), "non_state")),
     Field.VERIFIED: ((N_("I phoned them today"), "phoned"), (N_("Public sources"), "desk")),
+    Field.NEWEST_SOURCE: ((N_("Unknown"), UNKNOWN_YEAR),),
 }
 
 # --- /edit ---

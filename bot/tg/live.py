@@ -2,12 +2,16 @@
 neither sees the other's account.
 
 Her side: 💬 under the results and the numbers, or /talk, opens a case; while it is open,
-everything she sends goes to the consultant holding it (or waits, in memory, until someone
-takes it). Consultants (STAFF_IDS and ADMIN_IDS): /duty, «Take» on a request, replies routed
-by the message they answer, /card, /transfer, /end with a one-tap outcome, /block.
+everything she sends goes to the consultant holding it (or waits until someone takes it: its
+message id is kept with the case in SQLite, never its text, so a restart loses none).
+Consultants (STAFF_IDS and ADMIN_IDS): /duty, «Take» on a request, replies routed by the
+message they answer, /card, /transfer, /end with a one-tap outcome, /block.
 
 What she sends reaches the consultant as a new message by the bot (text, or media re-sent
 by its file id): no request toward a consultant's chat carries her id, name or username.
+The one exception: what she wrote while waiting, when a restart emptied the memory, is
+copied by message id from her chat (copyMessage names the chat it copies from to Telegram;
+the copy carries no link to it, so the consultant sees nothing of her).
 What a consultant sends reaches her by copyMessage (nothing shows "forwarded from") or, for
 text, as a new message, so that every message opens with two neutral lines. No text is
 stored or logged; only case numbers, message ids and counts.
@@ -41,7 +45,8 @@ PREFIX = "lv"
 TALK = f"{PREFIX}:talk"
 # How often the timers (not taken yet, quiet too long) look at the open cases.
 TICK_SECONDS = 15.0
-# Her messages written before anyone took the case: held in memory only, at most this many.
+# Her messages written before anyone took the case, at most this many: their ids in SQLite
+# (they survive a restart), the messages themselves in memory while the process lives.
 MAX_PENDING = 30
 _PENDING_KEY = "live_pending"
 _SHARED_KEY = "live_shared"
@@ -88,6 +93,7 @@ class HoldsCases(filters.MessageFilter):
 
 
 def is_staff(context: BotContext) -> bool:
+    """True for STAFF_IDS and ADMIN_IDS (admins are on the line too)."""
     settings = context.services.settings
     user = context.turn.user_id
     return user is not None and user in (settings.staff_ids | settings.admin_ids)
@@ -152,51 +158,38 @@ def _waiting_buttons(t: Translator) -> Any:
     )  # fmt: skip
 
 
+def _notice(t: Translator, body: str) -> str:
+    """A notice to her: the bot's name, a blank line (the lock screen shows nothing more),
+    then `body` (HTML)."""
+    return "\n".join([esc(t._("Ana Komek")), "", body])
+
+
 def nobody_text(t: Translator) -> str:
-    return "\n".join(
-        [
-            esc(t._("Ana Komek")),
-            "",
-            fill(
-                t._(
-                    "No consultant is online right now. Call {lines}: they will help you; or "
-                    "wait here and a consultant will answer when one comes online."
-                ),
-                lines=_LINES,
-            ),
-        ]
-    )
+    return _notice(t, fill(t._(
+        "No consultant is online right now. Call {lines}: they will help you; or "
+        "wait here and a consultant will answer when one comes online."
+    ), lines=_LINES))  # fmt: skip
 
 
 def not_taken_text(t: Translator) -> str:
-    return "\n".join(
-        [
-            esc(t._("Ana Komek")),
-            "",
-            fill(
-                t._(
-                    "No consultant has answered yet. Call {lines}: they will help you; or keep "
-                    "waiting here."
-                ),
-                lines=_LINES,
-            ),
-        ]
-    )
+    return _notice(t, fill(t._(
+        "No consultant has answered yet. Call {lines}: they will help you; or keep "
+        "waiting here."
+    ), lines=_LINES))  # fmt: skip
 
 
 def ended_text(t: Translator) -> str:
-    return "\n".join(
-        [
-            esc(t._("Ana Komek")),
-            "",
-            esc(
-                t._(
-                    "The conversation with the consultant has ended; nothing of it is kept. "
-                    "/talk to write again, /sos for the numbers."
-                )
-            ),
-        ]
-    )
+    return _notice(t, esc(t._(
+        "The conversation with the consultant has ended; nothing of it is kept. "
+        "/talk to write again, /sos for the numbers."
+    )))  # fmt: skip
+
+
+def ended_quiet_text(t: Translator) -> str:
+    return _notice(t, esc(t._(
+        "The conversation with the consultant ended because it was quiet for a while. "
+        "/talk to write again."
+    )))  # fmt: skip
 
 
 async def _answers_text(context: BotContext, chat_id: int, t: Translator) -> str:
@@ -236,8 +229,10 @@ def _consultant_help(t: Translator) -> str:
 # --- memory: what she wrote before a consultant took her case, and her consent ---
 
 
-def _pending(context: BotContext) -> dict[int, list[Message]]:
-    store: dict[int, list[Message]] = context.bot_data.setdefault(_PENDING_KEY, {})
+def _pending(context: BotContext) -> dict[int, dict[int, Message]]:
+    """Case number → her waiting messages by id, in memory (a restart empties it: then they
+    are copied by id from her chat)."""
+    store: dict[int, dict[int, Message]] = context.bot_data.setdefault(_PENDING_KEY, {})
     return store
 
 
@@ -354,6 +349,16 @@ async def _send_quietly(context: BotContext, chat_id: int, text: str, markup: An
     return sent.message_id
 
 
+async def _in_place(update: Update, context: BotContext, text: str) -> None:
+    """The tapped message becomes `text` (its buttons go); a new message if it cannot."""
+    tapped = tapped_message(update)
+    if tapped is not None:
+        with contextlib.suppress(TelegramError):
+            await tapped.edit_text(text, parse_mode=ParseMode.HTML)
+            return
+    await say(context, text)
+
+
 async def _edit_quietly(context: BotContext, chat_id: int, message_id: int, text: str) -> None:
     with contextlib.suppress(TelegramError):
         await context.bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML)
@@ -420,9 +425,8 @@ async def from_her(update: Update, context: BotContext) -> None:
         return  # it ended a moment ago: the conversation takes her message
     t = context.t
     if case.consultant is None:
-        held = _pending(context).setdefault(case.number, [])
-        if len(held) < MAX_PENDING:
-            held.append(message)
+        if await live.hold_waiting(services, case.number, message.message_id, MAX_PENDING):
+            _pending(context).setdefault(case.number, {})[message.message_id] = message
         raise ApplicationHandlerStop
     consultant = await live.consultant(services, case.consultant)
     ct = translator(consultant.lang if consultant else services.settings.default_language)
@@ -671,17 +675,44 @@ async def _take(update: Update, context: BotContext, user: int, number: int) -> 
         text = "\n".join([_case_head(t, number, esc(t._("💬 She shares her answers:"))), "",
                           esc(await _answers_text(context, case.chat_id, t))])  # fmt: skip
         mine.append(await _send_quietly(context, user, text))
-    for message in _pending(context).pop(number, []):
-        try:
-            sent = await _to_consultant(context, message, case, user, t)
-        except TelegramError as exc:
-            _LOGGER.warning("A held live-line message was not passed on: %s", type(exc).__name__)
-            continue
-        if sent:
-            mine.append(sent)
+    mine += await _pass_on_waiting(context, case, user, t)
     await live.delivered(services, number, consultant_id=user,
                          consultant_messages=[i for i in mine if i],
                          her_chat=case.chat_id, her_messages=her_ids)  # fmt: skip
+
+
+async def _pass_on_waiting(
+    context: BotContext, case: live.Case, consultant: int, t: Translator
+) -> list[int]:
+    """What she wrote before the case was taken, to the consultant who took it, in her order;
+    the ids of what they got. A message still in memory goes as any other (two neutral lines
+    first); one known only by its id (the bot restarted meanwhile) is copied from her chat,
+    silently, after one neutral line that says what follows: copyMessage shows no origin,
+    and nothing in the consultant's chat names her."""
+    number = case.number
+    in_memory = _pending(context).pop(number, {})
+    ids = await live.waiting_messages(context.services, number)
+    sent: list[int] = []
+    if any(i not in in_memory for i in ids):
+        head = _case_head(t, number, esc(t._("💬 She wrote while waiting:")))
+        sent.append(await _send_quietly(context, consultant, head))
+    for message_id in ids:
+        try:
+            message = in_memory.get(message_id)
+            if message is not None:
+                passed = await _to_consultant(context, message, case, consultant, t)
+            else:
+                copied = await context.bot.copy_message(
+                    consultant, case.chat_id, message_id, disable_notification=True
+                )
+                passed = copied.message_id
+        except TelegramError as exc:
+            _LOGGER.warning("A held live-line message was not passed on: %s", type(exc).__name__)
+            continue
+        if passed:
+            sent.append(passed)
+    await live.drop_waiting(context.services, number)
+    return [i for i in sent if i]
 
 
 async def _which(update: Update, context: BotContext) -> live.Case | None:
@@ -802,12 +833,7 @@ async def _end(
     _forget_case(context, number)
     closed = fill(t._("Closed: {outcome}."), outcome=t._(OUTCOME_LABELS[outcome]))
     text = _case_head(t, number, closed)
-    tapped = tapped_message(update)
-    if tapped is not None:
-        with contextlib.suppress(TelegramError):
-            await tapped.edit_text(text, parse_mode=ParseMode.HTML)
-            return
-    await say(context, text)
+    await _in_place(update, context, text)
 
 
 async def transfer_command(update: Update, context: BotContext) -> None:
@@ -857,12 +883,7 @@ async def _transfer(
                          consultant_messages=[i for i in [theirs] if i],
                          her_chat=case.chat_id, her_messages=[i for i in [hers] if i])  # fmt: skip
     text = _case_head(t, number, fill(t._("Handed to {name}."), name=new.name))
-    tapped = tapped_message(update)
-    if tapped is not None:
-        with contextlib.suppress(TelegramError):
-            await tapped.edit_text(text, parse_mode=ParseMode.HTML)
-            return
-    await say(context, text)
+    await _in_place(update, context, text)
 
 
 async def block_command(update: Update, context: BotContext) -> None:
@@ -938,10 +959,7 @@ async def timers(context: BotContext) -> None:
             await live.delivered(services, case.number, her_chat=case.chat_id, her_messages=[sent])
     for case in await live.idle(services):
         t = translator(case.lang)
-        text = "\n".join([esc(t._("Ana Komek")), "", esc(t._(
-            "The conversation with the consultant ended because it was quiet for a while. "
-            "/talk to write again."
-        ))])  # fmt: skip
+        text = ended_quiet_text(t)
         sent = 0
         with contextlib.suppress(TelegramError):
             message = await context.bot.send_message(case.chat_id, text, disable_notification=True)

@@ -44,8 +44,9 @@ from bot.tg import live
 from bot.tg.context import BotContext
 from bot.tg.screens import BIG_CITIES, LANGUAGE_LABELS, SHARE_PREFIX
 from bot.tg.send import ack, button, keyboard, say, search
+from bot.usecases import live as live_usecases
 from bot.usecases.referrals import OTHER_SOURCE, link_made
-from bot.usecases.stats import staff_link_totals
+from bot.usecases.stats import STAFF_LINK_DAYS, staff_link_totals
 
 _DRAFT_MINUTES = 30
 _FIND_RESULTS = 8
@@ -53,7 +54,6 @@ _INLINE_RESULTS = 10
 # Inline lookups have no age: a young adult's, which no age limit in the catalog excludes
 # by mistake for the kind of help asked (cards say the limits).
 _INLINE_AGE = 18
-_STATS_DAYS = 30
 # Sources listed by name in /stats; the rest are counted in one line.
 _TOP_SOURCES = 20
 
@@ -110,7 +110,7 @@ async def link_tapped(update: Update, context: BotContext) -> None:
     query = update.callback_query
     user = update.effective_user
     assert query is not None and query.data is not None and user is not None
-    if not is_staff(context):
+    if not live.is_staff(context):
         return  # for anyone else an old button like any other (the conversation answers)
     await ack(update)
     draft = _drafts(context).get(user.id)
@@ -179,6 +179,34 @@ async def source_typed(update: Update, context: BotContext) -> None:
     else:
         await _send_link(context, t, draft, source)
     raise ApplicationHandlerStop
+
+
+def link_dialog_waits_for_text(context: BotContext, user_id: int) -> bool:
+    """Whether this staffer's /link dialog waits for typed text (the town or the source)."""
+    draft = _drafts(context).get(user_id)
+    return draft is not None and draft.lang is not None
+
+
+async def consultant_text(update: Update, context: BotContext) -> None:
+    """A message from a consultant who holds open cases. A /link dialog they have just
+    started, waiting for typed text, takes their plain text: that is what they are answering
+    (and its words, e.g. a source name, must not reach a mother). A Telegram reply to a
+    message of a case still answers that case, and so does anything that is not text."""
+    user, message = context.turn.user_id, update.effective_message
+    if (
+        user is not None
+        and message is not None
+        and message.text is not None
+        and link_dialog_waits_for_text(context, user)
+    ):
+        replied = message.reply_to_message
+        to_case = replied is not None and await live_usecases.is_case_message(
+            context.services, user, replied.message_id
+        )
+        if not to_case:
+            await source_typed(update, context)
+            return
+    await live.from_consultant(update, context)
 
 
 async def _send_link(
@@ -364,18 +392,12 @@ async def inline_query(update: Update, context: BotContext) -> None:
 # --- /stats: where conversations started, counts only ---
 
 
-def is_staff(context: BotContext) -> bool:
-    """True for STAFF_IDS and ADMIN_IDS (taps are checked here; commands by their filter)."""
-    settings = context.services.settings
-    return context.turn.user_id in settings.staff_ids | settings.admin_ids
-
-
 async def referral_lines(context: BotContext, t: Translator) -> list[str]:
     """Per source: conversations started from a link and how many reached results; the top
     sources only, so /stats is one message whatever the data."""
-    totals = await staff_link_totals(context.services, _STATS_DAYS)
+    totals = await staff_link_totals(context.services, STAFF_LINK_DAYS)
     title = t._("Staff links, last {days} days (started / reached results):")
-    lines = [fill(title, days=_STATS_DAYS)]
+    lines = [fill(title, days=STAFF_LINK_DAYS)]
     for row in totals[:_TOP_SOURCES]:
         name = t._("other links") if row.source == OTHER_SOURCE else row.source
         lines.append(esc(f"• {name}: {row.started} / {row.reached_results}"))

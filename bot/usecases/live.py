@@ -130,6 +130,27 @@ async def wait_again(services: Services, number: int) -> None:
     await store.set_told_waiting(await services.database(), [number], False, clock.now())
 
 
+async def hold_waiting(services: Services, number: int, message_id: int, most: int) -> bool:
+    """One of her messages while nobody has taken the case: its id is kept with the case
+    (never its text), so it reaches whoever takes it, across restarts. False: too many."""
+    return await store.hold_waiting(await services.database(), number, message_id, most)
+
+
+async def waiting_messages(services: Services, number: int) -> list[int]:
+    return await store.waiting_messages(await services.database(), number)
+
+
+async def drop_waiting(services: Services, number: int) -> None:
+    """Her waiting messages were passed on: their ids go."""
+    await store.drop_waiting(await services.database(), number)
+
+
+async def is_case_message(services: Services, consultant_id: int, message_id: int) -> bool:
+    """Whether a message in a consultant's chat belongs to a case (a reply to it answers her)."""
+    number = await store.case_of_message(await services.database(), consultant_id, message_id)
+    return number is not None
+
+
 # --- the consultant's side ---
 
 
