@@ -331,10 +331,12 @@ async def concurrent_load(
     rounds: int,
     folder: Path,
     profile: Path | None = None,
+    pace: float = 1.0,
 ) -> dict[str, Any]:
     """`users` people at once going through their journeys, `rounds` times over, against a
     bot process: its CPU (from /proc, everything the process used in that time), the
-    updates it got and the Bot API calls it made (getUpdates left out)."""
+    updates it got and the Bot API calls it made (getUpdates left out). `pace` scales her
+    pauses (1.0: 1.5–3 s; the smoke run shortens them)."""
     async with TelegramHarness() as harness:
         child = Child(harness, module, folder / f"{module}-load.sqlite3")
         try:
@@ -348,7 +350,7 @@ async def concurrent_load(
                 people = [
                     harness.user(10_000 + round_ * users + n, "Mother", "ru") for n in range(users)
                 ]
-                thinks = [_rhythm(round_ * users + n, 1.5, 3.0) for n in range(users)]
+                thinks = [_rhythm(round_ * users + n, 1.5 * pace, 3.0 * pace) for n in range(users)]
                 done = await asyncio.gather(
                     *(journey(u, th) for u, th in zip(people, thinks, strict=True))
                 )
@@ -423,13 +425,18 @@ async def live_conversations(
 
 
 async def bot_processes(
-    users: int, rounds: int, conversations: int, folder: Path, profile: Path | None = None
+    users: int,
+    rounds: int,
+    conversations: int,
+    folder: Path,
+    profile: Path | None = None,
+    pace: float = 1.0,
 ) -> dict[str, Any]:
     """The bot and a bare PTB echo bot driven the same way: the same number of people at
     once, the same number of updates each, the same pauses. Nothing is subtracted: each
     figure is the process's whole CPU time over the whole load, divided."""
-    bot = await concurrent_load("bot", _journey, users, rounds, folder)
-    echo = await concurrent_load("bench.echo_bot", _echo_journey, users, rounds, folder)
+    bot = await concurrent_load("bot", _journey, users, rounds, folder, pace=pace)
+    echo = await concurrent_load("bench.echo_bot", _echo_journey, users, rounds, folder, pace=pace)
     out: dict[str, Any] = {"users": users, "rounds": rounds}
     for name, run in (("bot", bot), ("echo", echo)):
         out[f"{name}_updates"] = run["updates"]
@@ -441,12 +448,15 @@ async def bot_processes(
     out["event_ratio"] = out["bot_cpu_ms_per_event"] / max(out["echo_cpu_ms_per_event"], 1e-9)
     out |= await live_conversations(conversations, min(conversations, 2_500), folder)
     if profile is not None:  # a run of its own: sampling costs the sampled process CPU too
-        await concurrent_load("bot", _journey, users, 1, folder, profile)
+        await concurrent_load("bot", _journey, users, 1, folder, profile, pace)
     return out
 
 
-async def sos_under_load(mothers: int, probes: int, folder: Path) -> dict[str, Any]:
-    """SOS answer times while `mothers` go through their journeys, Telegram limits on."""
+async def sos_under_load(
+    mothers: int, probes: int, folder: Path, pace: float = 1.0
+) -> dict[str, Any]:
+    """SOS answer times while `mothers` go through their journeys (a step every 2 s times
+    `pace`), Telegram limits on."""
     async with TelegramHarness() as harness:
         server = harness.server
         server.limits = FloodLimits()
@@ -455,8 +465,8 @@ async def sos_under_load(mothers: int, probes: int, folder: Path) -> dict[str, A
         try:
             await child.ready()
             users = [harness.user(100_000 + n, "Mother", "ru") for n in range(mothers)]
-            load = asyncio.gather(*(_journey(u, lambda: asyncio.sleep(2.0)) for u in users))
-            await asyncio.sleep(1.0)
+            load = asyncio.gather(*(_journey(u, lambda: asyncio.sleep(2.0 * pace)) for u in users))
+            await asyncio.sleep(1.0 * pace)
             sent: dict[int, float] = {}
             for number in range(probes):
                 user = harness.user(900_000 + number, "Probe", "ru")
@@ -503,6 +513,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     quick = args.quick
+    pace = 0.05 if quick else 1.0  # the smoke run checks the parts work, not how they pace
     parts = set(args.parts.split(","))
     sizes = [41, 200] if quick else [41, 1_000, 10_000, 100_000]
     print(f"Machine: {machine()}", flush=True)
@@ -536,6 +547,7 @@ def main(argv: list[str] | None = None) -> int:
                     20 if quick else 10_000,
                     folder,
                     args.profile,
+                    pace,
                 )
             )
             _print_processes(processes)
@@ -547,10 +559,14 @@ def main(argv: list[str] | None = None) -> int:
             )
             _print_rss(held)
         if "sos" in parts:
-            sos = asyncio.run(sos_under_load(10 if quick else 300, 3 if quick else 30, folder))
+            sos = asyncio.run(
+                sos_under_load(10 if quick else 300, 3 if quick else 30, folder, pace)
+            )
             _print_sos(sos)
         if "relay" in parts:
-            relay = asyncio.run(relay_under_load(10 if quick else 300, 3 if quick else 30, folder))
+            relay = asyncio.run(
+                relay_under_load(10 if quick else 300, 3 if quick else 30, folder, pace)
+            )
             print_relay(relay)
     return 0
 

@@ -44,19 +44,22 @@ def _start_bot(harness: TelegramHarness, database: Path) -> subprocess.Popen[byt
     )  # fmt: skip
 
 
-async def _journey(user: TelegramUser) -> None:
-    """/start and five taps to the results, two seconds apart (a person reading)."""
+async def _journey(user: TelegramUser, pause: float) -> None:
+    """/start and five taps to the results, `pause` seconds apart (a person reading)."""
     t = translator(Language.RU)
     await user.send("/start", wait=False)
     for label in ["17", t._("Under 6 months"), "Алматы", t._("A place to live now"),
                   t._("Done ➡️")]:  # fmt: skip
-        await asyncio.sleep(2.0)
+        await asyncio.sleep(pause)
         await wait_for_button(user, label)
         await user.tap(label, wait=False)
 
 
-async def relay_under_load(mothers: int, probes: int, folder: Path) -> dict[str, Any]:
-    """p50/p99 of a consultant's reply reaching the mother, `mothers` mid-journey."""
+async def relay_under_load(
+    mothers: int, probes: int, folder: Path, pace: float = 1.0
+) -> dict[str, Any]:
+    """p50/p99 of a consultant's reply reaching the mother, `mothers` mid-journey (a step
+    every 2 s times `pace`)."""
     t = translator(Language.RU)
     async with TelegramHarness() as harness:
         server = harness.server
@@ -91,8 +94,8 @@ async def relay_under_load(mothers: int, probes: int, folder: Path) -> dict[str,
 
             await until(all_arrived)
             load_users = [harness.user(100_000 + n, "Mother", "ru") for n in range(mothers)]
-            load = asyncio.gather(*(_journey(u) for u in load_users))
-            await asyncio.sleep(1.0)
+            load = asyncio.gather(*(_journey(u, 2.0 * pace) for u in load_users))
+            await asyncio.sleep(1.0 * pace)
             sent: dict[int, float] = {}
             for user in probe_users:
                 sent[user.id] = time.perf_counter()
