@@ -269,27 +269,17 @@ async def _to_consultant(
     label = keyboard([[button(fill(t._("Case №{number}"), number=case.number),
                               f"{PREFIX}:n:{case.number}")]])  # fmt: skip
     html = ParseMode.HTML
+    captioned = next((kind for kind in _CAPTIONED if getattr(message, kind, None)), None)
     sent: Message
     if message.text is not None:
         sent = await bot.send_message(consultant, f"{head}\n\n{esc(message.text)}", parse_mode=html)
-    elif message.photo:
-        sent = await bot.send_photo(consultant, message.photo[-1].file_id, caption=caption,
-                                    parse_mode=html)  # fmt: skip
-    elif message.voice is not None:
-        sent = await bot.send_voice(consultant, message.voice.file_id, caption=caption,
-                                    parse_mode=html)  # fmt: skip
-    elif message.animation is not None:
-        sent = await bot.send_animation(consultant, message.animation.file_id, caption=caption,
-                                        parse_mode=html)  # fmt: skip
-    elif message.video is not None:
-        sent = await bot.send_video(consultant, message.video.file_id, caption=caption,
-                                    parse_mode=html)  # fmt: skip
-    elif message.audio is not None:
-        sent = await bot.send_audio(consultant, message.audio.file_id, caption=caption,
-                                    parse_mode=html)  # fmt: skip
-    elif message.document is not None:
-        sent = await bot.send_document(consultant, message.document.file_id, caption=caption,
-                                       parse_mode=html)  # fmt: skip
+    elif captioned is not None:
+        # photo, video, animation, audio, document, voice: each goes by its own send_<kind>
+        # with her caption; a photo is a list of sizes (the largest last).
+        media = getattr(message, captioned)
+        file_id = (media[-1] if captioned == "photo" else media).file_id
+        send = getattr(bot, f"send_{captioned}")
+        sent = await send(consultant, file_id, caption=caption, parse_mode=html)
     elif message.video_note is not None:
         sent = await bot.send_video_note(consultant, message.video_note.file_id,
                                          reply_markup=label)  # fmt: skip
